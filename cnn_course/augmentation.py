@@ -1,0 +1,183 @@
+"""Data augmentation with Keras 3 preprocessing layers, configured with `ImageDataGenerator`'s argument names."""
+
+import math
+
+import numpy as np
+
+from cnn_course._validation import arg_error, check_choice
+
+
+def _check_range(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise arg_error(
+            name,
+            value,
+            f"a number in [{low}, {high}]",
+            f"{name}=0 turns this augmentation off",
+        )
+    return float(value)
+
+
+def make_augmentation(
+    rotation_range=0.0,
+    width_shift_range=0.0,
+    height_shift_range=0.0,
+    zoom_range=0.0,
+    shear_range=0.0,
+    horizontal_flip=False,
+    vertical_flip=False,
+    fill_mode="nearest",
+    seed=None,
+    name="augmentation",
+):
+    """Build a random-augmentation block from `ImageDataGenerator`-style arguments.
+
+    Keras 3 removed `ImageDataGenerator`, which the book's examples use. This
+    function takes the same argument names and returns the Keras 3 equivalent:
+    a `keras.Sequential` of random preprocessing layers. It is active only in
+    training (`training=True`, which `fit` sets) and passes images through
+    unchanged at inference. Use it inside a tf.data pipeline
+    (`cnn_course.data.make_dataset(..., augment=...)`, fastest on a CPU) or as
+    the first layer of a model. Introduced in `notebooks/00_getting_started`.
+
+    How the book's arguments map to layers:
+
+    | argument | layer |
+    |---|---|
+    | `rotation_range=40` (degrees) | `RandomRotation(40 / 360)` |
+    | `width_shift_range=0.2` (fraction of width) | `RandomTranslation(0, 0.2)` |
+    | `height_shift_range=0.2` | `RandomTranslation(0.2, 0)` |
+    | `zoom_range=0.2` (scale 0.8 to 1.2) | `RandomZoom((-0.2, 0.2))` |
+    | `shear_range=10` (degrees) | `RandomShear(tan(10 deg))` |
+    | `horizontal_flip=True` | `RandomFlip("horizontal")` |
+    | `vertical_flip=True` | `RandomFlip("vertical")` |
+
+    Args:
+        rotation_range: maximum rotation in degrees, in [0, 180].
+        width_shift_range: maximum horizontal shift as a fraction of the width, in [0, 1).
+        height_shift_range: maximum vertical shift as a fraction of the height, in [0, 1).
+        zoom_range: maximum zoom as a fraction, in [0, 1): 0.2 zooms between
+            0.8x and 1.2x.
+        shear_range: maximum shear angle in degrees, in [0, 60]. (The book's
+            `shear_range=0.2` is 0.2 degrees, which does almost nothing.)
+        horizontal_flip: randomly mirror left-right.
+        vertical_flip: randomly mirror top-bottom.
+        fill_mode: how pixels that come in from outside the image are filled:
+            "nearest" (the `ImageDataGenerator` default), "reflect",
+            "constant" or "wrap".
+        seed: integer seed for the random transformations (None: drawn from
+            the global seed set by `cnn_course.reproducibility.set_seed`).
+        name: the block's name.
+
+    Returns:
+        A `keras.Sequential` of preprocessing layers. With every argument at
+        its default it holds one `Identity` layer and returns its input unchanged.
+
+    Raises:
+        ValueError: if an argument is out of range; the message names it.
+
+    Example:
+
+    >>> from cnn_course.augmentation import make_augmentation
+    >>> aug = make_augmentation(rotation_range=20, width_shift_range=0.1,
+    ...                         horizontal_flip=True, seed=0)
+    >>> [layer.__class__.__name__ for layer in aug.layers]
+    ['RandomRotation', 'RandomTranslation', 'RandomFlip']
+    """
+    import keras
+
+    rotation_range = _check_range("rotation_range", rotation_range, 0, 180)
+    width_shift_range = _check_range("width_shift_range", width_shift_range, 0, 0.99)
+    height_shift_range = _check_range("height_shift_range", height_shift_range, 0, 0.99)
+    zoom_range = _check_range("zoom_range", zoom_range, 0, 0.99)
+    shear_range = _check_range("shear_range", shear_range, 0, 60)
+    fill_mode = check_choice("fill_mode", fill_mode, ("nearest", "reflect", "constant", "wrap"))
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise arg_error("seed", seed, "an integer or None")
+
+    def next_seed(offset):
+        # Each layer gets its own seed so that they do not draw the same numbers.
+        return None if seed is None else int(seed) + offset
+
+    layers = []
+    if rotation_range:
+        layers.append(
+            keras.layers.RandomRotation(
+                rotation_range / 360.0, fill_mode=fill_mode, seed=next_seed(1)
+            )
+        )
+    if width_shift_range or height_shift_range:
+        layers.append(
+            keras.layers.RandomTranslation(
+                height_shift_range, width_shift_range, fill_mode=fill_mode, seed=next_seed(2)
+            )
+        )
+    if zoom_range:
+        layers.append(
+            keras.layers.RandomZoom((-zoom_range, zoom_range), fill_mode=fill_mode, seed=next_seed(3))
+        )
+    if shear_range:
+        factor = math.tan(math.radians(shear_range))
+        layers.append(
+            keras.layers.RandomShear(
+                x_factor=factor, y_factor=factor, fill_mode=fill_mode, seed=next_seed(4)
+            )
+        )
+    if horizontal_flip or vertical_flip:
+        mode = "horizontal_and_vertical" if horizontal_flip and vertical_flip else (
+            "horizontal" if horizontal_flip else "vertical"
+        )
+        layers.append(keras.layers.RandomFlip(mode, seed=next_seed(5)))
+    if not layers:  # an empty Sequential cannot be called
+        layers.append(keras.layers.Identity(name="no_augmentation"))
+    return keras.Sequential(layers, name=name)
+
+
+def show_augmentations(image, augmentation, n=9, ncols=3, ax=None):
+    """Show one image under `n` random draws of an augmentation block, as a grid.
+
+    The first tile is the original; the others are augmented copies. Each call
+    draws new transformations; build the block with a `seed` (or call
+    `set_seed` first) to get the same grid every run. Introduced
+    in `notebooks/00_getting_started`.
+
+    Args:
+        image: one image, `(height, width, channels)`, uint8 in [0, 255] or
+            float in [0, 1].
+        augmentation: a block from `make_augmentation` (any callable Keras
+            layer taking a batch and `training=True` works).
+        n: number of tiles including the original.
+        ncols: tiles per row.
+        ax: a matplotlib Axes to draw into; a new figure when None.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from cnn_course.augmentation import make_augmentation, show_augmentations
+    >>> image = np.zeros((32, 32, 3), dtype="uint8"); image[8:24, 4:12] = 255
+    >>> fig = show_augmentations(image, make_augmentation(rotation_range=30), n=4, ncols=2)
+    >>> len(fig.axes)
+    1
+    """
+    import tensorflow as tf
+
+    from cnn_course.plots import show_images
+
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise arg_error(
+            "image", f"array of shape {image.shape}", "one image of shape (height, width, channels)",
+            "Pass images[0], not the whole batch",
+        )
+    n = int(n)
+    if n < 1:
+        raise arg_error("n", n, "a positive integer")
+    scale = 255.0 if image.dtype == np.uint8 else 1.0
+    batch = np.repeat(image[None].astype("float32") / scale, n - 1, axis=0)
+    augmented = np.asarray(augmentation(tf.constant(batch), training=True)) if n > 1 else batch
+    tiles = np.concatenate([image[None].astype("float32") / scale, augmented], axis=0)
+    titles = ["original"] + [f"random draw {i}" for i in range(1, n)]
+    return show_images(np.clip(tiles, 0, 1), titles=titles, ncols=ncols, ax=ax)

@@ -1,0 +1,190 @@
+"""The `cnn-course` command: `demo` (the main job), `make-data` and `check`."""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import time
+
+from cnn_course import settings
+
+#: Demo settings: default mode, and quick mode (CI) with smaller data and fewer epochs.
+DEMO_CONFIG = {
+    "default": {"dense_epochs": 20, "conv_epochs": 20, "aug_epochs": 40, "patience": 8},
+    "quick": {"dense_epochs": 2, "conv_epochs": 2, "aug_epochs": 2, "patience": 2},
+}
+QUICK_COUNTS = {"train": 12, "validation": 6, "test": 6}
+
+
+def _log(message):
+    print(message, flush=True)
+
+
+def _epoch_printer(name, epochs):
+    import keras
+
+    class EpochLine(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            parts = [f"{k}={logs[k]:.3f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+                     if k in logs]
+            _log(f"    {name:<14} epoch {epoch + 1:>2}/{epochs}  " + "  ".join(parts))
+
+    return EpochLine()
+
+
+def _format_table(rows):
+    headers = ["model", "parameters", "epochs", "train acc", "val acc", "test acc", "seconds"]
+    cells = [[r["model"], f"{r['parameters']:,}", f"{r['epochs']} (best {r['best_epoch']})",
+              f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
+              f"{r['test_accuracy']:.3f}", f"{r['seconds']:.1f}"] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    out = [line, "-" * len(line)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(out)
+
+
+def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
+    """Run the main job: make the dataset if missing, train three models, report and save plots.
+
+    Trains a dense baseline, a small convnet and the same convnet with
+    augmentation and dropout on the embedded shapes dataset, prints a table
+    and writes `training_curves.png`, `augmentations.png` and `results.json`
+    to `output_dir`.
+
+    Args:
+        data_dir: where the shapes dataset lives (made there if missing).
+            Default: `cnn_course.settings.default_data_dir() / "shapes"`
+            (`shapes_quick` in quick mode).
+        output_dir: folder for the figures and the results.
+        quick: small data and 2 epochs per model (for CI); None reads
+            `CNN_COURSE_QUICK`.
+        seed: the seed for data generation and training.
+
+    Returns:
+        The list of result rows (dicts), one per model.
+    """
+    from cnn_course import augmentation, data, datasets, models, plots, reproducibility, shapes, training
+
+    quick = settings.quick_mode() if quick is None else quick
+    config = DEMO_CONFIG["quick" if quick else "default"]
+    if data_dir is None:
+        data_dir = settings.default_data_dir() / ("shapes_quick" if quick else "shapes")
+    output_dir = pathlib.Path(output_dir)
+    start = time.perf_counter()
+
+    _log(f"[1/5] Dataset: {data_dir}")
+    counts = QUICK_COUNTS if quick else None
+    root = shapes.make_shapes_dataset(data_dir, counts=counts, seed=seed)
+    splits = datasets.load_split_folders(root)
+    train, val, test = splits["train"], splits["validation"], splits["test"]
+    names = train.class_names
+    _log(f"      {len(train)} train / {len(val)} validation / {len(test)} test images of "
+         f"{train.image_shape}, classes: {', '.join(names)}")
+
+    reproducibility.set_seed(seed)
+    augment = augmentation.make_augmentation(
+        rotation_range=30, width_shift_range=0.15, height_shift_range=0.15, zoom_range=0.15,
+        horizontal_flip=True, seed=seed)
+    train_plain = data.make_dataset(train, batch_size=32, shuffle=True, seed=seed)
+    train_aug = data.make_dataset(train, batch_size=32, shuffle=True, seed=seed, augment=augment)
+    eval_sets = {
+        "train": data.make_dataset(train, batch_size=128, cache=True),
+        "val": data.make_dataset(val, batch_size=128, cache=True),
+        "test": data.make_dataset(test, batch_size=128, cache=True),
+    }
+    shape, n = train.image_shape, train.num_classes
+    experiments = [
+        ("dense", lambda: models.build_dense(shape, n, hidden_units=(128,), name="dense"),
+         train_plain, config["dense_epochs"]),
+        ("convnet", lambda: models.build_convnet(shape, n, filters=(32, 64, 128), dense_units=(64,),
+                                                 name="convnet"),
+         train_plain, config["conv_epochs"]),
+        ("convnet+aug", lambda: models.build_convnet(shape, n, filters=(32, 64, 128),
+                                                     dense_units=(64,), dropout=0.5,
+                                                     name="convnet_aug"),
+         train_aug, config["aug_epochs"]),
+    ]
+    rows, histories = [], {}
+    for step, (name, build, train_ds, epochs) in enumerate(experiments, start=2):
+        _log(f"[{step}/5] Training {name} (up to {epochs} epochs, early stopping on val accuracy)")
+        reproducibility.set_seed(seed)
+        model = models.compile_for_task(build(), "multiclass")
+        history = training.fit(model, train_ds, eval_sets["val"], epochs=epochs,
+                               patience=config["patience"], monitor="val_accuracy", verbose=0,
+                               callbacks=[_epoch_printer(name, epochs)])
+        accuracy = {k: float(model.evaluate(ds, verbose=0)[1]) for k, ds in eval_sets.items()}
+        histories[name] = history
+        rows.append({"model": name, "parameters": int(model.count_params()),
+                     "epochs": len(history.history["loss"]), "best_epoch": history.best_epoch,
+                     "train_accuracy": accuracy["train"], "val_accuracy": accuracy["val"],
+                     "test_accuracy": accuracy["test"], "seconds": history.seconds})
+
+    _log("[5/5] Saving figures and results")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(histories), 2, figsize=(10, 3.2 * len(histories)), squeeze=False)
+    for row_axes, (name, history) in zip(axes, histories.items()):
+        plots.plot_history(history, metrics=("loss", "accuracy"), title=name, ax=row_axes)
+    curves = plots.save_figure(fig, output_dir / "training_curves.png")
+    plt.close(fig)
+    fig = augmentation.show_augmentations(train.images[0], augment, n=12, ncols=6)
+    grid = plots.save_figure(fig, output_dir / "augmentations.png")
+    plt.close(fig)
+    results = output_dir / "results.json"
+    tmp = results.with_name("." + results.name + ".tmp")
+    tmp.write_text(json.dumps({"seed": seed, "quick": quick, "dataset": os.fspath(root),
+                               "rows": rows}, indent=2))
+    os.replace(tmp, results)
+
+    _log("")
+    _log(_format_table(rows))
+    _log("")
+    by_name = {r["model"]: r for r in rows}
+    _log(f"convnet vs dense, test accuracy: {100 * (by_name['convnet']['test_accuracy'] - by_name['dense']['test_accuracy']):+.1f} points")
+    _log(f"augmentation+dropout vs plain convnet, validation accuracy: "
+         f"{100 * (by_name['convnet+aug']['val_accuracy'] - by_name['convnet']['val_accuracy']):+.1f} points")
+    _log(f"Saved: {curves}, {grid}, {results}")
+    _log(f"Total time: {time.perf_counter() - start:.0f} s")
+    return rows
+
+
+def main(argv=None):
+    """Entry point of the `cnn-course` console script and `python -m cnn_course`."""
+    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="make the shapes dataset, train dense vs convnet vs "
+                                       "convnet+augmentation, print a table, save plots")
+    demo.add_argument("--data", default=None, help="dataset folder (made if missing)")
+    demo.add_argument("--output", default="cnn_course_output", help="folder for figures and results")
+    demo.add_argument("--quick", action="store_true", default=None,
+                      help=f"tiny data, 2 epochs (same as {settings.QUICK_ENV}=1)")
+    demo.add_argument("--seed", type=int, default=0)
+    make = sub.add_parser("make-data", help="write the shapes dataset as PNG folders")
+    make.add_argument("directory", nargs="?", default=None)
+    make.add_argument("--image-size", type=int, default=None)
+    make.add_argument("--seed", type=int, default=0)
+    sub.add_parser("check", help="print versions and settings of this installation")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        run_demo(args.data, args.output, args.quick, args.seed)
+        return 0
+    if args.command == "make-data":
+        from cnn_course import shapes
+
+        directory = args.directory or settings.default_data_dir() / "shapes"
+        kwargs = {"seed": args.seed}
+        if args.image_size:
+            kwargs["image_size"] = args.image_size
+        _log(f"Dataset ready at {shapes.make_shapes_dataset(directory, **kwargs)}")
+        return 0
+    return settings.check_installation()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

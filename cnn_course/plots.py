@@ -1,0 +1,239 @@
+"""Plots for training: learning curves and labelled image grids. Helpers take `ax=None` and return the figure."""
+
+import numpy as np
+
+from cnn_course._validation import arg_error
+
+
+def _new_axes(nrows, ncols, width, height):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    return fig, axes.ravel()
+
+
+def _as_history_dict(history):
+    """Accept a Keras `History`, its `.history` dict, or a dict of lists."""
+    values = getattr(history, "history", history)
+    if not isinstance(values, dict) or not values:
+        raise arg_error(
+            "history", type(history).__name__, "a keras History or a non-empty dict of metric lists",
+            "Pass what model.fit(...) returned",
+        )
+    return values
+
+
+def smooth(values, factor):
+    """Exponential moving average, as TensorBoard's smoothing slider does.
+
+    Args:
+        values: sequence of numbers.
+        factor: in [0, 1): 0 returns the values unchanged, 0.9 is very smooth.
+
+    Returns:
+        A list of the same length.
+
+    Example:
+
+    >>> smooth([0.0, 1.0, 1.0], 0.5)
+    [0.0, 0.5, 0.75]
+    """
+    if not 0 <= factor < 1:
+        raise arg_error("smoothing", factor, "a number in [0, 1)")
+    out, last = [], None
+    for v in values:
+        last = v if last is None else factor * last + (1 - factor) * v
+        out.append(float(last))
+    return out
+
+
+def plot_history(history, metrics=("loss", "accuracy"), smoothing=0.0, title=None, ax=None):
+    """Plot training and validation curves, one panel per metric.
+
+    Training is drawn as a solid line, validation (`val_` + metric) dashed, so
+    the gap between them, the sign of overfitting, is easy to see. The best
+    validation epoch is marked. Introduced in `notebooks/00_getting_started`.
+
+    Args:
+        history: what `model.fit` returned (or its `.history` dict).
+        metrics: metric names to plot, e.g. `("loss", "accuracy")`; names
+            missing from the history are skipped.
+        smoothing: exponential smoothing factor in [0, 1) for noisy curves.
+        title: optional text put before each panel's title.
+        ax: None for a new figure, or one Axes per metric (a single Axes when
+            plotting one metric).
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: if none of `metrics` is in the history; the message lists
+            what it holds.
+
+    Example:
+
+    >>> from cnn_course.plots import plot_history
+    >>> fig = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.9]})
+    >>> len(fig.axes)
+    1
+    """
+    values = _as_history_dict(history)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    present = [m for m in metrics if m in values]
+    if not present:
+        raise arg_error(
+            "metrics", tuple(metrics), f"names found in the history: {sorted(values)}",
+        )
+    if ax is None:
+        fig, axes = _new_axes(1, len(present), 4.5 * len(present), 3.4)
+    else:
+        axes = list(np.ravel(ax))
+        if len(axes) != len(present):
+            raise arg_error(
+                "ax", f"{len(axes)} Axes", f"one Axes per metric plotted ({present})"
+            )
+        fig = axes[0].figure
+    for axis, name in zip(axes, present):
+        train = smooth(values[name], smoothing)
+        epochs = np.arange(1, len(train) + 1)
+        axis.plot(epochs, train, "-", label=f"training {name}")
+        val_name = "val_" + name
+        if val_name in values:
+            val = smooth(values[val_name], smoothing)
+            axis.plot(epochs, val, "--", label=f"validation {name}")
+            best = int(np.argmin(val) if "loss" in name else np.argmax(val))
+            axis.plot(epochs[best], val[best], "o", color="black", label=f"best epoch ({best + 1})")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(name)
+        axis.set_title(f"{title}: {name}" if title else name)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def show_images(images, labels=None, class_names=None, predictions=None, titles=None,
+                ncols=8, max_images=32, ax=None):
+    """Show images as a grid, titled with their labels (and predictions when given).
+
+    With `predictions`, each title reads "true / predicted", green when right
+    and red when wrong. The grid is drawn as one mosaic in a single Axes, so it
+    fits into any figure layout. Introduced in `notebooks/00_getting_started`.
+
+    Args:
+        images: array `(n, height, width, channels)` (channels 1 or 3), uint8
+            in [0, 255] or float in [0, 1]; or `(n, height, width)`.
+        labels: optional integer labels, shape `(n,)`.
+        class_names: optional names indexed by label.
+        predictions: optional predicted integer labels, or class probabilities
+            `(n, num_classes)` (their argmax is used), or binary probabilities
+            `(n,)`/`(n, 1)` (thresholded at 0.5).
+        titles: optional explicit titles, one per image (overrides labels).
+        ncols: tiles per row.
+        max_images: show at most this many (the first ones).
+        ax: a matplotlib Axes, or None for a new figure.
+
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from cnn_course.plots import show_images
+    >>> fig = show_images(np.zeros((4, 8, 8, 1)), labels=[0, 1, 0, 1], class_names=["a", "b"])
+    >>> len(fig.axes)
+    1
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise arg_error(
+            "images", f"array of shape {images.shape}",
+            "an array of shape (n, height, width, 1 or 3)",
+        )
+    n = min(len(images), int(max_images))
+    images = images[:n]
+    if images.dtype == np.uint8:
+        images = images.astype("float32") / 255.0
+    images = np.clip(images, 0.0, 1.0)
+    if images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+
+    def name_of(label):
+        return str(class_names[int(label)]) if class_names is not None else str(int(label))
+
+    predicted = None
+    if predictions is not None:
+        p = np.asarray(predictions)[:n]
+        if p.ndim == 2 and p.shape[1] > 1:
+            predicted = p.argmax(axis=1)
+        elif p.dtype.kind == "f":
+            predicted = (p.reshape(-1) >= 0.5).astype(int)
+        else:
+            predicted = p.reshape(-1).astype(int)
+    colours = ["black"] * n
+    if titles is None:
+        titles = [""] * n
+        if labels is not None:
+            labels = np.asarray(labels).reshape(-1)[:n]
+            titles = [name_of(label) for label in labels]
+            if predicted is not None:
+                titles = [f"{t} / {name_of(p)}" for t, p in zip(titles, predicted)]
+                colours = ["green" if l == p else "red" for l, p in zip(labels, predicted)]
+        elif predicted is not None:
+            titles = [f"pred {name_of(p)}" for p in predicted]
+    ncols = max(1, min(int(ncols), n))
+    nrows = int(np.ceil(n / ncols))
+    h, w = images.shape[1:3]
+    pad = max(2, h // 8)
+    title_room = max(6, h // 4)
+    cell_h, cell_w = h + pad + title_room, w + pad
+    mosaic = np.ones((nrows * cell_h, ncols * cell_w, 3), dtype="float32")
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        top, left = r * cell_h + title_room, c * cell_w
+        mosaic[top:top + h, left:left + w] = image
+    if ax is None:
+        fig, axes = _new_axes(1, 1, min(2.0 + 1.6 * ncols, 16), min(1.0 + 1.8 * nrows, 14))
+        ax = axes[0]
+    fig = ax.figure
+    ax.imshow(mosaic, interpolation="nearest")
+    ax.set_axis_off()
+    for i, (text, colour) in enumerate(zip(titles, colours)):
+        if text:
+            r, c = divmod(i, ncols)
+            ax.text(c * cell_w + w / 2, r * cell_h + title_room - 1, text, ha="center",
+                    va="bottom", fontsize=8, color=colour)
+    return fig
+
+
+def save_figure(fig, path, dpi=110):
+    """Save a figure atomically: write a temporary file next to `path`, then rename.
+
+    A crash half-way never leaves a truncated PNG at `path`.
+
+    Args:
+        fig: a matplotlib Figure.
+        path: destination file; its suffix picks the format (".png").
+        dpi: resolution.
+
+    Returns:
+        The path as a `pathlib.Path`.
+    """
+    import os
+    import pathlib
+    import tempfile
+
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path

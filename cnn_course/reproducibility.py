@@ -1,0 +1,58 @@
+"""Reproducible runs: one call seeds Python, NumPy and TensorFlow and makes TensorFlow's ops deterministic."""
+
+import os
+import random
+
+import numpy as np
+
+from cnn_course._validation import arg_error
+
+
+def set_seed(seed=0, deterministic=True):
+    """Seed every random number generator a Keras program uses.
+
+    Seeds Python's `random`, NumPy and TensorFlow (through
+    `keras.utils.set_random_seed`), sets `PYTHONHASHSEED` for any child
+    process, and, with `deterministic=True`, turns on TensorFlow's
+    deterministic ops (`tf.config.experimental.enable_op_determinism`).
+    Call it once at the top of a notebook or script, before building models
+    and datasets: the same seed then gives the same weights and the same
+    numbers on the same machine (CPU). Introduced in
+    `notebooks/00_getting_started`.
+
+    Deterministic ops cost little on a CPU. On a GPU they can be slower, and a
+    few ops have no deterministic GPU kernel: TensorFlow then raises an error
+    naming the op rather than silently giving different numbers.
+
+    Args:
+        seed: a non-negative integer.
+        deterministic: whether to turn on TensorFlow's deterministic ops.
+
+    Returns:
+        The seed, so that `seed = set_seed(42)` reads naturally.
+
+    Raises:
+        ValueError: if `seed` is not a non-negative integer.
+
+    Example:
+
+    >>> from cnn_course.reproducibility import set_seed
+    >>> import numpy as np
+    >>> _ = set_seed(1); a = np.random.rand()
+    >>> _ = set_seed(1); b = np.random.rand()
+    >>> a == b
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise arg_error("seed", seed, "a non-negative integer", "For example: set_seed(42)")
+    import keras
+    import tensorflow as tf
+
+    seed = int(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)  # also seeds Python, NumPy and TensorFlow's global generator
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return seed

@@ -1,0 +1,178 @@
+# %% [markdown]
+# # 00 · Getting started: your first convnet
+#
+# **Lecture topic:** images as tensors; conv/max-pooling stacks with a dense head.
+#
+# **What you will do:** check that your installation works, make the course's
+# embedded image dataset (no download needed), look at it, train a first small
+# convolutional network and read its training curves.
+#
+# **Time:** about 1 minute on a 2-core laptop CPU.
+#
+# Every helper used here lives in the `cnn_course` package; each one is imported
+# by name, so you can always tell where a function comes from (and read its
+# source with `??function_name` in Jupyter).
+
+# %% [markdown]
+# ## Setup
+#
+# Import `cnn_course` **before** TensorFlow or Keras: it switches on TensorFlow's
+# fast oneDNN CPU kernels and hides TensorFlow's start-up log lines.
+# `check_installation()` prints what you have; paste its output when you ask
+# for help.
+
+# %%
+import cnn_course  # noqa: F401  (sets TensorFlow's flags; import it first)
+from cnn_course import augmentation, data, datasets, models, plots, settings, shapes, training
+from cnn_course.reproducibility import set_seed
+
+settings.check_installation()
+
+# %% [markdown]
+# One call seeds Python, NumPy and TensorFlow and makes TensorFlow's operations
+# deterministic: run this notebook twice and you get the same numbers.
+#
+# `QUICK` is only for the course's automatic tests, which run every notebook
+# with tiny data; leave it off.
+
+# %%
+SEED = set_seed(42)
+QUICK = settings.quick_mode()
+EPOCHS = 2 if QUICK else 15
+COUNTS = {"train": 10, "validation": 5, "test": 5} if QUICK else None  # None: the default sizes
+
+# %% [markdown]
+# ## Prepare the data
+#
+# `shapes.make_shapes_dataset` draws a small dataset of coloured shapes and
+# writes it as PNG files, in the same folder layout as the book's cats-vs-dogs
+# example: one folder per split, one subfolder per class. Each shape varies in
+# position, size, rotation and colour, on a random background with clutter,
+# so a network must learn what a *shape* is, not just look up pixels.
+#
+# The second time you run this cell it finds the folder and returns at once.
+
+# %%
+root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
+                                  counts=COUNTS, seed=0)
+print(sorted(p.name for p in root.iterdir()))
+print(sorted(p.name for p in (root / "train").iterdir()))
+
+# %% [markdown]
+# `datasets.load_split_folders` reads every image once (a corrupt file would be
+# reported here, by name) and returns one `ImageSet` per split: a uint8 array of
+# images and their integer labels, in a fixed order.
+
+# %%
+splits = datasets.load_split_folders(root)
+train, validation, test = splits["train"], splits["validation"], splits["test"]
+print("classes:", train.class_names)
+print("train images:", train.images.shape, train.images.dtype)  # (n, height, width, channels)
+print("labels:", train.labels[:10], "...")
+
+# %% [markdown]
+# ## Look at the data
+#
+# To the computer an image is a grid of numbers: height x width x 3 colour
+# channels, each an integer from 0 to 255. Here is the red channel of the
+# top-left 6x6 pixels of the first image, and then a grid of images with their
+# labels.
+
+# %%
+print(train.images[0, :6, :6, 0])
+plots.show_images(train.images, train.labels, train.class_names, ncols=8, max_images=16);
+
+# %% [markdown]
+# ## The input pipeline
+#
+# `data.make_dataset` turns the arrays into a `tf.data` pipeline of batches:
+# pixels rescaled to [0, 1], training data shuffled (with a seed) every epoch,
+# the next batch prepared while the model trains. Validation and test data are
+# **not** shuffled, so predictions line up with `test.labels`.
+#
+# Keras 3 no longer has `ImageDataGenerator`; `augmentation.make_augmentation`
+# takes the same argument names and builds Keras preprocessing layers. Here is
+# one training image under a few random augmentations:
+
+# %%
+augment = augmentation.make_augmentation(rotation_range=30, width_shift_range=0.15,
+                                         height_shift_range=0.15, zoom_range=0.15,
+                                         horizontal_flip=True, seed=SEED)
+augmentation.show_augmentations(train.images[0], augment, n=8, ncols=4);
+
+# %%
+train_ds = data.make_dataset(train, batch_size=32, shuffle=True, seed=SEED)
+val_ds = data.make_dataset(validation, batch_size=128)
+test_ds = data.make_dataset(test, batch_size=128)
+images, labels = next(iter(train_ds))
+print(images.shape, images.dtype, float(images.numpy().min()), float(images.numpy().max()))
+
+# %% [markdown]
+# ## Build the model
+#
+# A convnet is a stack of blocks, each a convolution (learned 3x3 filters) and
+# a 2x2 max pooling that halves the height and width, followed by a small dense
+# head. Before building it, `models.convnet_shapes` answers "what will this
+# stack do to my images?":
+
+# %%
+for block, shape in models.convnet_shapes(train.image_shape, filters=(32, 64, 128)):
+    print(block, shape)
+
+# %% [markdown]
+# The last layer and the loss follow from the task (the lecture's table):
+# several classes, one label each, so a softmax over the classes and
+# `sparse_categorical_crossentropy` for integer labels. `compile_for_task`
+# picks them for you.
+
+# %%
+model = models.build_convnet(train.image_shape, num_classes=train.num_classes,
+                             filters=(32, 64, 128), dense_units=(64,))
+models.compile_for_task(model, task="multiclass", learning_rate=1e-3)
+model.summary()
+
+# %% [markdown]
+# ## Train
+#
+# `training.fit` checks the labels against the loss before it starts, then
+# trains; with `patience` it stops when validation accuracy stops improving and
+# keeps the best weights. On a 2-core laptop each epoch takes about a second.
+
+# %%
+history = training.fit(model, train_ds, val_ds, epochs=EPOCHS, patience=5,
+                       monitor="val_accuracy", verbose=2)
+print(f"trained {len(history.history['loss'])} epochs in {history.seconds:.0f} s")
+
+# %% [markdown]
+# The curves: training (solid) against validation (dashed). When training
+# accuracy keeps climbing while validation accuracy stalls and validation loss
+# rises, the network is memorising the training images: it **overfits**. With
+# only 150 images per class that happens within about 10 epochs; later
+# notebooks fight it with augmentation and dropout.
+
+# %%
+plots.plot_history(history, metrics=("loss", "accuracy"));
+
+# %% [markdown]
+# ## Evaluate
+#
+# Test accuracy is measured once, at the end, on images the model has never
+# seen. Expect roughly 75-90% (chance is 25%). The grid shows test images
+# titled "true / predicted", wrong ones in red.
+
+# %%
+test_loss, test_accuracy = model.evaluate(test_ds, verbose=0)
+print(f"test accuracy: {test_accuracy:.3f}")
+probabilities = model.predict(test_ds, verbose=0)
+plots.show_images(test.images, test.labels, test.class_names, predictions=probabilities,
+                  ncols=8, max_images=16);
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. Set `filters=(16, 32)` (two blocks): how do the parameter count and the
+#    test accuracy change?
+# 2. Replace the convnet with `models.build_dense(train.image_shape, train.num_classes)`
+#    and compare: how many parameters, what test accuracy?
+# 3. Run `cnn-course demo` in a terminal: it trains a dense baseline, this
+#    convnet, and the convnet with augmentation and dropout, and prints a table.

@@ -1,0 +1,55 @@
+"""Plot helpers: they take ax=None, return the figure, and draw what they are given."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from cnn_course import plots
+
+HISTORY = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.9],
+           "accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.4, 0.6, 0.55]}
+
+
+def test_plot_history_draws_train_and_validation_and_marks_best():
+    fig = plots.plot_history(HISTORY)
+    loss_ax, acc_ax = fig.axes
+    train, val, best = loss_ax.lines
+    np.testing.assert_allclose(train.get_ydata(), HISTORY["loss"])
+    np.testing.assert_allclose(val.get_ydata(), HISTORY["val_loss"])
+    assert best.get_xdata()[0] == 2  # lowest validation loss at epoch 2
+    assert acc_ax.lines[2].get_xdata()[0] == 2  # highest validation accuracy at epoch 2
+    plt.close(fig)
+
+
+def test_plot_history_into_given_axes_and_smoothing():
+    fig, axes = plt.subplots(1, 1)
+    out = plots.plot_history(HISTORY, metrics="loss", smoothing=0.5, ax=axes)
+    assert out is fig
+    np.testing.assert_allclose(axes.lines[0].get_ydata(), [1.0, 0.8, 0.6])
+    with pytest.raises(ValueError, match="one Axes per metric"):
+        plots.plot_history(HISTORY, ax=axes)
+    with pytest.raises(ValueError, match="names found in the history"):
+        plots.plot_history(HISTORY, metrics=("auc",))
+    plt.close(fig)
+
+
+def test_show_images_titles_and_colours():
+    images = np.zeros((3, 8, 8, 3), "uint8")
+    fig = plots.show_images(images, labels=[0, 1, 1], class_names=["cat", "dog"],
+                            predictions=np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9]]))
+    texts = fig.axes[0].texts
+    assert [t.get_text() for t in texts] == ["cat / cat", "dog / cat", "dog / dog"]
+    assert [t.get_color() for t in texts] == ["green", "red", "green"]
+    plt.close(fig)
+
+
+def test_save_figure_is_atomic(tmp_path):
+    fig = plots.plot_history(HISTORY)
+    path = plots.save_figure(fig, tmp_path / "sub" / "curves.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in path.parent.iterdir()] == ["curves.png"]
+    plt.close(fig)

@@ -1,0 +1,95 @@
+"""Training helper: label/loss checks before fit, early stopping, atomic checkpoints."""
+
+import keras
+import numpy as np
+import pytest
+
+from cnn_course import data, models, training
+from cnn_course.reproducibility import set_seed
+
+
+def _blobs(n=64, size=8):
+    """Two classes that a tiny network separates quickly: bright left half vs bright right half."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 60, (n, size, size, 1)).astype("uint8")
+    y = np.arange(n) % 2
+    x[y == 0, :, : size // 2] += 150
+    x[y == 1, :, size // 2:] += 150
+    return x, y
+
+
+def _multiclass_model(num_classes=3, one_hot=False):
+    return models.compile_for_task(models.build_dense((8, 8, 1), num_classes), "multiclass",
+                                   one_hot=one_hot)
+
+
+@pytest.mark.parametrize("model_fn,labels,message", [
+    (lambda: _multiclass_model(), np.eye(3)[[0, 1, 2, 0]], "one-hot vectors .* sparse_categorical"),
+    (lambda: _multiclass_model(one_hot=True), np.array([0, 1, 2, 0]), "are integers .* categorical_crossentropy"),
+    (lambda: _multiclass_model(), np.array([0, 1, 5, 0]), "num_classes=6"),
+    (lambda: models.compile_for_task(models.build_dense((8, 8, 1), task="binary"), "binary"),
+     np.array([0, 1, 2, 1]), "labels in \\[0, 1\\].*task='multiclass'"),
+])
+def test_wrong_labels_for_loss_fail_before_training(model_fn, labels, message):
+    model = model_fn()
+    weights = [w.copy() for w in model.get_weights()]
+    ds = data.make_dataset(np.zeros((4, 8, 8, 1), "uint8"), labels, batch_size=4)
+    with pytest.raises(ValueError, match=message):
+        training.fit(model, ds, epochs=1, verbose=0)
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)  # nothing was trained
+
+
+def test_softmax_with_binary_crossentropy_is_caught():
+    model = models.build_dense((8, 8, 1), 3)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    with pytest.raises(ValueError, match="softmax but the loss is binary_crossentropy"):
+        training.check_labels_for_model(model, np.array([0, 1, 2]))
+
+
+def test_uncompiled_model_is_caught():
+    ds = data.make_dataset(np.zeros((4, 8, 8, 1), "uint8"), np.zeros(4, int), batch_size=4)
+    with pytest.raises(ValueError, match="not compiled"):
+        training.fit(models.build_dense((8, 8, 1), task="binary"), ds, epochs=1)
+
+
+def test_fit_learns_and_checkpoints_the_best_model(tmp_path):
+    set_seed(0)
+    x, y = _blobs()
+    train = data.make_dataset(x, y, batch_size=16, shuffle=True, seed=0)
+    val = data.make_dataset(x, y, batch_size=64)
+    model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary", hidden_units=(8,)),
+                                    "binary", learning_rate=1e-2)
+    path = tmp_path / "out" / "best.keras"
+    history = training.fit(model, train, val, epochs=6, patience=3, checkpoint=path, verbose=0)
+    assert history.history["val_loss"][-1] < history.history["val_loss"][0]
+    assert history.best_epoch == int(np.argmin(history.history["val_loss"])) + 1
+    restored = keras.models.load_model(path)
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["best.keras"]  # no temp files left
+
+
+def test_early_stopping_restores_best_weights():
+    set_seed(0)
+    x, y = _blobs()
+    train = data.make_dataset(x, y, batch_size=16)
+    # Validation labels are the opposite: validation loss rises as training learns, so it stops early.
+    val = data.make_dataset(x, 1 - y, batch_size=64)
+    model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary", hidden_units=(8,)),
+                                    "binary", learning_rate=1e-2)
+    history = training.fit(model, train, val, epochs=30, patience=2, verbose=0)
+    assert len(history.history["loss"]) < 30
+    best = min(history.history["val_loss"])
+    assert model.evaluate(val, verbose=0)[0] == pytest.approx(best, rel=1e-4)
+
+
+def test_argument_errors(tmp_path):
+    x, y = _blobs(8)
+    ds = data.make_dataset(x, y, batch_size=4)
+    model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary"), "binary")
+    with pytest.raises(ValueError, match="The `validation` argument must be a dataset"):
+        training.fit(model, ds, patience=2)
+    with pytest.raises(ValueError, match="ending in '.keras'"):
+        training.fit(model, ds, ds, checkpoint=tmp_path / "best.h5")
+    with pytest.raises(ValueError, match="The `epochs` argument must be a positive integer"):
+        training.fit(model, ds, epochs=0)
