@@ -36,9 +36,12 @@ def make_augmentation(
     function takes the same argument names and returns the Keras 3 equivalent:
     a `keras.Sequential` of random preprocessing layers. It is active only in
     training (`training=True`, which `fit` sets) and passes images through
-    unchanged at inference. Use it inside a tf.data pipeline
-    (`cnn_course.data.make_dataset(..., augment=...)`, fastest on a CPU) or as
-    the first layer of a model. Introduced in `notebooks/00_getting_started`.
+    unchanged at inference. Use it as the first layer of a model
+    (`cnn_course.models.build_convnet(..., augmentation=...)`: fastest on a
+    2-core CPU, where it runs inside the training step) or in a tf.data
+    pipeline (`cnn_course.data.make_dataset(..., augment=...)`: best when a GPU
+    trains and the CPU cores are free to prepare data). `benchmarks/` measures
+    both. Introduced in `notebooks/00_getting_started`.
 
     How the book's arguments map to layers:
 

@@ -24,7 +24,7 @@ SHAPES = ("circle", "square", "triangle", "star", "cross", "hexagon")
 DEFAULT_CLASSES = ("circle", "square", "triangle", "star")
 
 #: Images per class in each split of the course dataset (read-only; pass `counts=` to change).
-DEFAULT_COUNTS = types.MappingProxyType({"train": 150, "validation": 75, "test": 75})
+DEFAULT_COUNTS = types.MappingProxyType({"train": 250, "validation": 100, "test": 100})
 
 #: Format marker written into (and checked in) every `manifest.json`.
 GENERATOR = "cnn_course.shapes"
@@ -37,6 +37,7 @@ MANIFEST_NAME = "manifest.json"
 _SUPERSAMPLE = 4  # draw at 4x the final size, then average 4x4 blocks (anti-aliasing)
 _MIN_IMAGE_SIZE = 16
 _MIN_CONTRAST = 70.0  # minimum brightness difference (0-255) between shape and background
+_MAX_ROTATION = 25.0  # degrees either way from upright
 _MIN_CLUTTER_CONTRAST = 60.0  # clutter colours stay this far from the shape colour
 
 # Scale of each shape's circumradius so that all shapes cover about the same
@@ -123,16 +124,12 @@ def _luminance(colour):
     return 0.299 * r + 0.587 * g + 0.114 * b
 
 
-def _distance(a, b):
-    return math.dist(a, b)
-
-
 def _contrasting_colour(rng, avoid, min_distance):
     """A random colour at least `min_distance` (RGB distance) from every colour in `avoid`."""
     best, best_distance = None, -1.0
     for _ in range(100):
         colour = _random_colour(rng)
-        distance = min(_distance(colour, a) for a in avoid)
+        distance = min(math.dist(colour, a) for a in avoid)
         if distance >= min_distance:
             return colour
         if distance > best_distance:
@@ -174,7 +171,10 @@ def _sample_clutter(rng, size, shape_colour, n_lines, n_dots, n_blobs):
         return _contrasting_colour(rng, [shape_colour], _MIN_CLUTTER_CONTRAST)
 
     for _ in range(n_lines):
-        x0, y0, x1, y1 = rng.uniform(0, size, size=4)
+        x0, y0 = rng.uniform(0, size, size=2)
+        length = rng.uniform(0.15, 0.45) * size
+        direction = rng.uniform(0, 2 * math.pi)
+        x1, y1 = x0 + length * math.cos(direction), y0 + length * math.sin(direction)
         width = rng.uniform(0.7, 1.6) * unit
         items.append(("line", [(x0, y0), (x1, y1)], width, colour()))
     for _ in range(n_dots):
@@ -206,7 +206,8 @@ def _sample_scene(shape, rng, image_size, clutter):
     # The shape: contrasting colour, random size and rotation, fully inside the image.
     shape_colour = _shape_colour(rng, [colour0, colour1 or colour0], _MIN_CONTRAST)
     radius = float(rng.uniform(0.13, 0.30)) * size
-    rotation = float(rng.uniform(0, 2 * math.pi))
+    # Upright (a triangle or star points up) give or take _MAX_ROTATION degrees.
+    rotation = -math.pi / 2 + math.radians(float(rng.uniform(-_MAX_ROTATION, _MAX_ROTATION)))
     outline = _shape_outline(shape, radius, rotation)
     if outline is None:  # circle
         r = radius * _AREA_SCALE["circle"]
@@ -226,15 +227,15 @@ def _sample_scene(shape, rng, image_size, clutter):
     if clutter:
         behind = _sample_clutter(
             rng, size, shape_colour,
-            n_lines=int(rng.integers(2, 6)),
-            n_dots=int(rng.integers(4, 13)),
+            n_lines=int(rng.integers(1, 4)),
+            n_dots=int(rng.integers(3, 9)),
             n_blobs=int(rng.integers(1, 4)),
         )
         # A few thin distractors over the shape: they cut it but cannot hide it.
         on_top = _sample_clutter(
             rng, size, shape_colour,
-            n_lines=int(rng.integers(0, 3)),
-            n_dots=int(rng.integers(0, 4)),
+            n_lines=int(rng.integers(0, 2)),
+            n_dots=int(rng.integers(0, 3)),
             n_blobs=0,
         )
     return _Scene(
@@ -329,9 +330,10 @@ def render_shape(shape, rng, image_size=64, clutter=True):
     """Draw one image of one shape, with a random background and clutter.
 
     The shape gets a random position (always fully inside the image), size,
-    rotation and colour; its colour keeps a minimum RGB distance from the
-    background. The background is a flat colour or a linear gradient, often
-    with pixel noise. With `clutter=True`, distractor lines, dots and small
+    colour and a tilt of up to 25 degrees from upright; it is always clearly
+    darker or clearly brighter than its whole background. The background is a
+    flat colour or a gentle linear gradient, often with pixel noise. All shapes
+    cover about the same area at the same size, so pixel counts give no clue. With `clutter=True`, distractor lines, dots and small
     irregular blobs are drawn behind the shape and a few thin ones over it.
     Drawing happens at 4x the size and is box-averaged down (anti-aliasing).
 
@@ -740,7 +742,7 @@ def make_shapes_dataset(
         image_size: side of the square RGB images in pixels, at least 16.
         class_names: shapes to draw, in label order; names from `SHAPES`.
         counts: dict mapping split name to images per class; default
-            `DEFAULT_COUNTS` (150 train, 75 validation, 75 test).
+            `DEFAULT_COUNTS` (250 train, 100 validation, 100 test).
         seed: non-negative integer.
         clutter: whether to add distractor lines, dots and blobs.
         verbose: print one progress line per split.
@@ -763,6 +765,7 @@ def make_shapes_dataset(
     ['manifest.json', 'test', 'train']
     >>> len(list(root.glob("train/*/*.png")))
     8
+    >>> import shutil; shutil.rmtree(root.parent)
     """
     config = _config(image_size, class_names, counts, seed, clutter)
     directory = _check_directory(directory)

@@ -160,7 +160,7 @@ def check_labels_for_model(model, labels):
 
 
 def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val_loss",
-        checkpoint=None, callbacks=None, verbose="auto"):
+        start_from_epoch=0, checkpoint=None, callbacks=None, verbose="auto"):
     """Train a compiled model, with early stopping and best-model checkpoints when asked.
 
     Before the first step it checks the labels of one training batch against
@@ -176,6 +176,9 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
         patience: stop when `monitor` has not improved for this many epochs,
             and restore the best weights (None: train all epochs).
         monitor: metric watched by early stopping and the checkpoint.
+        start_from_epoch: early stopping starts watching only after this many
+            epochs (a model trained with strong augmentation and dropout can sit
+            at chance level for its first epochs before it starts learning).
         checkpoint: optional `.keras` path where the best model is saved
             (atomically) whenever `monitor` improves.
         callbacks: extra Keras callbacks.
@@ -214,7 +217,8 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     if patience is not None:
         check_positive_int("patience", patience)
         all_callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=patience, restore_best_weights=True))
+            monitor=monitor, patience=patience, restore_best_weights=True,
+            start_from_epoch=start_from_epoch))
     if checkpoint is not None:
         all_callbacks.append(AtomicCheckpoint(checkpoint, monitor=monitor))
     start = time.perf_counter()

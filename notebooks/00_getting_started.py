@@ -145,10 +145,10 @@ print(f"trained {len(history.history['loss'])} epochs in {history.seconds:.0f} s
 
 # %% [markdown]
 # The curves: training (solid) against validation (dashed). When training
-# accuracy keeps climbing while validation accuracy stalls and validation loss
-# rises, the network is memorising the training images: it **overfits**. With
-# only 150 images per class that happens within about 10 epochs; later
-# notebooks fight it with augmentation and dropout.
+# accuracy keeps climbing towards 100% while validation accuracy stalls and
+# validation loss rises, the network is memorising the training images: it
+# **overfits**. With only 250 images per class that starts after about 10
+# epochs; later notebooks fight it with augmentation and dropout.
 
 # %%
 plots.plot_history(history, metrics=("loss", "accuracy"));
@@ -157,8 +157,8 @@ plots.plot_history(history, metrics=("loss", "accuracy"));
 # ## Evaluate
 #
 # Test accuracy is measured once, at the end, on images the model has never
-# seen. Expect roughly 75-90% (chance is 25%). The grid shows test images
-# titled "true / predicted", wrong ones in red.
+# seen. Expect about 70-75% (chance is 25%: there are four classes). The grid
+# shows test images titled "true / predicted", wrong ones in red.
 
 # %%
 test_loss, test_accuracy = model.evaluate(test_ds, verbose=0)

@@ -20,10 +20,13 @@ SCRIPT = textwrap.dedent("""
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (64, 16, 16, 3), dtype="uint8")
     y = rng.integers(0, 3, 64)
-    aug = augmentation.make_augmentation(rotation_range=20, width_shift_range=0.1, horizontal_flip=True)
-    ds = data.make_dataset(x, y, batch_size=16, shuffle=True, augment=aug)
+    # Augmentation in both places: in the tf.data pipeline and inside the model.
+    in_pipeline = augmentation.make_augmentation(width_shift_range=0.1, horizontal_flip=True)
+    in_model = augmentation.make_augmentation(rotation_range=20, zoom_range=0.1)
+    ds = data.make_dataset(x, y, batch_size=16, shuffle=True, augment=in_pipeline)
     model = models.compile_for_task(
-        models.build_convnet((16, 16, 3), 3, filters=(8, 16), dense_units=(16,), dropout=0.5),
+        models.build_convnet((16, 16, 3), 3, filters=(8, 16), dense_units=(16,), dropout=0.5,
+                             augmentation=in_model),
         "multiclass")
     training.fit(model, ds, epochs=2, verbose=0)
     digest = hashlib.sha256(b"".join(w.tobytes() for w in model.get_weights())).hexdigest()
