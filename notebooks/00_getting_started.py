@@ -7,7 +7,7 @@
 # embedded image dataset (no download needed), look at it, train a first small
 # convolutional network and read its training curves.
 #
-# **Time:** about 1 minute on a 2-core laptop CPU.
+# **Time:** under a minute on a 2-core laptop CPU.
 #
 # Every helper used here lives in the `cnn_course` package; each one is imported
 # by name, so you can always tell where a function comes from (and read its
