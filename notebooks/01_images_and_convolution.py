@@ -1,0 +1,231 @@
+# %% [markdown]
+# # 01 · Images and convolution
+#
+# **Lecture topic:** images as tensors; convolution vs cross-correlation;
+# padding, stride and the output-size formula; parameter counts, dense vs conv.
+#
+# **What you will do:** look at images the way the computer does, compute a
+# convolution by hand and check it against the lecture's examples and Keras,
+# detect edges in a photo, predict output sizes with the formula, and count why
+# convolutions need so few parameters. Each part ends with an exercise that
+# checks your answer.
+#
+# **Time:** under a minute on a 2-core laptop CPU (nothing is trained).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_sample_image
+
+from cnn_course import convolution, datasets, exercises, explain, filters, lecture_examples, plots
+
+# %% [markdown]
+# ## What an image is to the computer
+#
+# A grayscale image is a grid of numbers, one per pixel. Here is a handwritten
+# digit from scikit-learn's bundled dataset (8x8 pixels, 0 = black, 255 = white):
+
+# %%
+digit = datasets.load_digits()["train"].images[0]  # (height, width, channels) = (8, 8, 1)
+print(digit.shape, digit.dtype)
+print(digit[:, :, 0])
+plots.show_images(digit[None], titles=["the same digit"], ncols=1);
+
+# %% [markdown]
+# A colour photo has three numbers per pixel: red, green and blue. scikit-learn
+# ships two photos, so this works offline. Keras works on **batches** of images,
+# a 4-D tensor `(batch, height, width, channels)`.
+
+# %%
+photo = load_sample_image("china.jpg")[::2, ::2]  # every 2nd pixel: (214, 320, 3)
+print("one photo:", photo.shape, photo.dtype, "pixel (0, 0) =", photo[0, 0])
+batch = np.stack([photo, photo[:, ::-1]])  # the photo and its mirror image
+print("a batch:", batch.shape)
+fig, axes = plt.subplots(1, 4, figsize=(13, 2.8))
+axes[0].imshow(photo)
+axes[0].set_title("RGB")
+for ax, channel, name in zip(axes[1:], range(3), ("red", "green", "blue")):
+    ax.imshow(photo[:, :, channel], cmap="gray")
+    ax.set_title(f"{name} channel")
+for ax in axes:
+    ax.set_axis_off()
+
+# %% [markdown]
+# ## Convolution, step by step
+#
+# A 2x2 kernel `K` slides over the image `X`; at each position, multiply the
+# overlapping numbers and add them up. That is **cross-correlation**, and it is
+# what deep-learning libraries (Keras included) call "convolution". True
+# **convolution** flips the kernel first (upside down and left to right). For a
+# learned kernel the difference does not matter: the network would just learn
+# the flipped kernel.
+#
+# The lecture's first example (Uppsala 2020 deck):
+
+# %%
+X = np.array([[0, 1, 0, 1, 0],
+              [0, 1, 1, 1, 0],
+              [0, 1, 0, 1, 0]])
+K = np.array([[0, 1],
+              [0, 1]])
+patch = X[0:2, 1:3]
+print("patch at row 0, column 1:\n", patch)
+print("patch * K summed:", int(np.sum(patch * K)))
+print("cross-correlation (what Keras computes):\n", convolution.cross_correlate2d(X, K))
+print("true convolution (kernel flipped):\n", convolution.convolve2d(X, K))
+keras_result = keras.ops.conv(X[None, :, :, None].astype("float32"),
+                              K[:, :, None, None].astype("float32"))  # (batch, h, w, filters)
+print("Keras:\n", np.asarray(keras_result)[0, :, :, 0].astype(int))
+
+# %% [markdown]
+# ## The slides' worked examples, checked
+#
+# Every worked example in the lecture decks that involves convolution, pooling,
+# output sizes or parameter counts is in `cnn_course.lecture_examples`, with the
+# correct answer computed by our reference code and tested against Keras and
+# SciPy. Slides are typed by people, and a few have a slip: a chance to check
+# you understood, not a reason to distrust the idea. First the convolution,
+# pooling and size examples:
+
+# %%
+for example in lecture_examples.EXAMPLES:
+    status = "SLIP" if example.is_slip else ("ok" if example.slide_agrees() else "question")
+    print(f"[{status:>8}] deck {example.deck[:3]}, lines {example.lines[0]}-{example.lines[1]}: "
+          f"{example.claim}")
+    if example.is_slip:
+        print(f"           slide: {np.asarray(example.slide_value).tolist()}  "
+              f"correct: {np.asarray(example.correct_value).tolist()}")
+        print(f"           {example.slip}")
+
+# %% [markdown]
+# Then the parameter counts and layer sizes. Many differences are roundings
+# ("100 million" for 100,000,100) or biases left out; a few are real mistakes
+# (VGG16's number of convolutional layers, a size in the stride-2 chain).
+
+# %%
+slips = lecture_examples.parameter_slips()
+print(f"{len(lecture_examples.PARAMETER_EXAMPLES)} parameter examples checked, {len(slips)} differ from the slide:")
+for key, example in slips:
+    print(f"- deck {example.deck[:3]}, line {example.line}: {example.claim}")
+    print(f"  correct: {example.correct:,}" if isinstance(example.correct, int) else f"  correct: {example.correct}")
+    print(f"  {example.slip}")
+
+# %% [markdown]
+# **Exercise.** Compute the cross-correlation of the 2025 deck's example by hand
+# (write it as a list of lists) and check it. The image is
+# `[[0,0,0,1,1], [0,0,0,1,1], [0,0,0,1,1], [0,0,1,1,1]]` and the kernel
+# `[[-1, 1], [-1, 1]]`.
+
+# %%
+exercises.check("01.cross_correlation", None)  # your answer: a 3x4 list of lists
+
+# %% [markdown]
+# ## Edge detection on a real photo
+#
+# Hand-made kernels find simple patterns. A vertical-edge kernel responds where
+# brightness changes from left to right, and is about 0 on flat areas. Each plot
+# shows the input, the kernel (with its numbers) and the feature map.
+
+# %%
+gray = filters.to_grayscale(photo)  # (214, 320), values in [0, 1]
+for name in ("vertical_edge", "horizontal_edge", "sobel_x"):
+    filters.show_convolution(gray, name, title=name)
+
+# %% [markdown]
+# Sharpening and blurring are convolutions too. All the classic kernels:
+
+# %%
+for name, description in filters.KERNEL_DESCRIPTIONS.items():
+    print(f"{name:<16} {description}")
+filters.show_convolution(gray, "sharpen", title="sharpen")
+filters.show_convolution(gray, "gaussian_blur", title="gaussian_blur");
+
+# %% [markdown]
+# In a convnet nobody writes these kernels: the network **learns** its filters
+# by backpropagation, and its first layer usually ends up with edge and colour
+# detectors much like these.
+#
+# ## Padding, stride and the output size
+#
+# A `k x k` kernel fits `H - k + 1` times along a side of length `H`. Padding
+# with `p` zeros on each side adds `2p`; a stride `s` keeps every `s`-th
+# position. Together:
+#
+# `output = floor((H - k + 2p) / s) + 1`
+#
+# `convolution.output_size` computes it; here it is against the shapes Keras
+# produces:
+
+# %%
+print(f"{'input':>6} {'kernel':>7} {'padding':>8} {'stride':>7} {'formula':>8} {'Keras':>6}")
+for size, kernel, padding, stride in [(32, 3, "valid", 1), (32, 3, "same", 1), (32, 5, "valid", 2),
+                                      (150, 3, "valid", 1), (28, 2, "valid", 2), (7, 3, "same", 2)]:
+    ours = convolution.output_size(size, kernel, padding, stride)
+    layer = keras.layers.Conv2D(1, kernel, strides=stride, padding=padding)
+    theirs = layer.compute_output_shape((1, size, size, 1))[1]
+    print(f"{size:>6} {kernel:>7} {padding:>8} {stride:>7} {ours:>8} {theirs:>6}")
+
+# %% [markdown]
+# `same` padding adds just enough zeros that the output keeps the input's size
+# (with stride 1). Here is the 2025 deck's image padded with one ring of zeros
+# and filtered with a 3x3 blur:
+
+# %%
+X2 = np.array([[0, 0, 0, 1, 1], [0, 0, 0, 1, 1], [0, 0, 0, 1, 1], [0, 0, 1, 1, 1]], dtype=float)
+print("padded input:\n", np.pad(X2, 1).astype(int))
+print("output, same size as the input:\n",
+      np.round(convolution.cross_correlate2d(X2, filters.get_kernel("box_blur"), padding="same"), 2))
+
+# %% [markdown]
+# **Exercises.** Use the formula, then check.
+
+# %%
+exercises.check("01.output_size_valid", None)  # your answer: a number
+exercises.check("01.output_size_stride", None)
+exercises.check("01.same_padding", None)
+
+# %% [markdown]
+# ## Why convolutions need far fewer parameters
+#
+# A dense unit has one weight for every input pixel. A convolution filter has
+# one weight per kernel cell and channel, shared across all positions. The
+# lecture's comparison: a 1000x1000 grayscale image into 100 dense units, or
+# into 100 filters of 3x3:
+
+# %%
+print(explain.compare_dense_and_conv((1000, 1000), dense_units=(100,), conv_filters=(100,),
+                                     kernel_size=3))
+
+# %% [markdown]
+# (The slides round the dense count to 100 million, leaving out the 100
+# biases: `explain.dense_params(1000 * 1000, 100)` gives the exact number.)
+#
+# The lecture's question: a 64x64 image, dense layers of 256, 128, 64 and 16
+# units, against three valid 5x5 convolutions with 16 filters each and a dense
+# layer of 16:
+
+# %%
+print(explain.compare_dense_and_conv((64, 64), dense_units=(256, 128, 64, 16),
+                                     conv_filters=(16, 16, 16), kernel_size=5, conv_head=16))
+print("exact dense count for 1000x1000 -> 100:", f"{explain.dense_params(1000 * 1000, 100):,}")
+
+# %% [markdown]
+# **Exercises.**
+
+# %%
+exercises.check("01.conv_params", None)  # your answer: a number
+exercises.check("01.dense_params", None)
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. Write your own 3x3 kernel that finds diagonal edges and try it with
+#    `filters.show_convolution(gray, my_kernel)`.
+# 2. Use `convolution.conv2d` with `filters.get_kernel("sobel_x")` on the three
+#    colour channels of the photo (kernel shape `(3, 3, 3, 1)`): how does it
+#    differ from filtering the grayscale image?
