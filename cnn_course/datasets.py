@@ -529,14 +529,18 @@ def _download_with_keras(name):
     return importlib.import_module(f"keras.datasets.{name}").load_data()
 
 
+def _why_not_downloaded(reason=None):
+    """Say why a file was not downloaded: the failure, or which setting switched downloads off."""
+    if reason is not None:
+        return f"could not be downloaded ({reason})"
+    if os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+        return f"downloading is switched off ({OFFLINE_ENV}={os.environ[OFFLINE_ENV]})"
+    return "downloading is switched off (allow_download=False)"
+
+
 def _unavailable(title, looked_for, instructions, allow_download, reason=None):
     """Build the `DatasetUnavailableError` that tells the student where to put the file."""
-    if reason is not None:
-        why = f"could not be downloaded ({reason})"
-    elif os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
-        why = f"downloading is switched off ({OFFLINE_ENV}={os.environ[OFFLINE_ENV]})"
-    else:
-        why = "downloading is switched off (allow_download=False)"
+    why = _why_not_downloaded(reason)
     return DatasetUnavailableError(
         f"{title} is not in the Keras cache (looked for {looked_for}) and {why}. "
         f"{instructions}, then run again. {_OFFLINE_HINT}"

@@ -18,7 +18,12 @@ from PIL import Image, ImageDraw
 from cnn_course._validation import arg_error, check_choice, check_positive_int
 
 #: Every shape the generator can draw; a dataset's classes are a subset of these.
-SHAPES = ("circle", "square", "triangle", "star", "cross", "hexagon")
+#: The ones after "hexagon" were added for the source task that pretrains
+#: `cnn_course.shapes_base` (shapes that are not course classes).
+SHAPES = (
+    "circle", "square", "triangle", "star", "cross", "hexagon",
+    "pentagon", "diamond", "trapezoid", "arrow", "heart", "crescent", "ellipse",
+)
 
 #: The classes of the course dataset, in label order.
 DEFAULT_CLASSES = ("circle", "square", "triangle", "star")
@@ -49,6 +54,14 @@ _AREA_SCALE = {
     "star": 1.23,
     "cross": 1.05,
     "hexagon": 0.88,
+    # sqrt(2 / area of the outline at radius 1): the area of the square's outline.
+    "pentagon": 0.917,
+    "diamond": 1.291,
+    "trapezoid": 1.183,
+    "arrow": 1.221,
+    "heart": 1.014,
+    "crescent": 1.147,
+    "ellipse": 1.032,
 }
 
 
@@ -99,6 +112,78 @@ def _cross(radius, angle):
     return [(x * c - y * s, x * s + y * c) for x, y in points]
 
 
+def _rotated(points, angle):
+    """`points` turned by `angle` (radians) about (0, 0)."""
+    c, s = math.cos(angle), math.sin(angle)
+    return [(x * c - y * s, x * s + y * c) for x, y in points]
+
+
+# The outlines below point their "top" along +x; `_rotated` turns them upright.
+
+
+def _diamond(radius):
+    """A rhombus, 0.6 times as wide as it is tall."""
+    r = radius
+    return [(r, 0.0), (0.0, 0.6 * r), (-r, 0.0), (0.0, -0.6 * r)]
+
+
+def _trapezoid(radius):
+    """An isosceles trapezoid, its short side on top."""
+    r = radius
+    return [(0.55 * r, -0.45 * r), (0.55 * r, 0.45 * r), (-0.55 * r, 0.85 * r), (-0.55 * r, -0.85 * r)]
+
+
+def _arrow(radius):
+    """An arrow pointing up: a triangular head on a rectangular shaft."""
+    r = radius
+    head, neck, shaft = 0.75 * r, 0.05 * r, 0.3 * r  # head half-width, head base, shaft half-width
+    return [(r, 0.0), (neck, head), (neck, shaft), (-r, shaft), (-r, -shaft), (neck, -shaft),
+            (neck, -head)]
+
+
+def _heart(radius, n=48):
+    """The classic heart curve (x = 16 sin^3 t, y = 13 cos t - 5 cos 2t - ...), lobes on top."""
+    points = []
+    for i in range(n):
+        t = 2 * math.pi * i / n
+        across = 16 * math.sin(t) ** 3
+        up = 13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t) - math.cos(4 * t)
+        points.append((up / 17 * radius, across / 17 * radius))
+    return points
+
+
+def _crescent(radius, n=24):
+    """A disc minus a smaller disc shifted towards the top: horns pointing up."""
+    shift, inner = 0.5, 0.8  # centre offset and radius of the removed disc (outer radius 1)
+    corner = math.acos((1 + shift**2 - inner**2) / (2 * shift))  # where the two circles cross
+    points = []
+    for i in range(n + 1):  # outer arc, the long way round (through the bottom)
+        t = corner + (2 * math.pi - 2 * corner) * i / n
+        points.append((radius * math.cos(t), radius * math.sin(t)))
+    low = math.atan2(-math.sin(corner), math.cos(corner) - shift)  # crossings, seen from the inner centre
+    high = math.atan2(math.sin(corner), math.cos(corner) - shift) - 2 * math.pi
+    for i in range(1, n):  # inner arc back, also through the bottom
+        t = low + (high - low) * i / n
+        points.append((radius * (shift + inner * math.cos(t)), radius * inner * math.sin(t)))
+    return points
+
+
+def _ellipse(radius, n=40):
+    """An upright ellipse, 0.6 times as wide as it is tall."""
+    return [(radius * math.cos(2 * math.pi * i / n), 0.6 * radius * math.sin(2 * math.pi * i / n))
+            for i in range(n)]
+
+
+_UPRIGHT_OUTLINES = {
+    "diamond": _diamond,
+    "trapezoid": _trapezoid,
+    "arrow": _arrow,
+    "heart": _heart,
+    "crescent": _crescent,
+    "ellipse": _ellipse,
+}
+
+
 def _shape_outline(shape, radius, angle):
     """Outline of `shape` centred on (0, 0): polygon vertices, or None for a circle."""
     radius = radius * _AREA_SCALE[shape]
@@ -112,7 +197,11 @@ def _shape_outline(shape, radius, angle):
         return _polygon(5, radius, angle, inner_ratio=0.45)
     if shape == "hexagon":
         return _polygon(6, radius, angle)
-    return _cross(radius, angle)
+    if shape == "cross":
+        return _cross(radius, angle)
+    if shape == "pentagon":
+        return _polygon(5, radius, angle)
+    return _rotated(_UPRIGHT_OUTLINES[shape](radius), angle)
 
 
 def _random_colour(rng):

@@ -165,7 +165,9 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
 
     Before the first step it checks the labels of one training batch against
     the model's output layer and loss (`check_labels_for_model`), so a wrong
-    loss gives a clear message instead of a stack trace from inside `fit`.
+    loss gives a clear message instead of a stack trace from inside `fit`, and
+    that no layer was frozen or unfrozen since the model was compiled
+    (`cnn_course.transfer.check_compiled_trainability`).
 
     Args:
         model: a compiled Keras model.
@@ -190,6 +192,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
 
     Raises:
         ValueError: for a bad argument or labels that do not fit the loss.
+        RuntimeError: if trainable flags changed since the last compile.
 
     Example:
 
@@ -212,6 +215,11 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     if first_labels is None:
         raise arg_error("train", "an empty dataset", "a dataset with at least one batch")
     check_labels_for_model(model, np.asarray(first_labels))
+    # Trainable flags changed since compile (e.g. a base unfrozen) are ignored by Keras
+    # until the model is compiled again: say so instead of training the wrong weights.
+    from cnn_course.transfer import check_compiled_trainability
+
+    check_compiled_trainability(model)
 
     all_callbacks = list(callbacks or [])
     if patience is not None:

@@ -1,0 +1,221 @@
+# %% [markdown]
+# # 04 · Transfer learning: feature extraction and fine-tuning
+#
+# **Lecture topic:** VGG16 and pretrained networks; transfer learning by feature
+# extraction and by fine-tuning; when to fine-tune.
+#
+# **What you will do:** take a convolutional base pretrained on another task,
+# use it as a fixed feature extractor (features computed once and cached, so
+# the classifier trains in a fraction of a second per epoch), then with
+# augmentation, then fine-tune its top block; compare with a network trained
+# from scratch on the same small training set.
+#
+# **Time:** about 3 minutes on a 2-core laptop CPU, offline. The base is
+# `cnn_course`'s own small pretrained network, shipped with the package: it
+# plays the part of VGG16 (trained on ImageNet) without the 58 MB download and
+# the hours of CPU time. Set `USE_VGG16 = True` to use the real VGG16 when you
+# have its ImageNet weights (the cell tells you which file to fetch if not).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
+import time
+
+import numpy as np
+
+from cnn_course import (augmentation, data, datasets, models, plots, pretrained, settings, shapes,
+                        shapes_base, training, transfer)
+from cnn_course.reproducibility import set_seed
+
+SEED = set_seed(0)
+QUICK = settings.quick_mode()  # only the course's automatic tests set this
+USE_VGG16 = False
+PER_CLASS = 10 if QUICK else 50  # training images per class: a small dataset
+
+# %% [markdown]
+# ## Prepare the data: a small training set
+#
+# The course's shapes dataset, keeping only the first `PER_CLASS` training
+# images of each class. Validation and test sets are the full ones, so the
+# comparison is measured on the same 400 test images.
+
+# %%
+counts = {"train": 12, "validation": 6, "test": 6} if QUICK else None
+root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
+                                  counts=counts, seed=0)
+splits = datasets.load_split_folders(root)
+full_train, validation, test = splits["train"], splits["validation"], splits["test"]
+keep = np.concatenate([np.flatnonzero(full_train.labels == c)[:PER_CLASS]
+                       for c in range(full_train.num_classes)])
+train = datasets.ImageSet(full_train.images[keep], full_train.labels[keep], full_train.class_names)
+print(f"{len(train)} training images ({PER_CLASS} per class), {len(validation)} validation, "
+      f"{len(test)} test; classes {train.class_names}")
+
+# %% [markdown]
+# ## The pretrained base
+#
+# `shapes_base.load_shapes_base()` returns a three-block convolutional base
+# pretrained by `cnn_course` on nine *other* shapes (crosses, hexagons, hearts,
+# arrows ...), never on circles, squares, triangles or stars, just as VGG16
+# was trained on ImageNet's 1,000 classes and not on your problem. What it
+# learned (edges, corners, curves, how to ignore clutter) transfers.
+
+# %%
+print("source task:", ", ".join(shapes_base.SOURCE_CLASSES))
+base = shapes_base.load_shapes_base()
+preprocess = None  # the shapes base takes pixels / 255, the default
+if USE_VGG16:
+    try:
+        base = pretrained.vgg16_base(input_shape=train.image_shape)
+        preprocess = pretrained.vgg16_preprocess
+    except pretrained.WeightsUnavailableError as error:
+        print(error)
+        print("\nContinuing with the shapes base.")
+base.summary()
+
+# %% [markdown]
+# ## A baseline: the same small training set, from scratch
+#
+# The best network from notebook 03 (augmentation and dropout), trained from
+# scratch on the small training set.
+
+# %%
+EPOCHS_SCRATCH = 2 if QUICK else 60
+train_ds = data.make_dataset(train, batch_size=32, shuffle=True, seed=SEED)
+val_ds = data.make_dataset(validation, batch_size=128)
+test_ds = data.make_dataset(test, batch_size=128)
+augment = augmentation.make_augmentation(rotation_range=30, width_shift_range=0.15,
+                                         height_shift_range=0.15, zoom_range=0.15,
+                                         horizontal_flip=True, seed=SEED)
+set_seed(SEED)
+scratch = models.compile_for_task(
+    models.build_convnet(train.image_shape, train.num_classes, filters=(32, 64, 128),
+                         dense_units=(64,), dropout=0.5, augmentation=augment), "multiclass")
+scratch_history = training.fit(scratch, train_ds, val_ds, epochs=EPOCHS_SCRATCH, patience=10,
+                               monitor="val_accuracy", start_from_epoch=0 if QUICK else 20, verbose=0)
+results = {"from scratch (augmentation + dropout)": scratch.evaluate(test_ds, verbose=0)[1]}
+print(f"from scratch: test accuracy {results['from scratch (augmentation + dropout)']:.3f} "
+      f"after {len(scratch_history.history['loss'])} epochs, {scratch_history.seconds:.0f} s")
+
+# %% [markdown]
+# ## Feature extraction, fast: run the base once and cache its features
+#
+# The frozen base turns every image into a `6 x 6 x 128` block of features.
+# Computing them once and training a small dense classifier on them is the
+# fastest way to use a pretrained network. `transfer.extract_features` caches
+# them (keyed by the base's weights, the image size and the data), so running
+# the cell again costs nothing.
+
+# %%
+features = {name: transfer.extract_features(base, split, preprocess=preprocess)
+            for name, split in (("train", train), ("validation", validation), ("test", test))}
+print(transfer.last_extraction())
+features_again = transfer.extract_features(base, train, preprocess=preprocess)
+print("again:", transfer.last_extraction())
+print("features:", features["train"].shape)  # (images, height, width, channels)
+
+# %%
+EPOCHS_HEAD = 3 if QUICK else 40
+set_seed(SEED)
+feature_train = data.make_dataset(features["train"], train.labels, batch_size=32, shuffle=True,
+                                  seed=SEED, rescale=None)
+feature_val = data.make_dataset(features["validation"], validation.labels, batch_size=128, rescale=None)
+head = models.compile_for_task(
+    transfer.build_feature_classifier(features["train"].shape[1:], train.num_classes), "multiclass")
+head_history = training.fit(head, feature_train, feature_val, epochs=EPOCHS_HEAD, patience=10,
+                            monitor="val_accuracy", verbose=0)
+feature_test = data.make_dataset(features["test"], test.labels, batch_size=128, rescale=None)
+results["feature extraction (cached)"] = head.evaluate(feature_test, verbose=0)[1]
+print(f"feature extraction: test accuracy {results['feature extraction (cached)']:.3f}, "
+      f"{head_history.seconds / len(head_history.history['loss']):.2f} s per epoch")
+plots.plot_history(head_history, metrics=("loss", "accuracy"), title="classifier on cached features");
+
+# %% [markdown]
+# ## Feature extraction with augmentation: the base inside the model
+#
+# Cached features cannot be augmented: every epoch sees the same ones. To
+# augment, put the frozen base inside the model, after the augmentation layers;
+# every image now goes through the base at every epoch (slower), in a new
+# random form. Freezing matters: count the trainable weights before and after.
+
+# %%
+set_seed(SEED)
+model = transfer.build_transfer_model(base, train.num_classes, augmentation=augment,
+                                      preprocess=pretrained.vgg16_preprocessing_layer()
+                                      if preprocess is not None else None)
+base.trainable = True
+print(transfer.trainable_summary(model, "if the base were not frozen"))
+transfer.freeze(base)
+print(transfer.trainable_summary(model, "after freezing the base"))
+models.compile_for_task(model, "multiclass")
+
+# %%
+EPOCHS_AUGMENTED = 2 if QUICK else 40
+raw = dict(batch_size=32, rescale=None)  # the model rescales the pixels itself
+raw_train = data.make_dataset(train, shuffle=True, seed=SEED, **raw)
+raw_val = data.make_dataset(validation, **raw)
+raw_test = data.make_dataset(test, **raw)
+aug_history = training.fit(model, raw_train, raw_val, epochs=EPOCHS_AUGMENTED, patience=10,
+                           monitor="val_accuracy", verbose=0)
+results["feature extraction + augmentation"] = model.evaluate(raw_test, verbose=0)[1]
+print(f"feature extraction + augmentation: test accuracy "
+      f"{results['feature extraction + augmentation']:.3f}, "
+      f"{aug_history.seconds / len(aug_history.history['loss']):.2f} s per epoch")
+
+# %% [markdown]
+# ## Fine-tuning the top block
+#
+# Now unfreeze the base's last block (`block3_conv1` onwards) and keep training
+# with a **small** learning rate, so that the pretrained filters are adjusted,
+# not wrecked. `transfer.fine_tune` does the unfreezing and the recompiling in
+# one call (Keras ignores a change of `trainable` until the model is compiled
+# again), and refuses to start before the new head has been trained: the large
+# errors of a random head would destroy the pretrained filters.
+
+# %%
+EPOCHS_FINE = 2 if QUICK else 30
+transfer.fine_tune(model, base, from_layer="block3_conv1", learning_rate=1e-4)
+print(transfer.trainable_summary(model, "while fine-tuning"))
+fine_history = training.fit(model, raw_train, raw_val, epochs=EPOCHS_FINE, patience=10,
+                            monitor="val_accuracy", verbose=0)
+results["fine-tuning (top block)"] = model.evaluate(raw_test, verbose=0)[1]
+print(f"fine-tuning: test accuracy {results['fine-tuning (top block)']:.3f}")
+
+# %% [markdown]
+# ## Compare
+#
+# All on the same 400 test images, after training on 50 images per class. Expect
+# about 30% from scratch (with so few images the network never leaves its
+# near-chance start), about 74% from the classifier on cached features, about
+# 87% with augmentation, and about 90% after fine-tuning the top block.
+# Transfer learning pays most when data is scarce: with the full 250 images per
+# class, a network trained from scratch with augmentation reaches about 90% too
+# (notebook 03).
+
+# %%
+for name, accuracy in results.items():
+    print(f"{name:<38} {accuracy:.3f}")
+
+# %% [markdown]
+# ## When to fine-tune, and when not
+#
+# The lecture's practical strategy, in order:
+#
+# 1. Load a network pretrained on a large dataset and freeze its convolutional base.
+# 2. Train a new classification head on top (here on cached features, in seconds).
+# 3. If you need more: unfreeze the top block(s) and continue with a small
+#    learning rate (1e-5 for VGG16; 1e-4 for our small base).
+#
+# Fine-tune when you have a moderate amount of data and your images resemble
+# the pretraining data. With extremely little data, fine-tuning risks
+# overfitting: keep the base frozen. With a very different domain (medical
+# scans vs ImageNet photos), reuse fewer, earlier layers, which hold the most
+# generic features (edges, textures).
+#
+# ## Try it yourself
+#
+# 1. Change `PER_CLASS` to 20 and to 200: when does transfer learning stop
+#    helping?
+# 2. Fine-tune from `block2_conv1` instead: better or worse, and why?
