@@ -1,0 +1,135 @@
+"""Grid and random search: seeded draws, grid coverage, resuming a killed search, best() and plots."""
+
+import collections
+import json
+
+import numpy as np
+import pytest
+
+from cnn_course import search
+
+
+def _score(learning_rate, dropout=0.0, **_):
+    """A U-shaped stand-in for validation accuracy: best at learning_rate=1e-2."""
+    return {"val_accuracy": 1.0 - (np.log10(learning_rate) + 2) ** 2 / 10 - dropout / 10,
+            "val_loss": (np.log10(learning_rate) + 2) ** 2}
+
+
+def test_grid_covers_the_product():
+    space = {"learning_rate": [1e-3, 1e-2, 1e-1], "dropout": [0.0, 0.5]}
+    seen = []
+    result = search.grid_search(lambda **c: (seen.append(c), _score(**c))[1], space, verbose=0)
+    assert len(result) == 6 and len(seen) == 6
+    assert {(c["learning_rate"], c["dropout"]) for c in seen} == {
+        (lr, d) for lr in space["learning_rate"] for d in space["dropout"]}
+    assert result.best()["config"] == {"learning_rate": 1e-2, "dropout": 0.0}
+    assert result.best("val_loss", "min")["config"]["learning_rate"] == 1e-2
+    accuracies = [r["metrics"]["val_accuracy"] for r in result.table]
+    assert accuracies == sorted(accuracies, reverse=True)
+    assert "val_accuracy" in str(result) and "learning_rate" in str(result)
+
+
+def test_same_seed_same_configurations_and_bounds():
+    space = {"learning_rate": search.log_uniform(1e-5, 1e-1), "dropout": search.uniform(0.0, 0.5),
+             "units": search.int_uniform(8, 64), "optimizer": search.choice(["adam", "sgd"])}
+    a = search.sample_configurations(space, 20, seed=3)
+    assert a == search.sample_configurations(space, 20, seed=3)
+    assert a != search.sample_configurations(space, 20, seed=4)
+    assert a[:5] == search.sample_configurations(space, 5, seed=3)
+    lrs = np.array([search.log_uniform(1e-5, 1e-1).sample(np.random.default_rng(s)) for s in range(200)])
+    assert lrs.min() >= 1e-5 and lrs.max() <= 1e-1
+    decades = np.floor(np.log10(lrs))
+    assert set(decades) == {-5, -4, -3, -2}            # spread over every decade...
+    assert max(collections.Counter(decades).values()) < 0.4 * len(lrs)  # ...roughly evenly
+    assert all(8 <= c["units"] <= 64 and 0 <= c["dropout"] < 0.5 for c in a)
+
+    tried = {seed: [] for seed in (0, 1)}
+    for seed in (0, 0, 1):
+        tried_now = []
+        search.random_search(lambda **c: (tried_now.append(c), _score(**c))[1], space, 4, seed=seed, verbose=0)
+        if tried[seed]:
+            assert tried_now == tried[seed]
+        tried[seed] = tried_now
+    assert tried[0] != tried[1]
+
+
+@pytest.mark.parametrize("kind", ["grid", "random"])
+def test_killed_search_resumes_without_repeating(tmp_path, kind):
+    path = tmp_path / "results.jsonl"
+    calls = collections.Counter()
+    budget = {"left": 3}
+
+    def evaluate(**config):
+        if budget["left"] == 0:
+            raise KeyboardInterrupt  # the student pressed Ctrl-C during this trial
+        budget["left"] -= 1
+        calls[search.config_key(config)] += 1
+        return _score(**config)
+
+    if kind == "grid":
+        space = {"learning_rate": [1e-4, 1e-3, 1e-2, 1e-1], "dropout": [0.0, 0.5]}
+        run = lambda: search.grid_search(evaluate, space, results_path=path, verbose=0)  # noqa: E731
+        n = 8
+    else:
+        space = {"learning_rate": search.log_uniform(1e-4, 1e-1), "dropout": search.uniform(0, 0.5)}
+        run = lambda: search.random_search(evaluate, space, 8, seed=5, results_path=path, verbose=0)  # noqa: E731
+        n = 8
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    assert len(search.read_results(path)) == 3
+    # a kill while writing the 4th record leaves half a line
+    with open(path, "a") as f:
+        f.write('{"trial": 3, "key": "{\\"dropo')
+    assert len(search.read_results(path)) == 3
+    budget["left"] = 2
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    budget["left"] = 100
+    result = run()
+    assert len(result) == n and sum(calls.values()) == n
+    assert set(calls.values()) == {1}                      # each configuration exactly once
+    lines = path.read_text().splitlines()
+    assert len(lines) == n and all(json.loads(line) for line in lines)
+    assert sorted(r["trial"] for r in result.rows) == list(range(n))
+    # a finished search started again evaluates nothing
+    again = run()
+    assert sum(calls.values()) == n and len(again) == n
+
+
+def test_plot_marginals_one_panel_per_hyperparameter():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    space = {"learning_rate": search.log_uniform(1e-5, 1e-1), "optimizer": search.choice(["adam", "sgd"]),
+             "dropout": search.uniform(0.0, 0.5)}
+    result = search.random_search(_score, space, 12, verbose=0)
+    fig = result.plot_marginals("val_accuracy")
+    assert len(fig.axes) == 3
+    assert fig.axes[0].get_xscale() == "log" and fig.axes[2].get_xscale() == "linear"
+    assert len(fig.axes[0].collections[0].get_offsets()) == 12
+    grid_result = search.grid_search(_score, {"learning_rate": [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}, verbose=0)
+    fig2 = grid_result.plot_marginals()
+    assert fig2.axes[0].get_xscale() == "log"          # positive values over > 2 decades
+    with pytest.raises(ValueError, match="val_f1"):
+        result.plot_marginals("val_f1")
+    matplotlib.pyplot.close("all")
+
+
+def test_bad_arguments_are_explained():
+    with pytest.raises(ValueError, match="low"):
+        search.log_uniform(0, 1)
+    with pytest.raises(ValueError, match="choice"):
+        search.sample_configurations({"lr": [1e-3, 1e-2]}, 3)
+    with pytest.raises(ValueError, match="dict of metrics"):
+        search.grid_search(lambda **c: 0.5, {"lr": [1e-3]}, verbose=0)
+    with pytest.raises(ImportError if not _has_pandas() else AssertionError):
+        search.SearchResult([]).to_dataframe()
+        raise AssertionError
+
+
+def _has_pandas():
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,169 @@
+"""Visualisation: activations match layer shapes, Grad-CAM points at the shape, plots return figures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import cnn_course  # noqa: F401  (before keras: sets TensorFlow's start-up flags)
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from cnn_course import augmentation, models, shapes, visualize
+from cnn_course.reproducibility import set_seed
+
+SIZE = 48
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small convnet trained on cluttered shapes (about 14 s, ~67% held-out accuracy).
+
+    Returns the functional model, a Sequential model sharing its layers (so the
+    same weights), and held-out images, labels and boxes.
+    """
+    set_seed(0)
+    images, labels, _ = shapes.make_shapes_arrays(200, image_size=SIZE, seed=0, clutter=True)
+    test_images, test_labels, test_boxes = shapes.make_shapes_arrays(
+        25, image_size=SIZE, seed=0, clutter=True, split="test")
+    functional = models.compile_for_task(
+        models.build_convnet((SIZE, SIZE, 3), 4, filters=(16, 32, 64), padding="same",
+                             dense_units=(32,)))
+    functional.fit(images / 255.0, labels, epochs=25, batch_size=16, verbose=0)
+    sequential = keras.Sequential([keras.Input((SIZE, SIZE, 3))] + functional.layers[1:])
+    yield functional, sequential, test_images / 255.0, test_labels, test_boxes
+    plt.close("all")
+
+
+def test_grad_cam_heatmap_sits_on_the_shape_for_sequential_and_functional(trained):
+    functional, sequential, images, labels, boxes = trained
+    predicted = functional.predict(images, verbose=0).argmax(axis=1)
+    correct = np.flatnonzero(predicted == labels)
+    assert len(correct) >= 0.5 * len(labels)  # measured 67% (chance is 25%)
+    inside, area = [], []
+    for i in correct:
+        heatmap = visualize.grad_cam(functional, images[i])
+        assert heatmap.shape == (SIZE, SIZE)
+        assert heatmap.min() >= 0.0 and heatmap.max() == pytest.approx(1.0)
+        # The Sequential model runs the layer-by-layer path, the functional one a
+        # multi-output keras.Model: same weights, so the same heatmap.
+        np.testing.assert_allclose(visualize.grad_cam(sequential, images[i]), heatmap, atol=1e-4)
+        inside.append(visualize.heatmap_mass_inside(heatmap, boxes[i]))
+        x0, y0, x1, y1 = boxes[i]
+        area.append((x1 - x0) * (y1 - y0) / SIZE**2)
+    inside, area = np.array(inside), np.array(area)
+    # Measured: mass inside 0.51 on average, box area 0.25, 88% of images above their box's share.
+    assert inside.mean() >= 0.4
+    assert inside.mean() - area.mean() >= 0.15
+    assert np.mean(inside > area) >= 0.7
+
+
+def test_grad_cam_explains_the_class_asked_for(trained):
+    functional, _, images, _, _ = trained
+    maps = [visualize.grad_cam(functional, images[0], class_index=k) for k in range(4)]
+    assert not all(np.allclose(maps[0], m) for m in maps[1:])
+    with pytest.raises(ValueError, match="class_index"):
+        visualize.grad_cam(functional, images[0], class_index=4)
+
+
+def test_wrong_layer_name_lists_the_conv_layers(trained):
+    functional, sequential, images, _, _ = trained
+    for model in (functional, sequential):
+        with pytest.raises(ValueError, match="block1_conv1.*block2_conv1.*block3_conv1"):
+            visualize.grad_cam(model, images[0], layer_name="dense1")
+    with pytest.raises(ValueError, match="block3_conv1"):
+        visualize.show_filters(functional, "nope")
+
+
+def test_grad_cam_on_an_earlier_layer_has_the_image_size(trained):
+    functional, sequential, images, _, _ = trained
+    heatmap = visualize.grad_cam(sequential, images[1], layer_name="block1_conv1")
+    assert heatmap.shape == (SIZE, SIZE)
+
+
+def _small_model(kind, augment):
+    conv = [keras.layers.Conv2D(4, 3, activation="relu", name="conv_a"),
+            keras.layers.MaxPooling2D(2, name="pool_a"),
+            keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv_b"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(3, activation="softmax", name="output")]
+    aug = [augmentation.make_augmentation(rotation_range=20, horizontal_flip=True, seed=0)] if augment else []
+    if kind == "sequential":
+        return keras.Sequential([keras.Input((16, 16, 3))] + aug + conv)
+    if kind == "sequential_unbuilt":
+        return keras.Sequential(aug + conv)
+    x = inputs = keras.Input((16, 16, 3))
+    for layer in aug + conv:
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+@pytest.mark.parametrize("augment", [False, True])
+@pytest.mark.parametrize("kind", ["functional", "sequential", "sequential_unbuilt"])
+def test_activations_have_the_layers_output_shapes(kind, augment):
+    set_seed(0)
+    model = _small_model(kind, augment)
+    image = np.random.default_rng(0).random((16, 16, 3)).astype("float32")
+    maps = visualize.activations(model, image)
+    assert list(maps) == ["conv_a", "pool_a", "conv_b"]
+    for name, array in maps.items():
+        assert array.shape == tuple(model.get_layer(name).output.shape[1:])
+    # Augmentation is off at inference: the first conv output is the plain convolution.
+    expected = model.get_layer("conv_a")(image[None])[0]
+    np.testing.assert_allclose(maps["conv_a"], expected, atol=1e-5)
+    chosen = visualize.activations(model, image, ["flatten", "output"])
+    assert chosen["output"].shape == (3,)
+    # (calling a model with augmentation needs training=False: Keras 3 random layers default to on)
+    np.testing.assert_allclose(chosen["output"], model(image[None], training=False)[0], atol=1e-5)
+    heatmap = visualize.grad_cam(model, image)
+    assert heatmap.shape == (16, 16)
+
+
+def test_activations_finds_layers_inside_a_nested_model():
+    set_seed(0)
+    base = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3, name="inner_conv"),
+                             keras.layers.MaxPooling2D(2, name="inner_pool")], name="base")
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Flatten()(base(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    image = np.random.default_rng(1).random((16, 16, 3))
+    maps = visualize.activations(model, image)
+    assert {k: v.shape for k, v in maps.items()} == {"inner_conv": (14, 14, 4), "inner_pool": (7, 7, 4)}
+    assert visualize.grad_cam(model, image).shape == (16, 16)
+    with pytest.raises(ValueError, match="inner_conv"):
+        visualize.grad_cam(model, image, layer_name="flatten")
+
+
+def test_unknown_layer_in_activations_lists_the_layers():
+    model = _small_model("functional", False)
+    with pytest.raises(ValueError, match="conv_a"):
+        visualize.activations(model, np.zeros((16, 16, 3)), ["nope"])
+
+
+def test_heatmap_mass_inside_against_hand_counts():
+    heatmap = np.zeros((6, 8))
+    heatmap[2:4, 1:5] = 1.0  # 8 units of mass
+    heatmap[0, 7] = 8.0
+    assert visualize.heatmap_mass_inside(heatmap, (1, 2, 5, 4)) == pytest.approx(0.5)
+    assert visualize.heatmap_mass_inside(heatmap, (0, 0, 8, 6)) == pytest.approx(1.0)
+    assert visualize.heatmap_mass_inside(np.zeros((4, 4)), (0, 0, 2, 2)) == 0.0
+    with pytest.raises(ValueError, match="bbox"):
+        visualize.heatmap_mass_inside(heatmap, (5, 0, 1, 4))
+
+
+def test_plots_return_figures(trained):
+    functional, sequential, images, _, _ = trained
+    fig = visualize.show_filters(functional)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    assert "block1_conv1" in fig.axes[0].get_title()
+    fig = visualize.show_filters(functional.get_layer("block2_conv1"), max_filters=8)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    fig = visualize.show_activations(sequential, images[0], "block2_conv1", max_channels=8)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    _, ax = plt.subplots()
+    fig = visualize.show_grad_cam(sequential, images[0], class_names=shapes.DEFAULT_CLASSES, ax=ax)
+    assert fig is ax.figure
+    title = ax.get_title()
+    assert title.split(" (")[0] in shapes.DEFAULT_CLASSES and title.endswith("%)")
+    plt.close("all")
