@@ -50,3 +50,20 @@ def check_choice(name, value, choices):
         listed = ", ".join(repr(c) for c in choices)
         raise arg_error(name, value, f"one of {listed}")
     return value
+
+
+def check_pair(name, value):
+    """Return `value` as `(along_height, along_width)`: an int (used twice) or a pair of ints >= 1.
+
+    Example:
+
+    >>> check_pair("kernel_size", 3)
+    (3, 3)
+    >>> check_pair("stride", (1, 2))
+    (1, 2)
+    """
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return check_positive_int(name, value[0]), check_positive_int(name, value[1])
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
+        return int(value), int(value)
+    raise arg_error(name, value, "a positive integer or a pair of positive integers")

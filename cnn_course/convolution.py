@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_pair, check_positive_int
 
 #: The padding names understood here ("valid" and "same" as in Keras, plus "full").
 PADDING_NAMES = ("valid", "same", "full")
@@ -17,15 +17,6 @@ POOL_MODES = ("max", "average", "min")
 # ---------------------------------------------------------------------------
 # Small argument helpers
 # ---------------------------------------------------------------------------
-
-
-def _pair(name, value):
-    """An int or a pair of ints (both >= 1), as `(along_height, along_width)`."""
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return check_positive_int(name, value[0]), check_positive_int(name, value[1])
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
-        return int(value), int(value)
-    raise arg_error(name, value, "a positive integer or a pair of positive integers")
 
 
 def _check_padding(padding, allowed=PADDING_NAMES, allow_int=True):
@@ -233,7 +224,7 @@ def conv2d(x, kernels, bias=None, padding="valid", stride=1, flip=False):
         raise arg_error("bias", f"array of shape {bias.shape}", f"an array of shape ({c_out},), one per filter")
     if flip:
         kernels = kernels[::-1, ::-1]  # turn each filter 180 degrees: true convolution
-    sh, sw = _pair("stride", stride)
+    sh, sw = check_pair("stride", stride)
     padding = _check_padding(padding)
     xp = _pad_spatial(x, (kh, kw), (sh, sw), padding)  # (N, H + pads, W + pads, C_in)
 
@@ -284,7 +275,7 @@ def cross_correlate2d(x, k, padding="valid", stride=1):
     x = _as_array("x", x, (2,), "a 2-D array (H, W); use conv2d for channels")
     k = _as_array("k", k, (2,), "a 2-D array (kh, kw); use conv2d for several channels")
     kh, kw = k.shape
-    sh, sw = _pair("stride", stride)
+    sh, sw = check_pair("stride", stride)
     padding = _check_padding(padding)
     xp = _pad_spatial(x[None, :, :, None], (kh, kw), (sh, sw), padding)[0, :, :, 0]  # (H + pads, W + pads)
 
@@ -377,8 +368,8 @@ def pool2d(x, pool_size=2, stride=None, mode="max", padding="valid"):
     x = _as_array("x", x, (2, 3, 4), "an array of shape (H, W), (H, W, C) or (N, H, W, C)")
     mode = check_choice("mode", mode, POOL_MODES)
     padding = _check_padding(padding, allowed=("valid", "same"), allow_int=False)
-    ph, pw = _pair("pool_size", pool_size)
-    sh, sw = (ph, pw) if stride is None else _pair("stride", stride)
+    ph, pw = check_pair("pool_size", pool_size)
+    sh, sw = (ph, pw) if stride is None else check_pair("stride", stride)
     original_ndim = x.ndim
     x4 = x  # (N, H, W, C)
     if x.ndim == 2:

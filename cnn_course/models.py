@@ -2,7 +2,7 @@
 
 import numbers
 
-from cnn_course._validation import arg_error, check_choice, check_fraction, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_fraction, check_pair, check_positive_int
 
 #: The lecture's table: last-layer activation and loss for each kind of task.
 TASKS = {
@@ -70,15 +70,6 @@ def task_head(task, num_classes=None, one_hot=False):
     }
 
 
-def _pair(name, value):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (int(value), int(value))
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, numbers.Integral) and v >= 1 for v in value)):
-        raise arg_error(name, value, "a positive integer or a tuple of 2 positive integers")
-    return tuple(int(v) for v in value)
-
-
 def conv_output_size(size, kernel, stride=1, padding="valid"):
     """Length of a convolution or pooling output along one axis.
 
@@ -126,8 +117,8 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
     """
     if len(input_shape) != 3:
         raise arg_error("input_shape", input_shape, "a tuple (height, width, channels)")
-    kh, kw = _pair("kernel_size", kernel_size)
-    ph, pw = _pair("pool_size", pool_size) if pool_size else (1, 1)
+    kh, kw = check_pair("kernel_size", kernel_size)
+    ph, pw = check_pair("pool_size", pool_size) if pool_size else (1, 1)
     h, w, _ = input_shape
     shapes = []
     for i, f in enumerate(filters, start=1):

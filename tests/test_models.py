@@ -70,6 +70,8 @@ def test_errors_use_the_template():
         models.task_head("multiclass", 1)
     with pytest.raises(ValueError, match=r"`input_shape` argument .*Received: input_shape=\(64, 64\)"):
         models.build_convnet((64, 64), 3)
+    with pytest.raises(ValueError, match=r"The `kernel_size` argument must be a positive integer"):
+        models.convnet_shapes((32, 32, 3), kernel_size=(True, 3))  # a bool is not a size
     model = models.build_convnet((16, 16, 1), 3, filters=(4,))
     with pytest.raises(ValueError, match=r"3 output unit\(s\) but task='binary' expects 1"):
         models.compile_for_task(model, "binary")
