@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from cnn_course._validation import arg_error, check_choice, check_fraction
+from cnn_course.settings import env_flag
 
 
 @dataclasses.dataclass
@@ -518,8 +519,7 @@ def keras_datasets_dir():
 def _downloads_allowed(allow_download):
     if not isinstance(allow_download, bool):
         raise arg_error("allow_download", allow_download, "True or False")
-    offline = os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-    return allow_download and not offline
+    return allow_download and not env_flag(OFFLINE_ENV)
 
 
 def _download_with_keras(name):
@@ -533,7 +533,7 @@ def _why_not_downloaded(reason=None):
     """Say why a file was not downloaded: the failure, or which setting switched downloads off."""
     if reason is not None:
         return f"could not be downloaded ({reason})"
-    if os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+    if env_flag(OFFLINE_ENV):
         return f"downloading is switched off ({OFFLINE_ENV}={os.environ[OFFLINE_ENV]})"
     return "downloading is switched off (allow_download=False)"
 

@@ -8,6 +8,22 @@ import pathlib
 QUICK_ENV = "CNN_COURSE_QUICK"
 
 
+def env_flag(name):
+    """Return True when environment variable `name` is set to 1, true, yes or on (any case).
+
+    Example:
+
+    >>> import os
+    >>> os.environ["CNN_COURSE_EXAMPLE"] = "Yes"
+    >>> env_flag("CNN_COURSE_EXAMPLE")
+    True
+    >>> del os.environ["CNN_COURSE_EXAMPLE"]
+    >>> env_flag("CNN_COURSE_EXAMPLE")
+    False
+    """
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def quick_mode():
     """Return True when `CNN_COURSE_QUICK` is set to a true value (1, true, yes).
 
@@ -24,7 +40,7 @@ def quick_mode():
     >>> quick_mode()
     False
     """
-    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return env_flag(QUICK_ENV)
 
 
 def default_data_dir():
@@ -87,7 +103,7 @@ def import_tensorflow_quietly():
     Returns:
         The `tensorflow` module.
     """
-    if os.environ.get("CNN_COURSE_TF_LOGS", "").strip().lower() in {"1", "true", "yes", "on"}:
+    if env_flag("CNN_COURSE_TF_LOGS"):
         import tensorflow as tf
 
         return tf
