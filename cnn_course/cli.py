@@ -8,6 +8,7 @@ import sys
 import time
 
 from cnn_course import settings
+from cnn_course.files import atomic_path
 
 #: Demo settings: default mode, and quick mode (CI) with smaller data and fewer epochs.
 DEMO_CONFIG = {
@@ -141,10 +142,9 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     grid = plots.save_figure(fig, output_dir / "augmentations.png")
     plt.close(fig)
     results = output_dir / "results.json"
-    tmp = results.with_name("." + results.name + ".tmp")
-    tmp.write_text(json.dumps({"seed": seed, "quick": quick, "dataset": os.fspath(root),
-                               "rows": rows}, indent=2))
-    os.replace(tmp, results)
+    with atomic_path(results) as tmp:
+        pathlib.Path(tmp).write_text(json.dumps({"seed": seed, "quick": quick,
+                                                 "dataset": os.fspath(root), "rows": rows}, indent=2))
 
     _log("")
     _log(_format_table(rows))

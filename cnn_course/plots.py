@@ -222,18 +222,10 @@ def save_figure(fig, path, dpi=110):
     Returns:
         The path as a `pathlib.Path`.
     """
-    import os
     import pathlib
-    import tempfile
 
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    from cnn_course.files import atomic_path
+
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return pathlib.Path(path)

@@ -4,12 +4,12 @@ import hashlib
 import json
 import os
 import pathlib
-import secrets
 import time
 
 import numpy as np
 
 from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.files import atomic_path
 
 #: The fixed input of the base: 64x64 RGB images rescaled to [0, 1] (pixels / 255).
 INPUT_SHAPE = (64, 64, 3)
@@ -298,16 +298,9 @@ def save_shapes_base(base, report, weights_path=None, metadata_path=None):
 
     weights_path = pathlib.Path(weights_path or WEIGHTS_PATH)
     metadata_path = pathlib.Path(metadata_path or METADATA_PATH)
-    weights_path.parent.mkdir(parents=True, exist_ok=True)
-    metadata_path.parent.mkdir(parents=True, exist_ok=True)
     # Keras insists on the ".weights.h5" ending, so the temp name keeps it.
-    tmp = weights_path.with_name(f".{weights_path.name[:-len('.weights.h5')]}.tmp-"
-                                 f"{secrets.token_hex(4)}.weights.h5")
-    try:
-        base.save_weights(os.fspath(tmp))
-        os.replace(tmp, weights_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(weights_path, suffix=".weights.h5") as tmp:
+        base.save_weights(tmp)
     metadata = {
         "description": "Conv base of cnn_course.shapes_base, pretrained on the source task.",
         "created_by": PRETRAIN_SCRIPT,
@@ -326,10 +319,6 @@ def save_shapes_base(base, report, weights_path=None, metadata_path=None):
         "versions": {"keras": keras.__version__, "tensorflow": tf.__version__,
                      "numpy": np.__version__},
     }
-    tmp = metadata_path.with_name(f".{metadata_path.name}.tmp-{secrets.token_hex(4)}")
-    try:
-        tmp.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, metadata_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(metadata_path) as tmp:
+        pathlib.Path(tmp).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     return weights_path, metadata_path

@@ -2,13 +2,13 @@
 
 import os
 import pathlib
-import tempfile
 import time
 
 import keras
 import numpy as np
 
 from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.files import atomic_path
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
@@ -50,16 +50,8 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             )
         if value < self.best if self.lower_is_better else value > self.best:
             self.best, self.best_epoch = value, epoch + 1
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".keras",
-                                       dir=self.path.parent)
-            os.close(fd)
-            try:
+            with atomic_path(self.path) as tmp:
                 self.model.save(tmp)
-                os.replace(tmp, self.path)
-            finally:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
             if self.verbose:
                 print(f"epoch {epoch + 1}: {self.monitor} improved to {value:.4f}, saved {self.path}")
 

@@ -7,7 +7,6 @@ import hashlib
 import json
 import numbers
 import os
-import tempfile
 import time
 import warnings
 import weakref
@@ -16,6 +15,7 @@ import keras
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_fraction, check_positive_int
+from cnn_course.files import atomic_path
 from cnn_course.models import task_head
 
 #: Largest total size of the in-process feature cache (least recently used entries go first).
@@ -213,15 +213,8 @@ def _remember(key, features):
 
 
 def _save_atomically(path, features):
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".features-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, features)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, features)
 
 
 def extract_features(base, images, batch_size=64, cache=None, preprocess=None, return_info=False):
