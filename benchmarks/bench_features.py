@@ -31,10 +31,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import cnn_course  # noqa: E402,F401  (before TensorFlow: sets its flags)
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cnn_course import models, transfer  # noqa: E402
+from cnn_course import models, settings, transfer  # noqa: E402
+
+keras = settings.import_keras()
 
 
 class EpochTimer(keras.callbacks.Callback):

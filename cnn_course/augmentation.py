@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice
+from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 
 def _check_range(name, value, low, high):
@@ -87,7 +88,7 @@ def make_augmentation(
     >>> [layer.__class__.__name__ for layer in aug.layers]
     ['RandomRotation', 'RandomTranslation', 'RandomFlip']
     """
-    import keras
+    keras = import_keras()
 
     rotation_range = _check_range("rotation_range", rotation_range, 0, 180)
     width_shift_range = _check_range("width_shift_range", width_shift_range, 0, 0.99)
@@ -165,7 +166,7 @@ def show_augmentations(image, augmentation, n=9, ncols=3, ax=None):
     >>> len(fig.axes)
     1
     """
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     from cnn_course.plots import show_images
 

@@ -5,6 +5,7 @@ import os
 import numpy as np
 
 from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.settings import import_tensorflow_quietly
 
 
 def _as_arrays(source, labels, image_size, color_mode):
@@ -94,7 +95,7 @@ def make_dataset(source, labels=None, *, batch_size=32, shuffle=False, seed=None
     >>> [tuple(x.shape) for x, _ in ds]
     [(4, 8, 8, 1), (4, 8, 8, 1), (2, 8, 8, 1)]
     """
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     batch_size = check_positive_int("batch_size", batch_size)
     if shuffle and cache:

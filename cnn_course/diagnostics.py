@@ -3,11 +3,13 @@
 import math
 import numbers
 
-import keras
 import numpy as np
 
 from cnn_course._validation import arg_error, check_fraction, check_positive_int
+from cnn_course.settings import import_keras, import_tensorflow_quietly
 from cnn_course.training import _loss_name, check_labels_for_model
+
+keras = import_keras()
 
 _PROBABILITY_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
 
@@ -348,7 +350,7 @@ class GradientNormLogger(keras.callbacks.Callback):
         self._batches = 0
 
     def _record(self, step):
-        import tensorflow as tf
+        tf = import_tensorflow_quietly()
 
         model = self.model
         layers = _weight_layers(model.layers)

@@ -5,6 +5,7 @@ import html
 import numpy as np
 
 from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.settings import import_tensorflow_quietly
 
 
 # ---------------------------------------------------------------------------
@@ -21,7 +22,7 @@ def _class_indices(labels):
 
 
 def _is_dataset(data):
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     return isinstance(data, tf.data.Dataset)
 

@@ -6,6 +6,7 @@ import math
 import numbers
 
 from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.settings import import_keras
 
 # ---------------------------------------------------------------------------
 # Parameter counters that need no model
@@ -355,7 +356,7 @@ def _node_shapes(layer, graph_node_ids):
 
 def _layer_parts(layer, in_shapes, out_shape):
     """(how, arithmetic) for one layer, from its config and its input shape."""
-    import keras
+    keras = import_keras()
 
     params = layer.count_params() if layer.built else 0
     generic = _generic_arithmetic(layer, params)
@@ -384,7 +385,7 @@ def _layer_parts(layer, in_shapes, out_shape):
 
 
 def _pooling_classes():
-    import keras
+    keras = import_keras()
 
     layers = keras.layers
     return (layers.MaxPooling1D, layers.MaxPooling2D, layers.MaxPooling3D,
@@ -392,7 +393,7 @@ def _pooling_classes():
 
 
 def _generic_how(layer, in_shape, out_shape):
-    import keras
+    keras = import_keras()
 
     layers = keras.layers
     global_pools = (layers.GlobalAveragePooling1D, layers.GlobalAveragePooling2D, layers.GlobalAveragePooling3D,
@@ -433,7 +434,7 @@ def _generic_arithmetic(layer, params):
 
 
 def _explain_rows(model, depth, expand_nested):
-    import keras
+    keras = import_keras()
 
     graph = _graph(model)
     node_ids = set()
@@ -500,7 +501,7 @@ def explain_model(model, expand_nested=False):
     >>> table.total
     3453121
     """
-    import keras
+    keras = import_keras()
 
     if not isinstance(model, keras.Model):
         raise arg_error("model", model, "a Keras model",

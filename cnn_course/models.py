@@ -3,6 +3,7 @@
 import numbers
 
 from cnn_course._validation import arg_error, check_choice, check_fraction, check_pair, check_positive_int
+from cnn_course.settings import import_keras
 
 #: The lecture's table: last-layer activation and loss for each kind of task.
 TASKS = {
@@ -183,7 +184,7 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     >>> model.output_shape
     (None, 10)
     """
-    import keras
+    keras = import_keras()
 
     input_shape = tuple(input_shape)
     if len(input_shape) != 3 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in input_shape):
@@ -212,7 +213,7 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
 
 
 def _dense_head(x, units, dropout, activation):
-    import keras
+    keras = import_keras()
 
     for k, n in enumerate(units, start=1):
         if dropout:
@@ -246,7 +247,7 @@ def build_dense(input_shape, num_classes=None, task="multiclass", hidden_units=(
     >>> build_dense((28, 28, 1), num_classes=10, hidden_units=(512,)).count_params()
     407050
     """
-    import keras
+    keras = import_keras()
 
     dropout = check_fraction("dropout", dropout)
     head = task_head(task, num_classes)
@@ -283,7 +284,7 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
     >>> model.loss
     'binary_crossentropy'
     """
-    import keras
+    keras = import_keras()
 
     units = model.output_shape[-1]
     head = task_head(task, units if task not in ("binary",) else None, one_hot=one_hot)
@@ -315,7 +316,7 @@ def mnist_convnet():
     >>> mnist_convnet().count_params()
     93322
     """
-    import keras
+    keras = import_keras()
 
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     x = keras.layers.Conv2D(32, 3, activation="relu", name="block1_conv1")(inputs)

@@ -5,11 +5,13 @@ import pathlib
 import warnings
 
 import h5py
-import keras
 import numpy as np
 
 from cnn_course._validation import arg_error
 from cnn_course.datasets import _downloads_allowed, _why_not_downloaded, keras_datasets_dir
+from cnn_course.settings import import_keras
+
+keras = import_keras()
 
 # The file Keras itself downloads for `keras.applications.VGG16(include_top=False,
 # weights="imagenet")`: same name, URL, cache subfolder and MD5 as in

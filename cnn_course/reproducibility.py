@@ -6,6 +6,7 @@ import random
 import numpy as np
 
 from cnn_course._validation import arg_error
+from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 
 def set_seed(seed=0, deterministic=True):
@@ -45,8 +46,8 @@ def set_seed(seed=0, deterministic=True):
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise arg_error("seed", seed, "a non-negative integer", "For example: set_seed(42)")
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow_quietly()
 
     seed = int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)

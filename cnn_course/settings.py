@@ -3,9 +3,12 @@
 import contextlib
 import os
 import pathlib
+import sys
 
 #: Environment variable that switches notebooks, the demo and tests to quick mode.
 QUICK_ENV = "CNN_COURSE_QUICK"
+#: Environment variable that limits TensorFlow to this many threads (unset: all cores).
+THREADS_ENV = "CNN_COURSE_THREADS"
 
 
 def env_flag(name):
@@ -98,20 +101,54 @@ def import_tensorflow_quietly():
     absl::InitializeLog()"): they are written straight to file descriptor 2.
     This function silences that descriptor only while TensorFlow imports and
     lists its devices. Python exceptions are not affected: an import error
-    still shows. Set `CNN_COURSE_TF_LOGS=1` to see the log lines.
+    still shows. Set `CNN_COURSE_TF_LOGS=1` to see the log lines, and
+    `CNN_COURSE_THREADS=N` to limit TensorFlow to N threads.
+
+    It runs once: when TensorFlow is already imported it returns it unchanged.
 
     Returns:
         The `tensorflow` module.
     """
-    if env_flag("CNN_COURSE_TF_LOGS"):
-        import tensorflow as tf
-
-        return tf
-    with _stderr_fd_silenced():
+    already = sys.modules.get("tensorflow")
+    if already is not None:
+        return already
+    configure_tensorflow_environment()
+    quiet = contextlib.nullcontext() if env_flag("CNN_COURSE_TF_LOGS") else _stderr_fd_silenced()
+    with quiet:
         import tensorflow as tf
 
         tf.config.list_physical_devices()
+    _apply_thread_limit(tf)
     return tf
+
+
+def _apply_thread_limit(tf):
+    """Limit TensorFlow's thread pools to `CNN_COURSE_THREADS` threads when that variable is set."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"The environment variable {THREADS_ENV} must be a positive integer. "
+                         f"Received: {THREADS_ENV}={raw!r}. Unset it to use every core.")
+    tf.config.threading.set_intra_op_parallelism_threads(int(raw))
+    tf.config.threading.set_inter_op_parallelism_threads(int(raw))
+
+
+def import_keras():
+    """Import Keras the first time a module needs it, with TensorFlow imported quietly first.
+
+    Modules that build or train models call this instead of a bare `import
+    keras`, at their top or inside the function that needs Keras, so that
+    `import cnn_course` and the NumPy-only modules (`convolution`, `filters`,
+    `shapes`, ...) start in a fraction of a second without TensorFlow.
+
+    Returns:
+        The `keras` module.
+    """
+    import_tensorflow_quietly()
+    import keras
+
+    return keras
 
 
 def check_installation():

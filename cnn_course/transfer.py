@@ -11,12 +11,14 @@ import time
 import warnings
 import weakref
 
-import keras
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_fraction, check_positive_int
 from cnn_course.files import atomic_path
 from cnn_course.models import task_head
+from cnn_course.settings import import_keras
+
+keras = import_keras()
 
 #: Largest total size of the in-process feature cache (least recently used entries go first).
 MEMORY_CACHE_BYTES = 1 << 30  # 1 GiB

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 # ---------------------------------------------------------------------------
 # Finding layers, also inside nested models
@@ -12,13 +13,13 @@ from cnn_course._validation import arg_error, check_positive_int
 
 
 def _conv_classes():
-    import keras
+    keras = import_keras()
 
     return (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
 
 
 def _pool_classes():
-    import keras
+    keras = import_keras()
 
     L = keras.layers
     return (L.MaxPooling2D, L.AveragePooling2D, L.GlobalMaxPooling2D, L.GlobalAveragePooling2D)
@@ -26,7 +27,7 @@ def _pool_classes():
 
 def _sublayers(model):
     """The layers of `model` other than its inputs (`InputLayer`)."""
-    import keras
+    keras = import_keras()
 
     return [l for l in getattr(model, "layers", []) if not isinstance(l, keras.layers.InputLayer)]
 
@@ -106,7 +107,7 @@ def _as_batch(image):
 
 
 def _is_functional(model):
-    import keras
+    keras = import_keras()
 
     if isinstance(model, keras.Sequential):
         return False
@@ -128,7 +129,7 @@ def _trace(model, x, targets, stop_before_last=False):
         `(found, out)`: a dict layer -> output tensor, and the model's output (or,
         with `stop_before_last`, the input of its last layer).
     """
-    import keras
+    keras = import_keras()
 
     layers = _sublayers(model)
     top_level = all(any(t is l for l in layers) for t in targets)
@@ -215,7 +216,7 @@ def activations(model, image, layer_names=None):
 
 def _logit_head(model):
     """The last layer if it is a Dense with softmax, sigmoid or no activation, else None."""
-    import keras
+    keras = import_keras()
 
     last = _sublayers(model)[-1] if _sublayers(model) else None
     if isinstance(last, keras.layers.Dense):
@@ -227,7 +228,7 @@ def _logit_head(model):
 
 def _grad_cam(model, image, class_index=None, layer_name=None):
     """Grad-CAM heatmap with the class explained and its probability."""
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     target = _find_conv_layer(model, layer_name)
     x = _as_batch(image)

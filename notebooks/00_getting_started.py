@@ -17,7 +17,8 @@
 # ## Setup
 #
 # Import `cnn_course` **before** TensorFlow or Keras: it switches on TensorFlow's
-# fast oneDNN CPU kernels and hides TensorFlow's start-up log lines.
+# fast oneDNN CPU kernels. Its modules import TensorFlow only when they need it,
+# with TensorFlow's start-up log lines hidden.
 # `check_installation()` prints what you have; paste its output when you ask
 # for help.
 

@@ -17,12 +17,13 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_sample_image
 
-from cnn_course import convolution, datasets, exercises, explain, filters, lecture_examples, plots
+from cnn_course import convolution, datasets, exercises, explain, filters, lecture_examples, plots, settings
+
+keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
 
 # %% [markdown]
 # ## What an image is to the computer

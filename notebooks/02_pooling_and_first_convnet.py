@@ -18,13 +18,14 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from cnn_course import convolution, data, datasets, explain, exercises, models, plots, settings, training
 from cnn_course.reproducibility import set_seed
+
+keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
 
 SEED = set_seed(0)
 QUICK = settings.quick_mode()  # only the course's automatic tests set this

@@ -1,0 +1,69 @@
+"""`import cnn_course` and its NumPy-only modules start without TensorFlow; the modules that need it import it quietly."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+#: Modules that must import without TensorFlow or Keras: the lectures' maths and the data generator.
+NUMPY_ONLY = ["convolution", "filters", "lecture_examples", "exercises", "explain", "shapes", "datasets",
+              "settings", "files", "notebook_files", "cli", "_validation"]
+
+
+def _fresh_python(code, **env):
+    full_env = {**os.environ, **env}
+    full_env.pop("CNN_COURSE_TF_LOGS", None)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env=full_env)
+
+
+def test_package_and_numpy_only_modules_do_not_import_tensorflow():
+    code = ("import sys\nimport cnn_course\n"
+            f"for name in {NUMPY_ONLY!r}:\n    __import__('cnn_course.' + name)\n"
+            "from cnn_course.explain import conv_params, dense_params\n"
+            "assert conv_params(3, 3, 32) == 896 and dense_params(784, 10) == 7850\n"
+            "heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+            "print('HEAVY', heavy)")
+    out = _fresh_python(code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "HEAVY []" in out.stdout, out.stdout
+
+
+def test_import_sets_tensorflow_flags_without_overriding_the_users():
+    code = "import os, cnn_course\nprint(os.environ['TF_ENABLE_ONEDNN_OPTS'], os.environ['TF_CPP_MIN_LOG_LEVEL'])"
+    clean = {k: v for k, v in os.environ.items() if k not in ("TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=clean)
+    assert out.stdout.split() == ["1", "2"], out.stderr[-2000:]
+    out = _fresh_python(code, TF_ENABLE_ONEDNN_OPTS="0")
+    assert out.stdout.split()[0] == "0"
+
+
+def test_a_keras_module_imports_tensorflow_without_its_start_up_lines():
+    code = ("import sys\nfrom cnn_course import models\n"
+            "assert 'tensorflow' not in sys.modules\n"
+            "model = models.build_dense((4, 4, 1), 2)\n"
+            "print('KERAS', 'keras' in sys.modules, model.count_params())")
+    out = _fresh_python(code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "KERAS True" in out.stdout
+    for noise in ("absl::InitializeLog", "oneDNN custom operations", "cuda drivers"):
+        assert noise not in out.stderr, out.stderr
+
+
+def test_thread_limit_reaches_tensorflow():
+    code = ("from cnn_course.settings import import_tensorflow_quietly\n"
+            "tf = import_tensorflow_quietly()\n"
+            "print(tf.config.threading.get_intra_op_parallelism_threads(),"
+            " tf.config.threading.get_inter_op_parallelism_threads())")
+    out = _fresh_python(code, CNN_COURSE_THREADS="1")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1"]
+
+
+@pytest.mark.parametrize("bad", ["0", "two", "-1"])
+def test_bad_thread_limit_is_named(bad):
+    code = "from cnn_course.settings import import_tensorflow_quietly\nimport_tensorflow_quietly()"
+    out = _fresh_python(code, CNN_COURSE_THREADS=bad)
+    assert out.returncode != 0
+    assert f"CNN_COURSE_THREADS={bad!r}" in out.stderr and "positive integer" in out.stderr
