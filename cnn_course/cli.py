@@ -1,4 +1,4 @@
-"""The `cnn-course` command: `demo` (the main job), `make-data` and `check`."""
+"""The `cnn-course` command: `demo` (the main job), `make-data`, `notebooks` and `check`."""
 
 import argparse
 import json
@@ -158,36 +158,139 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     return rows
 
 
-def main(argv=None):
-    """Entry point of the `cnn-course` console script and `python -m cnn_course`."""
-    parser = argparse.ArgumentParser(prog="cnn-course", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="make the shapes dataset, train dense vs convnet vs "
-                                       "convnet+augmentation, print a table, save plots")
-    demo.add_argument("--data", default=None, help="dataset folder (made if missing)")
-    demo.add_argument("--output", default="cnn_course_output", help="folder for figures and results")
-    demo.add_argument("--quick", action="store_true", default=None,
-                      help=f"tiny data, 2 epochs (same as {settings.QUICK_ENV}=1)")
-    demo.add_argument("--seed", type=int, default=0)
-    make = sub.add_parser("make-data", help="write the shapes dataset as PNG folders")
-    make.add_argument("directory", nargs="?", default=None)
-    make.add_argument("--image-size", type=int, default=None)
-    make.add_argument("--seed", type=int, default=0)
-    sub.add_parser("check", help="print versions and settings of this installation")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        run_demo(args.data, args.output, args.quick, args.seed)
-        return 0
-    if args.command == "make-data":
-        from cnn_course import shapes
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes end in one line and exit status 2, no usage dump."""
 
-        directory = args.directory or settings.default_data_dir() / "shapes"
-        kwargs = {"seed": args.seed}
-        if args.image_size:
-            kwargs["image_size"] = args.image_size
-        _log(f"Dataset ready at {shapes.make_shapes_dataset(directory, **kwargs)}")
-        return 0
-    return settings.check_installation()
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}. See: {self.prog} --help\n")
+
+
+def _fail(prog, message):
+    """One line on standard error, exit status 2: the way every user mistake ends."""
+    sys.stderr.write(f"{prog}: error: {' '.join(str(message).split())}\n")
+    return 2
+
+
+def _seed(text):
+    """argparse type: a seed, an integer >= 0."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, received {text!r}; for example --seed 0")
+    return int(text)
+
+
+def _image_size(text):
+    """argparse type: the side of the generated images, an integer >= shapes.MIN_IMAGE_SIZE."""
+    from cnn_course.shapes import MIN_IMAGE_SIZE
+
+    if not text.strip().isdigit() or int(text) < MIN_IMAGE_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer of at least {MIN_IMAGE_SIZE} (pixels), received {text!r}; "
+            "smaller images leave the shapes only a few pixels wide, for example --image-size 64")
+    return int(text)
+
+
+def _folder_for_output(option, path):
+    """None if `path` can hold output files (absent or a folder), else the one-line reason."""
+    path = pathlib.Path(path)
+    if path.exists() and not path.is_dir():
+        return f"{option} {path} is a file, not a folder. Fix: name a folder (it is made if missing)"
+    return None
+
+
+def _build_parser():
+    from cnn_course import __version__
+
+    parser = _Parser(prog="cnn-course", description="The course's command line: run the demo, make the "
+                     "dataset, get the notebooks, check the installation.")
+    parser.add_argument("--version", action="version", version=f"cnn-course {__version__}",
+                        help="print the version of cnn_course and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser, help="one of:")
+    demo = sub.add_parser("demo", help="make the shapes dataset, train dense vs convnet vs "
+                                       "convnet+augmentation, print a table, save plots",
+                          description="The main job: train three models on the embedded shapes "
+                                      "dataset and compare them.")
+    demo.add_argument("--data", default=None, metavar="DIR",
+                      help="folder of the shapes dataset: made there if missing, reused if it is "
+                           "already this dataset (default: the course's data folder)")
+    demo.add_argument("--output", default="cnn_course_output", metavar="DIR",
+                      help="folder for the figures and results.json (default: %(default)s)")
+    demo.add_argument("--quick", action="store_true", default=None,
+                      help=f"tiny data and 2 epochs per model, for a check in seconds "
+                           f"(same as {settings.QUICK_ENV}=1)")
+    demo.add_argument("--seed", type=_seed, default=0,
+                      help="seed of the data and the training (default: %(default)s)")
+    make = sub.add_parser("make-data", help="write the shapes dataset as PNG folders",
+                          description="Write the embedded shapes dataset as PNG files in "
+                                      "train/, validation/ and test/ folders, one subfolder per class.")
+    make.add_argument("directory", nargs="?", default=None, metavar="DIR",
+                      help="where to write it: a new or empty folder, or one that already holds "
+                           "this dataset (default: the course's data folder)")
+    make.add_argument("--image-size", type=_image_size, default=None, metavar="PIXELS",
+                      help="side of the square images in pixels (default: 64)")
+    make.add_argument("--seed", type=_seed, default=0, help="seed of the images (default: %(default)s)")
+    notebooks = sub.add_parser("notebooks", help="write the course notebooks into a folder",
+                               description="Write the course notebooks (.ipynb) into a folder. "
+                                           "A notebook you have edited is never overwritten: it is "
+                                           "kept and reported as skipped.")
+    notebooks.add_argument("directory", nargs="?", default="cnn_course_notebooks", metavar="DIR",
+                           help="folder to write them to, made if missing (default: %(default)s)")
+    sub.add_parser("check", help="print the versions and settings of this installation",
+                   description="Print the versions and settings that matter for the course; "
+                               "paste the output into any question to the teacher.")
+    return parser
+
+
+def _run_notebooks(directory):
+    from cnn_course.notebook_files import write_notebooks
+
+    report = write_notebooks(directory)
+    for name in report["written"]:
+        _log(f"wrote     {pathlib.Path(directory) / name}")
+    for name in report["skipped"]:
+        _log(f"skipped   {pathlib.Path(directory) / name}: you have changed it, so it was kept as it "
+             f"is (to get a fresh copy, run: cnn-course notebooks ANOTHER_FOLDER)")
+    if report["unchanged"]:
+        _log(f"up to date: {len(report['unchanged'])} notebook(s) already match this version")
+    _log(f"Open them with: jupyter lab {directory}")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the `cnn-course` console script and `python -m cnn_course`.
+
+    A user's mistake (a bad option, a folder that holds other files, a file
+    where a folder is needed) ends in one line on standard error and exit
+    status 2; set `CNN_COURSE_DEBUG=1` to see the Python traceback instead.
+    """
+    args = _build_parser().parse_args(argv)
+    prog = f"cnn-course {args.command}"
+    try:
+        if args.command == "demo":
+            problem = _folder_for_output("--output", args.output)
+            if problem:
+                return _fail(prog, problem)
+            run_demo(args.data, args.output, args.quick, args.seed)
+            return 0
+        if args.command == "make-data":
+            from cnn_course import shapes
+
+            directory = args.directory or settings.default_data_dir() / "shapes"
+            kwargs = {"seed": args.seed}
+            if args.image_size is not None:
+                kwargs["image_size"] = args.image_size
+            _log(f"Dataset ready at {shapes.make_shapes_dataset(directory, **kwargs)}")
+            return 0
+        if args.command == "notebooks":
+            return _run_notebooks(args.directory)
+        return settings.check_installation()
+    except (OSError, ValueError) as exc:
+        if settings.env_flag("CNN_COURSE_DEBUG"):
+            raise
+        return _fail(prog, exc)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":

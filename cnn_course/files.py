@@ -13,7 +13,8 @@ def atomic_path(path, suffix=None):
     Readers (and a student's file browser) see either the old file or the
     complete new one, never half a file: an error or a crash inside the block
     leaves `path` as it was and removes the temporary file. The folder is
-    created if needed.
+    created if needed. The file gets the permissions of the file it
+    replaces, or those a plain `open(path, "w")` would give.
 
     Args:
         path: the file to write.
@@ -40,7 +41,19 @@ def atomic_path(path, suffix=None):
     os.close(fd)
     try:
         yield tmp
+        # mkstemp makes the file readable by its owner only; give it the mode a plain open() would.
+        os.chmod(tmp, _mode_of(path))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _mode_of(path):
+    """Permission bits for a file written to `path`: the existing file's, else 0o666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)  # the only portable way to read the umask is to set it
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -40,7 +40,8 @@ GENERATOR_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 
 _SUPERSAMPLE = 4  # draw at 4x the final size, then average 4x4 blocks (anti-aliasing)
-_MIN_IMAGE_SIZE = 16
+#: The smallest image side `make_shapes_dataset` draws: below it a shape is only a few pixels wide.
+MIN_IMAGE_SIZE = 16
 _MIN_CONTRAST = 70.0  # minimum brightness difference (0-255) between shape and background
 _MAX_ROTATION = 25.0  # degrees either way from upright
 _MIN_CLUTTER_CONTRAST = 60.0  # clutter colours stay this far from the shape colour
@@ -400,10 +401,10 @@ def _check_image_size(image_size):
     if (
         isinstance(image_size, bool)
         or not isinstance(image_size, numbers.Integral)
-        or image_size < _MIN_IMAGE_SIZE
+        or image_size < MIN_IMAGE_SIZE
     ):
         raise arg_error(
-            "image_size", image_size, f"an integer of at least {_MIN_IMAGE_SIZE}",
+            "image_size", image_size, f"an integer of at least {MIN_IMAGE_SIZE}",
             "Smaller images leave the shapes only a few pixels wide; try image_size=64.",
         )
     return int(image_size)

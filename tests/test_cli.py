@@ -1,8 +1,11 @@
-"""The `cnn-course` command: the demo end to end in quick mode, and `check`."""
+"""The `cnn-course` command: the demo end to end in quick mode, `check`, and one-line errors for mistakes."""
 
+import argparse
 import json
 import subprocess
 import sys
+
+import pytest
 
 
 def _run(args, tmp_path, **env):
@@ -34,3 +37,104 @@ def test_check_reports_versions(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "TensorFlow" in out.stdout and "Installation OK." in out.stdout
     assert "TF_ENABLE_ONEDNN_OPTS=1" in out.stdout
+
+
+# --- a user's mistakes: one line, exit status 2, no traceback ----------------
+
+
+def _one_line_error(out, *needles):
+    """The run failed with exit 2 and exactly one line on stderr holding every needle."""
+    assert out.returncode == 2, (out.returncode, out.stdout[-2000:], out.stderr[-2000:])
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def test_make_data_into_a_folder_of_other_files(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my notes")
+    out = _run(["make-data", str(folder)], tmp_path)
+    _one_line_error(out, "cnn-course make-data: error:", str(folder), "notes.txt", "choose another")
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    assert (folder / "notes.txt").read_text() == "my notes"
+
+
+def test_demo_data_into_a_folder_of_other_files(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "photo.jpg").write_bytes(b"not really a photo")
+    out = _run(["demo", "--quick", "--data", str(folder), "--output", "out"], tmp_path)
+    _one_line_error(out, "cnn-course demo: error:", "photo.jpg")
+    assert [p.name for p in folder.iterdir()] == ["photo.jpg"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_output_that_is_a_file(tmp_path):
+    (tmp_path / "results").write_text("keep me")
+    out = _run(["demo", "--quick", "--output", "results"], tmp_path)
+    _one_line_error(out, "--output", "is a file, not a folder", "Fix:")
+    assert (tmp_path / "results").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("value", ["5", "0", "-3", "big", "15"])
+def test_image_size_must_be_at_least_the_minimum(tmp_path, value):
+    from cnn_course.shapes import MIN_IMAGE_SIZE
+
+    out = _run(["make-data", str(tmp_path / "d"), "--image-size", value], tmp_path)
+    line = _one_line_error(out, "--image-size", f"at least {MIN_IMAGE_SIZE}", repr(value), "--help")
+    assert "image_size=" not in line  # the option's name, not the Python argument's
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("args", [["demo", "--seed", "-1"], ["make-data", "--seed", "x"]])
+def test_seed_must_be_a_non_negative_integer(tmp_path, args):
+    _one_line_error(_run(args, tmp_path), "--seed", "integer >= 0")
+
+
+@pytest.mark.parametrize("args, needle", [
+    ([], "COMMAND"),
+    (["train"], "invalid choice: 'train'"),
+    (["demo", "--epochs", "3"], "unrecognized arguments: --epochs 3"),
+])
+def test_unknown_commands_and_options(tmp_path, args, needle):
+    _one_line_error(_run(args, tmp_path), "error:", needle, "--help")
+
+
+def test_notebooks_into_a_file(tmp_path):
+    (tmp_path / "nb").write_text("keep me")
+    _one_line_error(_run(["notebooks", "nb"], tmp_path), "cnn-course notebooks: error:", "not a folder")
+    assert (tmp_path / "nb").read_text() == "keep me"
+
+
+def test_version_and_help_text_for_every_option(tmp_path):
+    from cnn_course import __version__
+    from cnn_course.cli import _build_parser
+
+    out = _run(["--version"], tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == f"cnn-course {__version__}"
+    parser = _build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    parsers = {"cnn-course": parser, **subparsers.choices}
+    assert set(parsers) == {"cnn-course", "demo", "make-data", "notebooks", "check"}
+    for name, sub in parsers.items():
+        for action in sub._actions:
+            assert action.help, f"{name}: {action.option_strings or action.dest} has no help text"
+
+
+def test_help_and_make_data_do_not_import_tensorflow(tmp_path):
+    # Measured in-process: `--help` and `make-data` must start fast, so nothing may pull in TensorFlow.
+    code = ("import sys\nfrom cnn_course import cli\n"
+            "code = cli.main(['make-data', sys.argv[1], '--image-size', '16'])\n"
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+            "print('exit', code)")
+    import os
+
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "d")], capture_output=True,
+                         text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "exit 0" in out.stdout and (tmp_path / "d" / "manifest.json").is_file()

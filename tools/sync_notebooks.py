@@ -4,7 +4,9 @@ Usage:
     python tools/sync_notebooks.py           # rewrite the .ipynb files that changed
     python tools/sync_notebooks.py --check   # exit 1 if any .ipynb is out of date
 
-Edit only the .py sources; never edit a generated .ipynb by hand.
+Edit only the .py sources; never edit a generated .ipynb by hand. Every generated notebook gets,
+right after its title cell, the same first code cell (`cnn_course.notebook_files.COLAB_CELL`): it
+installs cnn_course when the notebook runs on Colab and does nothing anywhere else.
 """
 
 import argparse
@@ -16,6 +18,8 @@ import tempfile
 import jupytext
 import nbformat
 
+from cnn_course.notebook_files import COLAB_CELL
+
 NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -26,6 +30,9 @@ def render(source):
                                        "name": "python3"}
     notebook.metadata["language_info"] = {"name": "python"}
     notebook.metadata.pop("jupytext", None)
+    if not notebook.cells or notebook.cells[0].cell_type != "markdown":
+        raise ValueError(f"{source}: a notebook source must open with its title cell (# %% [markdown]).")
+    notebook.cells.insert(1, nbformat.v4.new_code_cell(COLAB_CELL))
     for cell in notebook.cells:
         cell.metadata.pop("lines_to_next_cell", None)
         if cell.cell_type == "code":

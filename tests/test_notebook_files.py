@@ -1,0 +1,130 @@
+"""`cnn-course notebooks DIR`: every shipped notebook is written, an edited one is never overwritten."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from cnn_course import notebook_files
+from cnn_course.notebook_files import COLAB_CELL, RECORD_NAME, shipped_notebooks_dir, write_notebooks
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _snapshot(folder):
+    """{name: (bytes, mtime_ns)} of every file in `folder`."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def test_shipped_notebooks_are_the_repositorys():
+    shipped = sorted(p.name for p in shipped_notebooks_dir().glob("*.ipynb"))
+    assert shipped == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert len(shipped) >= 7
+
+
+def test_writes_every_notebook_then_leaves_them_alone(tmp_path):
+    report = write_notebooks(tmp_path / "course")
+    names = sorted(p.name for p in shipped_notebooks_dir().glob("*.ipynb"))
+    assert report == {"written": names, "unchanged": [], "skipped": []}
+    for name in names:
+        assert (tmp_path / "course" / name).read_bytes() == (shipped_notebooks_dir() / name).read_bytes()
+        nbformat.read(tmp_path / "course" / name, as_version=4)  # a valid notebook
+    before = _snapshot(tmp_path / "course")
+    assert write_notebooks(tmp_path / "course") == {"written": [], "unchanged": names, "skipped": []}
+    assert _snapshot(tmp_path / "course") == before  # not even rewritten
+
+
+def test_an_edited_notebook_is_kept_and_reported(tmp_path):
+    folder = tmp_path / "course"
+    write_notebooks(folder)
+    edited = folder / "02_pooling_and_first_convnet.ipynb"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Setup", "Setup (my notes)"), encoding="utf-8")
+    mine = edited.read_bytes()
+    (folder / "my_answers.txt").write_text("42")
+    report = write_notebooks(folder)
+    assert report["skipped"] == ["02_pooling_and_first_convnet.ipynb"]
+    assert "02_pooling_and_first_convnet.ipynb" not in report["written"] + report["unchanged"]
+    assert edited.read_bytes() == mine
+    assert (folder / "my_answers.txt").read_text() == "42"
+
+
+def test_an_unedited_older_copy_is_updated(tmp_path, monkeypatch):
+    old_release = tmp_path / "old_release"
+    old_release.mkdir()
+    for source in shipped_notebooks_dir().glob("*.ipynb"):
+        (old_release / source.name).write_bytes(source.read_bytes() + b"\n")  # a different version
+    monkeypatch.setattr(notebook_files, "shipped_notebooks_dir", lambda: old_release)
+    folder = tmp_path / "course"
+    write_notebooks(folder)
+    # The student edits one; then a new release of cnn_course is installed.
+    (folder / "00_getting_started.ipynb").write_bytes(b"{}")
+    monkeypatch.undo()
+    report = write_notebooks(folder)
+    assert report["skipped"] == ["00_getting_started.ipynb"]
+    assert len(report["written"]) == len(list(old_release.iterdir())) - 1
+    assert (folder / "01_images_and_convolution.ipynb").read_bytes() == \
+        (shipped_notebooks_dir() / "01_images_and_convolution.ipynb").read_bytes()
+    assert (folder / "00_getting_started.ipynb").read_bytes() == b"{}"
+
+
+def test_a_damaged_record_never_causes_an_overwrite(tmp_path):
+    folder = tmp_path / "course"
+    write_notebooks(folder)
+    (folder / RECORD_NAME).write_text("not json")
+    (folder / "03_small_data_and_augmentation.ipynb").write_text("{}")
+    assert write_notebooks(folder)["skipped"] == ["03_small_data_and_augmentation.ipynb"]
+    assert (folder / "03_small_data_and_augmentation.ipynb").read_text() == "{}"
+    assert json.loads((folder / RECORD_NAME).read_text())["written"]  # rewritten, readable again
+
+
+def test_a_file_where_the_folder_should_be(tmp_path):
+    (tmp_path / "course").write_text("keep")
+    with pytest.raises(NotADirectoryError, match="is not a folder"):
+        write_notebooks(tmp_path / "course")
+    assert (tmp_path / "course").read_text() == "keep"
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_first_code_cell_is_the_colab_installer(notebook):
+    cells = nbformat.read(notebook, as_version=4).cells
+    first_code = next(c for c in cells if c.cell_type == "code")
+    assert first_code.source == COLAB_CELL
+
+
+def _run_cell(cell, tmp_path, fake_colab):
+    """Run the Colab cell in a fresh Python; with `fake_colab` a stand-in `google.colab` module is imported."""
+    fake = tmp_path / "fake"
+    (fake / "google" / "colab").mkdir(parents=True)
+    (fake / "google" / "colab" / "__init__.py").write_text("")
+    prelude = "import google.colab\n" if fake_colab else ""
+    env = {**os.environ, "PYTHONPATH": str(fake)}
+    return subprocess.run([sys.executable, "-c", prelude + cell + "\nprint('CELL DONE')"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+
+
+def test_colab_cell_does_nothing_outside_colab(tmp_path):
+    out = _run_cell(COLAB_CELL, tmp_path, fake_colab=False)
+    assert out.returncode == 0 and out.stdout.strip() == "CELL DONE", out.stderr
+
+
+def test_colab_cell_does_nothing_on_colab_when_cnn_course_is_installed(tmp_path):
+    # cnn_course is importable in this Python, so the cell must not call pip.
+    out = _run_cell(COLAB_CELL, tmp_path, fake_colab=True)
+    assert out.returncode == 0 and out.stdout.strip() == "CELL DONE", out.stderr
+
+
+def test_colab_cell_without_a_source_names_the_fix(tmp_path):
+    # A Python that cannot see cnn_course: isolated (-I) and without site-packages (-S).
+    cell = COLAB_CELL.replace('"/content/cnn_course-*.whl"', repr(str(tmp_path / "cnn_course-*.whl")))
+    fake = tmp_path / "fake"
+    (fake / "google" / "colab").mkdir(parents=True)
+    (fake / "google" / "colab" / "__init__.py").write_text("")
+    code = f"import sys\nsys.path.insert(0, {str(fake)!r})\nimport google.colab\n" + cell
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert out.returncode != 0
+    assert "cnn_course is not installed" in out.stderr and "cnn_course-*.whl" in out.stderr
