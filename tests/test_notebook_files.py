@@ -128,3 +128,29 @@ def test_colab_cell_without_a_source_names_the_fix(tmp_path):
                          timeout=120, cwd=tmp_path)
     assert out.returncode != 0
     assert "cnn_course is not installed" in out.stderr and "cnn_course-*.whl" in out.stderr
+
+
+def test_the_wheel_carries_every_notebook(tmp_path):
+    # What `pip install .` (not editable) installs: build the wheel offline and look inside.
+    pytest.importorskip("setuptools")
+    import shutil
+    import zipfile
+
+    tree = tmp_path / "tree"  # a copy, so that the build leaves nothing in the repository
+    for name in ("pyproject.toml", "requirements.txt", "README.md"):
+        tree.mkdir(exist_ok=True)
+        shutil.copy(ROOT / name, tree / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
+    for folder in ("cnn_course", "notebooks"):
+        shutil.copytree(ROOT / folder, tree / folder, ignore=ignore)
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                          "--no-index", "-q", "-w", str(tmp_path), str(tree)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    (wheel,) = tmp_path.glob("cnn_course-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        inside = {pathlib.PurePosixPath(n).name: archive.read(n) for n in archive.namelist()
+                  if n.startswith("cnn_course/notebooks/") and n.endswith(".ipynb")}
+        assert "cnn_course/weights/shapes_base.weights.h5" in archive.namelist()
+    shipped = {p.name: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert inside == shipped
