@@ -7,8 +7,9 @@ import time
 import keras
 import numpy as np
 
-from cnn_course._validation import arg_error, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_positive_int
 from cnn_course.files import atomic_path
+from cnn_course.progress import ProgressLine, print_line
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
@@ -151,8 +152,16 @@ def check_labels_for_model(model, labels):
             )
 
 
+def _print_restored(early, epochs, name):
+    """Say which epoch's weights early stopping restored, and whether it stopped early."""
+    note = "weights restored"
+    if early.stopped_epoch:
+        note += f" (stopped early after epoch {early.stopped_epoch + 1})"
+    print_line("best epoch", early.best_epoch + 1, epochs, {early.monitor: early.best}, note=note, name=name)
+
+
 def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val_loss",
-        start_from_epoch=0, checkpoint=None, callbacks=None, verbose="auto"):
+        start_from_epoch=0, checkpoint=None, callbacks=None, verbose=1, name=None):
     """Train a compiled model, with early stopping and best-model checkpoints when asked.
 
     Before the first step it checks the labels of one training batch against
@@ -160,6 +169,14 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     loss gives a clear message instead of a stack trace from inside `fit`, and
     that no layer was frozen or unfrozen since the model was compiled
     (`cnn_course.transfer.check_compiled_trainability`).
+
+    Progress: one plain line per epoch (`cnn_course.progress.ProgressLine`)::
+
+        epoch 3/20  loss=0.4123  accuracy=0.8750  val_loss=0.5012  val_accuracy=0.8125  (1.2 s)
+
+    plus an in-epoch line about every 10 s when an epoch is slow. Keras's own
+    progress bar is never shown (`model.fit` always runs with `verbose=0`):
+    its backspaces and colour codes garble notebook outputs and logs.
 
     Args:
         model: a compiled Keras model.
@@ -176,7 +193,9 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
         checkpoint: optional `.keras` path where the best model is saved
             (atomically) whenever `monitor` improves.
         callbacks: extra Keras callbacks.
-        verbose: passed to `model.fit` ("auto", 0, 1 or 2).
+        verbose: 0 trains silently; 1 (the default) prints one line per
+            epoch. "auto" and 2 (Keras's values) also mean 1.
+        name: optional prefix of the progress lines, e.g. "convnet".
 
     Returns:
         The Keras `History`; `history.seconds` holds the wall time and
@@ -193,11 +212,14 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     >>> x = np.random.default_rng(0).integers(0, 255, (16, 8, 8, 1), dtype="uint8")
     >>> y = np.arange(16) % 2
     >>> model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary"), "binary")
-    >>> history = training.fit(model, data.make_dataset(x, y, batch_size=8), epochs=2, verbose=0)
+    >>> history = training.fit(model, data.make_dataset(x, y, batch_size=8), epochs=2)
+    epoch 1/2  loss=...  (... s)
+    epoch 2/2  loss=...  (... s)
     >>> len(history.history["loss"])
     2
     """
     epochs = check_positive_int("epochs", epochs)
+    check_choice("verbose", verbose, (0, 1, 2, "auto"))
     if validation is None and monitor.startswith("val_") and (patience or checkpoint):
         raise arg_error("validation", None, f"a dataset when monitoring {monitor!r}",
                         "Pass validation data, or monitor='loss'")
@@ -214,17 +236,22 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     check_compiled_trainability(model)
 
     all_callbacks = list(callbacks or [])
+    if verbose and not any(isinstance(c, ProgressLine) for c in all_callbacks):
+        all_callbacks.append(ProgressLine(name=name))
+    early = None
     if patience is not None:
         check_positive_int("patience", patience)
-        all_callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=patience, restore_best_weights=True,
-            start_from_epoch=start_from_epoch))
+        early = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True,
+                                              start_from_epoch=start_from_epoch)
+        all_callbacks.append(early)
     if checkpoint is not None:
         all_callbacks.append(AtomicCheckpoint(checkpoint, monitor=monitor))
     start = time.perf_counter()
     history = model.fit(train, validation_data=validation, epochs=epochs,
-                        callbacks=all_callbacks, verbose=verbose, shuffle=False)
+                        callbacks=all_callbacks, verbose=0, shuffle=False)
     history.seconds = time.perf_counter() - start
+    if verbose and early is not None and early.best_weights is not None:
+        _print_restored(early, epochs, name)
     val = history.history.get(monitor)
     history.best_epoch = None
     if val:

@@ -1,0 +1,260 @@
+"""Progress as plain text lines, one look everywhere: a Keras callback for epochs, a function for any other loop."""
+
+import math
+import numbers
+import threading
+import time
+
+from cnn_course._validation import arg_error
+from cnn_course.settings import import_keras
+
+keras = import_keras()
+
+#: Seconds without a line after which a long-running step prints one anyway.
+INTERVAL = 10.0
+
+
+# ---------------------------------------------------------------------------
+# The line
+# ---------------------------------------------------------------------------
+
+
+def _number(value):
+    """A metric value as Keras's progress bar writes it: 4 decimals, scientific below 0.001."""
+    value = float(value)
+    if math.isnan(value) or math.isinf(value) or value == 0 or abs(value) >= 1e-3:
+        return f"{value:.4f}"
+    return f"{value:.4e}"
+
+
+def _value(value):
+    if isinstance(value, (bool, str)):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return _number(value)
+    if getattr(value, "shape", None) == ():  # a 0-d NumPy array or tensor
+        return _number(value)
+    return str(value)
+
+
+def format_line(label, step=None, total=None, values=None, *, note=None, seconds=None, name=None):
+    """Build one progress line: `[name: ]label step/total  key=value ...  [note]  (seconds s)`.
+
+    The one format of all progress output in `cnn_course`: epochs
+    (`ProgressLine`), search trials, learning-curve points, feature
+    extraction, notebook steps. Plain text only (no backspaces, carriage
+    returns or colour codes), so it reads the same in a terminal, a notebook,
+    Colab, VS Code and a log file. Floats are written as Keras's progress bar
+    writes them (4 decimals, or scientific notation below 0.001); strings and
+    integers as they are.
+
+    Args:
+        label: what is counted, e.g. "epoch", "trial", "size".
+        step: the current step (1-based), or None.
+        total: the number of steps, or None when unknown.
+        values: optional dict `name -> value` (metrics, hyperparameters), in order.
+        note: optional text after the values, e.g. "resumed from grid.jsonl".
+        seconds: optional duration, written as `(1.2 s)` at the end.
+        name: optional prefix naming the run, e.g. "convnet".
+
+    Returns:
+        The line, without a newline.
+
+    Example:
+
+    >>> format_line("epoch", 3, 20, {"loss": 0.41234, "val_accuracy": 0.8125}, seconds=1.23)
+    'epoch 3/20  loss=0.4123  val_accuracy=0.8125  (1.2 s)'
+    >>> format_line("trial", 2, 6, {"learning_rate": "0.001"}, note="resumed from grid.jsonl", name="grid")
+    'grid: trial 2/6  learning_rate=0.001  resumed from grid.jsonl'
+    """
+    head = str(label)
+    if step is not None:
+        head += f" {step}" if total is None else f" {step}/{total}"
+    parts = [f"{name}: {head}" if name else head]
+    parts += [f"{key}={_value(value)}" for key, value in (values or {}).items()]
+    if note:
+        parts.append(str(note))
+    if seconds is not None:
+        parts.append(f"({seconds:.1f} s)")
+    return "  ".join(parts)
+
+
+def print_line(label, step=None, total=None, values=None, *, note=None, seconds=None, name=None):
+    """Print one progress line (see `format_line`) and flush it at once.
+
+    Use it for any loop that is not Keras epochs, so that its progress looks
+    like the rest: a notebook cell that repeats a slow step prints one line
+    per step, and a student can tell a slow cell from a hung one.
+
+    Args:
+        label, step, total, values, note, seconds, name: as in `format_line`.
+
+    Example:
+
+    >>> for k in range(1, 3):
+    ...     print_line("image", k, 2, {"mass_inside": 0.5 * k})
+    image 1/2  mass_inside=0.5000
+    image 2/2  mass_inside=1.0000
+    """
+    print(format_line(label, step, total, values, note=note, seconds=seconds, name=name), flush=True)
+
+
+class Heartbeat:
+    """A clock that says when a line is due: `interval` seconds after the last one.
+
+    Loops that print nothing while they are fast ask `due()` at every step and
+    print a line only when it returns True, so a slow run still shows a sign
+    of life about every `interval` seconds.
+
+    Args:
+        interval: seconds between lines (0: every call is due).
+
+    Raises:
+        ValueError: if `interval` is not a number >= 0.
+
+    Example:
+
+    >>> beat = Heartbeat(interval=3600)
+    >>> beat.due()          # an hour has not passed
+    False
+    >>> Heartbeat(interval=0).due()
+    True
+    """
+
+    def __init__(self, interval=INTERVAL):
+        if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not interval >= 0:
+            raise arg_error("interval", interval, "a number of seconds >= 0",
+                            f"The default, {INTERVAL:g}, prints a line about every {INTERVAL:g} s")
+        self.interval = float(interval)
+        self.start = self.last = time.perf_counter()
+
+    @property
+    def elapsed(self):
+        """Seconds since the clock was made."""
+        return time.perf_counter() - self.start
+
+    def mark(self):
+        """Note that a line was just printed: the next one is due `interval` seconds from now."""
+        self.last = time.perf_counter()
+
+    def due(self):
+        """Return True (and `mark()`) if `interval` seconds have passed since the last line."""
+        if time.perf_counter() - self.last >= self.interval:
+            self.mark()
+            return True
+        return False
+
+
+# ---------------------------------------------------------------------------
+# The Keras callback
+# ---------------------------------------------------------------------------
+
+
+def _ordered(logs):
+    """The logs with the training metrics first, then the validation ones; the loss first in each."""
+    def rank(key):
+        is_val = key.startswith("val_")
+        return (is_val, key.removeprefix("val_") != "loss")
+
+    return {key: logs[key] for key in sorted(logs, key=rank)}
+
+
+class ProgressLine(keras.callbacks.Callback):
+    """Print one plain line per epoch: epoch i/n, the logged metrics and the epoch's seconds.
+
+    `cnn_course.training.fit` adds it for you (its default `verbose=1`);
+    pass it yourself to `model.fit(..., verbose=0, callbacks=[ProgressLine()])`.
+    Training metrics come first (`loss`, `accuracy`, ...), then the
+    validation ones (`val_loss`, `val_accuracy`, ...) when `fit` has
+    validation data, each as `name=value` (see `format_line`)::
+
+        convnet: epoch 3/20  loss=0.4123  accuracy=0.8750  val_loss=0.5012  val_accuracy=0.8125  (1.2 s)
+
+    When an epoch runs longer than `interval` seconds without a line (a big
+    model on a slow laptop), it also prints an in-epoch line about every
+    `interval` seconds, with the batches done and the running mean of the
+    loss, or the validation batches done::
+
+        convnet: epoch 3/20  batch 120/500  loss=0.4301  (10.0 s)
+
+    Unlike Keras's own progress bar (`verbose=1`), it writes no backspaces,
+    carriage returns or colour codes, which garble captured output (notebook
+    files, Colab, VS Code, logs).
+
+    Args:
+        name: optional prefix of every line, e.g. the model's name.
+        interval: seconds without a line after which an in-epoch line is printed.
+        every_epoch: True prints a line for every epoch; False only for an
+            epoch that ends `interval` seconds or more after the last line
+            (for a `fit` inside a loop that prints its own line per step,
+            such as `learning_curves.learning_curve`).
+
+    Raises:
+        ValueError: for an `interval` that is not a number >= 0.
+
+    Example:
+
+    >>> import numpy as np
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    >>> model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    >>> x, y = np.ones((8, 2)), np.ones(8)
+    >>> history = model.fit(x, y, validation_data=(x, y), epochs=2, verbose=0,
+    ...                     callbacks=[ProgressLine(name="demo")])   # doctest: +ELLIPSIS
+    demo: epoch 1/2  loss=...  accuracy=...  val_loss=...  val_accuracy=...  (... s)
+    demo: epoch 2/2  loss=...  accuracy=...  val_loss=...  val_accuracy=...  (... s)
+    """
+
+    def __init__(self, name=None, interval=INTERVAL, every_epoch=True):
+        super().__init__()
+        self.name = name
+        self.every_epoch = bool(every_epoch)
+        self._beat = Heartbeat(interval)
+        self._lock = threading.Lock()  # batch hooks may run on Keras's worker threads
+        self._epoch = None
+        self._epoch_start = None
+
+    # Keras may call the batch hooks from a worker thread instead of waiting
+    # for each batch (they only read the clock, and print under a lock).
+    async_safe = True
+
+    def _epoch_label(self):
+        total = self.params.get("epochs") if self.params else None
+        return format_line("epoch", self._epoch + 1, total)
+
+    def on_train_begin(self, logs=None):
+        self._beat.mark()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._epoch_start = epoch, time.perf_counter()
+        if self.every_epoch:
+            self._beat.mark()
+
+    def _in_epoch_line(self, what, batch, total, logs):
+        if self._epoch is None:
+            return
+        with self._lock:
+            if not self._beat.due():
+                return
+            values = {"loss": logs["loss"]} if logs and "loss" in logs else None
+            print_line(f"{self._epoch_label()}  {what}", batch + 1, total, values,
+                       seconds=time.perf_counter() - self._epoch_start, name=self.name)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._in_epoch_line("batch", batch, self.params.get("steps") if self.params else None, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._in_epoch_line("validation batch", batch, None, None)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        seconds = time.perf_counter() - self._epoch_start
+        with self._lock:
+            if not (self.every_epoch or self._beat.due()):
+                return
+            self._beat.mark()
+            print_line(self._epoch_label(), values=_ordered(logs), seconds=seconds, name=self.name)
+
+    def on_train_end(self, logs=None):
+        self._epoch = None
