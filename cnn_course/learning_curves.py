@@ -2,6 +2,7 @@
 
 import dataclasses
 import numbers
+import time
 
 import numpy as np
 
@@ -201,13 +202,15 @@ def _measure(model, subset_ds, validation_ds, metric):
 
 
 def _run(build, points, parameter, train, validation, sizes_of, epochs, seed, batch_size, fit_kwargs,
-         metric):
-    """Train one fresh, seeded model per point and measure it."""
+         metric, label, verbose):
+    """Train one fresh, seeded model per point and measure it, printing one line per point."""
     from cnn_course import training
     from cnn_course.data import make_dataset
+    from cnn_course.progress import ProgressLine, print_line
     from cnn_course.reproducibility import set_seed
 
     metric = check_choice("metric", metric, ("error", "loss"))
+    check_choice("verbose", verbose, (0, 1))
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     images, labels = _arrays("train", train)
@@ -217,10 +220,16 @@ def _run(build, points, parameter, train, validation, sizes_of, epochs, seed, ba
     if "epochs" in fit_kwargs:
         raise arg_error("fit_kwargs", fit_kwargs, "a dict without 'epochs'",
                         "Pass epochs=... to the curve function itself")
-    fit_kwargs = {"verbose": 0, **fit_kwargs, "epochs": epochs}
     result = CurveResult(parameter, [], metric, [], [], [], [], [], [], [])
-    for point in points:
+    for step, point in enumerate(points, start=1):
+        start = time.perf_counter()
         index = sizes_of(point)
+        name = f"{label} {step}/{len(points)}"
+        point_kwargs = {"verbose": 0, "name": name, **fit_kwargs, "epochs": epochs}
+        if verbose and not point_kwargs["verbose"]:
+            # Epoch lines only when this point has run 10 s without a line: a slow point still shows life.
+            point_kwargs["callbacks"] = [ProgressLine(name=name, every_epoch=False),
+                                         *(fit_kwargs.get("callbacks") or [])]
         set_seed(seed)
         model = build(point)
         if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
@@ -228,7 +237,7 @@ def _run(build, points, parameter, train, validation, sizes_of, epochs, seed, ba
                              "cnn_course.models.compile_for_task(model, task) (a fresh model each call).")
         subset_train = make_dataset(images[index], labels[index], batch_size=batch_size, shuffle=True,
                                     seed=seed)
-        history = training.fit(model, subset_train, validation_ds, **fit_kwargs)
+        history = training.fit(model, subset_train, validation_ds, **point_kwargs)
         subset_eval = make_dataset(images[index], labels[index], batch_size=256, shuffle=False)
         train_score, val_score = _measure(model, subset_eval, validation_ds, metric)
         val_key = "val_loss" if metric == "loss" else next(
@@ -244,6 +253,12 @@ def _run(build, points, parameter, train, validation, sizes_of, epochs, seed, ba
         result.num_params.append(int(model.count_params()))
         result.train_sizes.append(int(len(index)))
         result.histories.append(dict(history.history))
+        if verbose:
+            shown = {"images": int(len(index))} if parameter == "training examples" else \
+                {parameter.replace(" ", "_"): point, "parameters": int(model.count_params())}
+            print_line(label, step, len(points), {**shown, f"train_{metric}": train_score,
+                                                  f"val_{metric}": val_score},
+                       seconds=time.perf_counter() - start)
     return result
 
 
@@ -253,7 +268,7 @@ def _run(build, points, parameter, train, validation, sizes_of, epochs, seed, ba
 
 
 def learning_curve(build_fn, train, validation, sizes=(0.1, 0.25, 0.5, 1.0), epochs=10, seed=0,
-                   batch_size=32, fit_kwargs=None, metric="error"):
+                   batch_size=32, fit_kwargs=None, metric="error", verbose=1):
     """Train the same model on growing subsets of the training data: will more data help?
 
     For each size, a stratified, seeded subset of `train` is taken (smaller
@@ -275,8 +290,12 @@ def learning_curve(build_fn, train, validation, sizes=(0.1, 0.25, 0.5, 1.0), epo
         epochs: epochs per model (every size gets the same number).
         seed: seed of the subsets, of the weights and of the shuffling.
         batch_size: training batch size.
-        fit_kwargs: extra arguments for `training.fit` (e.g. `patience=3`).
+        fit_kwargs: extra arguments for `training.fit` (e.g. `patience=3`;
+            `verbose=1` prints every epoch of every size).
         metric: "error" (1 - accuracy) or "loss".
+        verbose: 1 prints one line per size when it is done (see
+            `cnn_course.progress`), plus an epoch line when a size has run
+            10 s without a line; 0 prints nothing.
 
     Returns:
         A `CurveResult` (its `table` prints one row per size); plot it with
@@ -294,6 +313,8 @@ def learning_curve(build_fn, train, validation, sizes=(0.1, 0.25, 0.5, 1.0), epo
     ...     return models.compile_for_task(models.build_dense((8, 8, 1), 10, hidden_units=(8,)))
     >>> result = learning_curve(build, digits["train"], digits["validation"], sizes=(0.1, 1.0),
     ...                         epochs=1)
+    size 1/2  images=126  train_error=...  val_error=...  (... s)
+    size 2/2  images=1258  train_error=...  val_error=...  (... s)
     >>> result.train_sizes, result.table.shape
     ([126, 1258], (2, 7))
     """
@@ -304,11 +325,11 @@ def learning_curve(build_fn, train, validation, sizes=(0.1, 0.25, 0.5, 1.0), epo
     counts = [_count(s, total) for s in sizes]
     subsets = {c: stratified_subset(labels, c, seed=seed) for c in counts}
     return _run(lambda c: build_fn(), counts, "training examples", (images, labels), validation,
-                lambda c: subsets[c], epochs, seed, batch_size, fit_kwargs, metric)
+                lambda c: subsets[c], epochs, seed, batch_size, fit_kwargs, metric, "size", verbose)
 
 
 def capacity_curve(build_fn_for_capacity, capacities, train, validation, epochs=10, seed=0,
-                   batch_size=32, fit_kwargs=None, metric="error", capacity_name="capacity"):
+                   batch_size=32, fit_kwargs=None, metric="error", capacity_name="capacity", verbose=1):
     """Train models of growing capacity on the same data: the U-shaped validation curve.
 
     For each capacity (for example the number of filters or hidden units),
@@ -327,6 +348,8 @@ def capacity_curve(build_fn_for_capacity, capacities, train, validation, epochs=
         epochs, seed, batch_size, fit_kwargs, metric: as in `learning_curve`.
         capacity_name: what the capacity is, for the table and plot (e.g.
             "hidden units").
+        verbose: 1 prints one line per capacity when it is done (as in
+            `learning_curve`); 0 prints nothing.
 
     Returns:
         A `CurveResult`; plot it with `plot_capacity_curve`.
@@ -342,6 +365,8 @@ def capacity_curve(build_fn_for_capacity, capacities, train, validation, epochs=
     ...     return models.compile_for_task(models.build_dense((8, 8, 1), 10, hidden_units=(units,)))
     >>> result = capacity_curve(build, [2, 16], digits["train"], digits["validation"], epochs=1,
     ...                         capacity_name="hidden units")
+    capacity 1/2  hidden_units=2  parameters=160  train_error=...  val_error=...  (... s)
+    capacity 2/2  hidden_units=16  parameters=1210  train_error=...  val_error=...  (... s)
     >>> result.num_params
     [160, 1210]
     """
@@ -351,7 +376,7 @@ def capacity_curve(build_fn_for_capacity, capacities, train, validation, epochs=
     images, labels = _arrays("train", train)
     every = np.arange(len(labels))
     return _run(build_fn_for_capacity, capacities, str(capacity_name), (images, labels), validation,
-                lambda c: every, epochs, seed, batch_size, fit_kwargs, metric)
+                lambda c: every, epochs, seed, batch_size, fit_kwargs, metric, "capacity", verbose)
 
 
 # ---------------------------------------------------------------------------

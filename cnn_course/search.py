@@ -521,6 +521,11 @@ def _check_metrics(metrics, config):
             for k, v in metrics.items()}
 
 
+def _shown(config, metrics):
+    """A trial's hyperparameters (as `_fmt` writes them) and then its metrics, for its progress line."""
+    return {**{name: _fmt(value) for name, value in config.items()}, **metrics}
+
+
 def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_params, verbose):
     from cnn_course.reproducibility import set_seed
 
@@ -540,12 +545,23 @@ def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_para
             done.setdefault(row.get("key"), row)
     wanted = set(keys)
     skipped = sum(1 for k in wanted if k in done)
+    if verbose:
+        from cnn_course.progress import print_line
     if verbose and skipped:
-        print(f"Resuming: {skipped} of {len(wanted)} configurations already done in {results_path}")
+        print(f"Resuming: {skipped} of {len(wanted)} configurations already done in {results_path}",
+              flush=True)
     rows = {k: done[k] for k in wanted if k in done}
+    first_trial = {}  # key -> the trial (1-based) that ran or resumed it
     for trial, (config, key) in enumerate(zip(configurations, keys)):
         if key in rows:  # finished in an earlier run, or a repeated random draw
+            if verbose:
+                note = (f"same configuration as trial {first_trial[key]}: not run again" if key in first_trial
+                        else f"resumed from {path.name}: not run again")
+                print_line("trial", trial + 1, len(configurations), _shown(config, rows[key]["metrics"]),
+                           note=note, seconds=rows[key]["seconds"])
+            first_trial.setdefault(key, trial + 1)
             continue
+        first_trial[key] = trial + 1
         set_seed(seed + trial)
         start = time.perf_counter()
         metrics = _check_metrics(evaluate_fn(**config), config)
@@ -557,9 +573,7 @@ def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_para
             _append(path, row)
         rows[key] = row
         if verbose:
-            shown = ", ".join(f"{k}={_fmt(v)}" for k, v in config.items())
-            scores = ", ".join(f"{k}={_fmt(v)}" for k, v in metrics.items())
-            print(f"trial {trial + 1}/{len(configurations)}: {shown} -> {scores} ({seconds:.1f} s)")
+            print_line("trial", trial + 1, len(configurations), _shown(config, metrics), seconds=seconds)
     return SearchResult(list(rows.values()), metric=metric, mode=mode, log_params=log_params)
 
 
@@ -587,7 +601,9 @@ def grid_search(evaluate_fn, space, results_path=None, *, seed=0, metric="val_ac
         results_path: optional JSON-lines file to append finished trials to.
         seed: base seed; trial `i` runs under `set_seed(seed + i)`.
         metric, mode: how the result's table is sorted and `best()` chooses.
-        verbose: print one line per trial (0: silent).
+        verbose: print one line per trial (see `cnn_course.progress`): its
+            number, hyperparameters, metrics and seconds, or that it was
+            resumed from `results_path` (0: silent).
 
     Returns:
         A `SearchResult` with every configuration of the grid (this run's and
@@ -675,7 +691,9 @@ def random_search(evaluate_fn, space, n_trials, seed=0, results_path=None, *, me
         seed: seeds the draws and (as `seed + i`) each trial.
         results_path: optional JSON-lines file of finished trials.
         metric, mode: how the result's table is sorted and `best()` chooses.
-        verbose: print one line per trial (0: silent).
+        verbose: print one line per trial (see `cnn_course.progress`): its
+            number, hyperparameters, metrics and seconds, or that it was
+            resumed from `results_path` (0: silent).
 
     Returns:
         A `SearchResult`.

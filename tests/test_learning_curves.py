@@ -1,5 +1,7 @@
 """Tests for cnn_course.learning_curves: stratified subsets, seeded curves, plots."""
 
+import re
+
 import cnn_course  # noqa: F401  (sets TensorFlow's flags before it is imported)
 
 import matplotlib
@@ -106,6 +108,21 @@ def test_learning_curve_counts_and_loss_metric(digits):
     assert result.train_sizes == [20, 60]
     assert result.table.columns[3:5] == ("training loss", "validation loss")
     assert all(v > 0 for v in result.val_error)
+
+
+def test_learning_curve_prints_one_line_per_size(digits, capsys):
+    train, validation = digits
+    result = learning_curves.learning_curve(build_small, train, validation, sizes=(20, 60), epochs=1)
+    lines = capsys.readouterr().out.splitlines()
+    pattern = re.compile(r"size (\d)/2  images=(\d+)  train_error=(\S+)  val_error=(\S+)  \(\d+\.\d s\)")
+    matches = [pattern.fullmatch(line) for line in lines]
+    assert len(lines) == 2 and all(matches), lines
+    for k, match in enumerate(matches):
+        assert (int(match.group(1)), int(match.group(2))) == (k + 1, result.train_sizes[k])
+        assert float(match.group(3)) == pytest.approx(result.train_error[k], abs=5e-5)
+        assert float(match.group(4)) == pytest.approx(result.val_error[k], abs=5e-5)
+    learning_curves.learning_curve(build_small, train, validation, sizes=(20,), epochs=1, verbose=0)
+    assert capsys.readouterr().out == ""
 
 
 def test_learning_curve_trains_on_stratified_subsets(digits, monkeypatch):

@@ -2,6 +2,7 @@
 
 import collections
 import json
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,28 @@ def test_killed_search_resumes_without_repeating(tmp_path, kind):
     # a finished search started again evaluates nothing
     again = run()
     assert sum(calls.values()) == n and len(again) == n
+
+
+def test_one_line_per_trial_says_which_were_resumed(tmp_path, capsys):
+    path = tmp_path / "grid.jsonl"
+    space = {"learning_rate": [1e-3, 1e-2], "dropout": [0.0, 0.5]}
+    first = search.grid_search(_score, {"learning_rate": [1e-3], "dropout": [0.0, 0.5]}, results_path=path)
+    capsys.readouterr()
+    result = search.grid_search(_score, space, results_path=path)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Resuming: 2 of 4 configurations already done")
+    trial = re.compile(r"trial (\d)/4  learning_rate=(\S+)  dropout=(\S+)  val_accuracy=(\S+)  "
+                       r"val_loss=(\S+)  (resumed from grid\.jsonl: not run again  )?\(\d+\.\d s\)")
+    matches = [trial.fullmatch(line) for line in lines[1:]]
+    assert len(matches) == 4 and all(matches), lines
+    by_trial = {row["trial"]: row for row in result.rows}
+    for k, match in enumerate(matches):
+        row = by_trial[k]
+        assert int(match.group(1)) == k + 1
+        assert float(match.group(2)) == row["config"]["learning_rate"]
+        assert float(match.group(3)) == row["config"]["dropout"]
+        assert float(match.group(4)) == pytest.approx(row["metrics"]["val_accuracy"], abs=5e-5)
+        assert bool(match.group(6)) == (k < len(first))  # the first two were in the file already
 
 
 def test_plot_marginals_one_panel_per_hyperparameter():
