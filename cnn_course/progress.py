@@ -109,7 +109,8 @@ class Heartbeat:
     of life about every `interval` seconds.
 
     Args:
-        interval: seconds between lines (0: every call is due).
+        interval: seconds between lines (0: every call is due); None for
+            `INTERVAL` (10 s).
 
     Raises:
         ValueError: if `interval` is not a number >= 0.
@@ -123,7 +124,8 @@ class Heartbeat:
     True
     """
 
-    def __init__(self, interval=INTERVAL):
+    def __init__(self, interval=None):
+        interval = INTERVAL if interval is None else interval
         if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not interval >= 0:
             raise arg_error("interval", interval, "a number of seconds >= 0",
                             f"The default, {INTERVAL:g}, prints a line about every {INTERVAL:g} s")
@@ -185,7 +187,8 @@ class ProgressLine(keras.callbacks.Callback):
 
     Args:
         name: optional prefix of every line, e.g. the model's name.
-        interval: seconds without a line after which an in-epoch line is printed.
+        interval: seconds without a line after which an in-epoch line is
+            printed; None for `INTERVAL` (10 s).
         every_epoch: True prints a line for every epoch; False only for an
             epoch that ends `interval` seconds or more after the last line
             (for a `fit` inside a loop that prints its own line per step,
@@ -206,7 +209,7 @@ class ProgressLine(keras.callbacks.Callback):
     demo: epoch 2/2  loss=...  accuracy=...  val_loss=...  val_accuracy=...  (... s)
     """
 
-    def __init__(self, name=None, interval=INTERVAL, every_epoch=True):
+    def __init__(self, name=None, interval=None, every_epoch=True):
         super().__init__()
         self.name = name
         self.every_epoch = bool(every_epoch)

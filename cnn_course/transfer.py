@@ -16,6 +16,7 @@ import numpy as np
 from cnn_course._validation import arg_error, check_choice, check_fraction, check_positive_int
 from cnn_course.files import atomic_path
 from cnn_course.models import task_head
+from cnn_course.progress import Heartbeat, print_line
 from cnn_course.settings import import_keras
 
 keras = import_keras()
@@ -61,10 +62,14 @@ class ExtractionInfo:
     nbytes: int
     seconds: float
 
+    @property
+    def where(self):
+        """Where the features came from, in words: "computed by the base" or "loaded from cache (...)"."""
+        return {"memory": "loaded from cache (memory)", "disk": f"loaded from cache ({self.path})",
+                "computed": "computed by the base"}[self.source]
+
     def __str__(self):
-        where = {"memory": "loaded from cache (memory)", "disk": f"loaded from cache ({self.path})",
-                 "computed": "computed by the base"}[self.source]
-        return (f"features {self.shape}, {self.nbytes / 2**20:.1f} MiB: {where} "
+        return (f"features {self.shape}, {self.nbytes / 2**20:.1f} MiB: {self.where} "
                 f"in {self.seconds:.2f} s")
 
 
@@ -77,7 +82,8 @@ def last_extraction():
     >>> from cnn_course import transfer
     >>> base = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3)])
     >>> images = np.zeros((4, 8, 8, 3), dtype="uint8")
-    >>> _ = transfer.extract_features(base, images); _ = transfer.extract_features(base, images)
+    >>> _ = transfer.extract_features(base, images, verbose=0)
+    >>> _ = transfer.extract_features(base, images, verbose=0)
     >>> transfer.last_extraction().hit
     True
     """
@@ -219,7 +225,8 @@ def _save_atomically(path, features):
         np.save(f, features)
 
 
-def extract_features(base, images, batch_size=64, cache=None, preprocess=None, return_info=False):
+def extract_features(base, images, batch_size=64, cache=None, preprocess=None, return_info=False,
+                     verbose=1):
     """Run a frozen convolutional base once over images and return its features, cached.
 
     The fast way to use a pretrained network (DLwP 5.3.1, "fast feature
@@ -260,6 +267,10 @@ def extract_features(base, images, batch_size=64, cache=None, preprocess=None, r
             `keras.applications.vgg16.preprocess_input`. It must be
             deterministic (no augmentation here).
         return_info: also return an `ExtractionInfo` (see also `last_extraction()`).
+        verbose: 1 prints one progress line when done, saying whether the
+            features came from the cache (see `cnn_course.progress`), and
+            while the base runs, a line about every 10 s with the images
+            done so far; 0 prints nothing.
 
     Returns:
         float32 array `(n, *base.output_shape[1:])`, read-only; with
@@ -277,9 +288,11 @@ def extract_features(base, images, batch_size=64, cache=None, preprocess=None, r
     ...                          keras.layers.MaxPooling2D(2)])
     >>> images = np.random.default_rng(0).integers(0, 256, (10, 8, 8, 3), dtype="uint8")
     >>> features, info = extract_features(base, images, return_info=True)
+    features 10/10  computed by the base  (... s)
     >>> features.shape, features.dtype, info.source
     ((10, 3, 3, 4), dtype('float32'), 'computed')
     >>> extract_features(base, images, return_info=True)[1].source
+    features 10/10  loaded from cache (memory)  (... s)
     'memory'
     """
     global _LAST_INFO
@@ -289,6 +302,7 @@ def extract_features(base, images, batch_size=64, cache=None, preprocess=None, r
         raise arg_error("base", base, "a Keras model",
                         "e.g. keras.applications.VGG16(include_top=False, input_shape=(150, 150, 3))")
     batch_size = check_positive_int("batch_size", batch_size)
+    check_choice("verbose", verbose, (0, 1))
     images = _as_images(images)
     _check_base_input(base, images.shape[1:])
     if preprocess is None:
@@ -324,9 +338,13 @@ def extract_features(base, images, batch_size=64, cache=None, preprocess=None, r
             features, source = None, "computed"
     if features is None:
         batches = []
+        beat = Heartbeat()
         for i in range(0, len(images), batch_size):
             batch = preprocess(images[i:i + batch_size].astype("float32"))  # (batch, h, w, c)
             batches.append(np.asarray(base.predict_on_batch(batch), dtype="float32"))
+            done = min(i + batch_size, len(images))
+            if verbose and done < len(images) and beat.due():
+                print_line("features", done, len(images), note="images done", seconds=beat.elapsed)
         features = np.concatenate(batches, axis=0)  # (n, *feature_shape)
         if path is not None:
             _save_atomically(path, features)
@@ -337,6 +355,8 @@ def extract_features(base, images, batch_size=64, cache=None, preprocess=None, r
     _LAST_INFO = ExtractionInfo(hit=source != "computed", source=source, key=key, path=path,
                                 shape=tuple(features.shape), nbytes=int(features.nbytes),
                                 seconds=time.perf_counter() - start)
+    if verbose:
+        print_line("features", len(images), len(images), note=_LAST_INFO.where, seconds=_LAST_INFO.seconds)
     return (features, _LAST_INFO) if return_info else features
 
 

@@ -164,7 +164,7 @@ def test_print_line_flushes_one_line(capsys):
     assert capsys.readouterr().out == "learning curve: size 1/3  images=126  (0.5 s)\n"
 
 
-@pytest.mark.parametrize("interval", [-1, "10", None, True])
+@pytest.mark.parametrize("interval", [-1, "10", float("nan"), True])
 def test_bad_interval(interval):
     with pytest.raises(ValueError, match="The `interval` argument must be a number of seconds >= 0"):
         progress.Heartbeat(interval)

@@ -50,6 +50,24 @@ def empty_memory_cache():
 # ---------------------------------------------------------------------------
 
 
+def test_extraction_prints_blocks_and_says_when_features_come_from_the_cache(tmp_path, capsys, monkeypatch):
+    from cnn_course import progress
+
+    base, images = small_base(), random_images(n=10)
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)  # every block of batches is due for a line
+    transfer.extract_features(base, images, batch_size=4, cache=tmp_path)
+    transfer.extract_features(base, images, batch_size=4, cache=tmp_path)
+    transfer.clear_memory_cache()
+    transfer.extract_features(base, images, batch_size=4, cache=tmp_path)
+    path = transfer.last_extraction().path
+    transfer.extract_features(base, images, batch_size=4, cache=False, verbose=0)
+    lines = [line.rsplit("  (", 1) for line in capsys.readouterr().out.splitlines()]
+    assert [text for text, _ in lines] == [
+        "features 4/10  images done", "features 8/10  images done", "features 10/10  computed by the base",
+        "features 10/10  loaded from cache (memory)", f"features 10/10  loaded from cache ({path})"]
+    assert all(seconds.endswith(" s)") for _, seconds in lines)
+
+
 def test_features_equal_base_predict():
     base = small_base()
     images = random_images(n=10)
