@@ -195,7 +195,7 @@ def pretrain_shapes_base(epochs=DEFAULT_CONFIG["epochs"], seed=DEFAULT_CONFIG["s
                          n_validation_per_class=DEFAULT_CONFIG["n_validation_per_class"],
                          batch_size=DEFAULT_CONFIG["batch_size"],
                          learning_rate=DEFAULT_CONFIG["learning_rate"],
-                         augmentation=None, verbose=0):
+                         augmentation=None, verbose=1):
     """Pretrain a new shapes base on the source task; the code behind the shipped weights.
 
     Seeds everything (`set_seed`, deterministic ops), generates the source
@@ -217,7 +217,8 @@ def pretrain_shapes_base(epochs=DEFAULT_CONFIG["epochs"], seed=DEFAULT_CONFIG["s
         augmentation: keyword arguments of
             `cnn_course.augmentation.make_augmentation` (None: those of
             `DEFAULT_CONFIG`; `{}`: no augmentation).
-        verbose: passed to `model.fit`.
+        verbose: passed to `cnn_course.training.fit`: 1 prints one line per
+            epoch (pretraining takes minutes), 0 nothing.
 
     Returns:
         `(base, report)`: the pretrained base (a `keras.Model`, trainable) and
@@ -231,6 +232,7 @@ def pretrain_shapes_base(epochs=DEFAULT_CONFIG["epochs"], seed=DEFAULT_CONFIG["s
 
     >>> base, report = pretrain_shapes_base(epochs=1, source_classes=["heart", "arrow"],
     ...                                     n_per_class=4, n_validation_per_class=2)
+    epoch 1/1  loss=...  (... s)
     >>> base.output_shape, sorted(report)
     ((None, 6, 6, 128), ['config', 'history', 'seconds', 'source_val_accuracy'])
     """
