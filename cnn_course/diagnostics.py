@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from cnn_course._validation import arg_error, check_fraction, check_positive_int
+from cnn_course.progress import Heartbeat, print_line
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 from cnn_course.training import _loss_name, check_labels_for_model
 
@@ -183,7 +184,8 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
         target_loss: if given, pass when the loss falls to this value instead
             (needed for models without an accuracy metric, e.g. regression).
         seed: passed to `reproducibility.set_seed` before building the model.
-        verbose: print the result and hint (0: silent).
+        verbose: print the result and hint, and a progress line about every
+            10 s while it trains (see `cnn_course.progress`); 0: silent.
 
     Returns:
         An `OverfitResult` (truthy when passed).
@@ -226,7 +228,7 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
     def done(passed, loss, acc, hint):
         result = OverfitResult(passed, loss, acc, len(history["loss"]), history, hint, model)
         if verbose:
-            print(result)
+            print(result, flush=True)
         return result
 
     try:
@@ -237,13 +239,17 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
         return done(False, None, None, str(error))
 
     acc_key = None
-    for _ in range(steps):
+    beat = Heartbeat()
+    for step in range(1, steps + 1):
         logs = model.train_on_batch(x, y, return_dict=True)
         loss = float(logs["loss"])
         acc_key = acc_key or _accuracy_key(logs)
         history["loss"].append(loss)
         if acc_key:
             history.setdefault("accuracy", []).append(float(logs[acc_key]))
+        if verbose and beat.due():
+            print_line("step", step, steps, {k: v[-1] for k, v in history.items()}, seconds=beat.elapsed,
+                       name="overfit check")
         if not math.isfinite(loss):
             break
         if target_loss is not None and loss <= target_loss:

@@ -4,7 +4,7 @@ import html
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_positive_int
 from cnn_course.settings import import_tensorflow_quietly
 
 
@@ -27,7 +27,7 @@ def _is_dataset(data):
     return isinstance(data, tf.data.Dataset)
 
 
-def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=1.0 / 255):
+def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=1.0 / 255, verbose=1):
     """Predict a whole dataset and collect its labels in the SAME pass, batch by batch.
 
     Each batch `(x, y)` is read once: the model predicts `x` (with
@@ -60,6 +60,8 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
         batch_size: batch size used for an array or an ImageSet.
         rescale: pixel scale used for an array or an ImageSet (as in
             `make_dataset`; the model must see what it was trained on).
+        verbose: 1 prints a progress line about every 10 s when predicting
+            takes that long (see `cnn_course.progress`); 0 never prints.
 
     Returns:
         A tuple `(y_true, y_prob)`: `y_true` int64 class indices `(n,)`
@@ -93,7 +95,11 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
 
         dataset = make_dataset(dataset, labels, batch_size=batch_size, shuffle=False,
                                rescale=rescale, prefetch=False)
-    truths, probs = [], []
+    from cnn_course.progress import Heartbeat, print_line
+
+    check_choice("verbose", verbose, (0, 1))
+    truths, probs, done = [], [], 0
+    beat = Heartbeat()
     for batch in dataset:
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise arg_error("dataset", "batches without labels", "a dataset of (images, labels) batches",
@@ -104,6 +110,9 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
             p = p[:, None]
         probs.append(p)
         truths.append(_class_indices(y))
+        done += len(p)
+        if verbose and beat.due():
+            print_line(f"predicted {done} images", seconds=beat.elapsed)
     if not probs:
         raise arg_error("dataset", "an empty dataset", "a dataset with at least one batch")
     return np.concatenate(truths), np.concatenate(probs)

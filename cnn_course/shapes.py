@@ -760,7 +760,8 @@ def _write_dataset(root, config, verbose):
                 })
         if verbose:
             total = n * len(config["class_names"])
-            print(f"  {split}: {total} images ({n} per class) in {time.perf_counter() - start:.1f} s")
+            print(f"  {split}: {total} images ({n} per class) in {time.perf_counter() - start:.1f} s",
+                  flush=True)
     header = json.dumps(
         {"generator": GENERATOR, "version": GENERATOR_VERSION, "config": config}, indent=2
     )
@@ -862,14 +863,14 @@ def make_shapes_dataset(
     state = _inspect(directory)
     if _matches(state, config):
         if verbose:
-            print(f"Shapes dataset already in {directory} (same configuration): nothing to do.")
+            print(f"Shapes dataset already in {directory} (same configuration): nothing to do.", flush=True)
         return directory
     if state.kind in ("foreign", "not_a_folder"):
         raise _refuse(directory, state)
 
     if verbose:
         action = "Replacing the shapes dataset in" if state.kind == "ours" else "Writing shapes dataset to"
-        print(f"{action} {directory}")
+        print(f"{action} {directory}", flush=True)
     directory.parent.mkdir(parents=True, exist_ok=True)
     new = directory.with_name(f".{directory.name}.tmp-{secrets.token_hex(4)}")
     new.mkdir()  # unlike tempfile.mkdtemp, keeps the user's umask (mkdtemp gives 0700)

@@ -1,5 +1,7 @@
 """Diagnostics: overfitting one batch with hints, output/loss checks, gradient norms, dead ReLUs."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -30,6 +32,21 @@ def test_correct_model_overfits_one_batch(digits):
     assert result.passed and result.hint is None
     assert result.final_accuracy >= 0.99
     assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def test_training_prints_a_line_when_one_is_due(digits, capsys, monkeypatch):
+    from cnn_course import progress
+
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)  # every step is due for a line
+    x, y = digits
+    result = diagnostics.can_overfit_small_batch(_dense(), x, y, steps=5, verbose=1)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("overfit check:")]
+    pattern = re.compile(r"overfit check: step (\d)/5  loss=(\S+)  accuracy=(\S+)  \(\d+\.\d s\)")
+    matches = [pattern.fullmatch(line) for line in lines]
+    assert len(matches) == result.steps and all(matches), lines
+    for k, match in enumerate(matches):
+        assert int(match.group(1)) == k + 1
+        assert float(match.group(2)) == pytest.approx(result.history["loss"][k], abs=5e-5)
 
 
 @pytest.mark.parametrize("activation, loss, one_hot, names", [

@@ -38,6 +38,19 @@ def trained(digits):
 # ---------------------------------------------------------------------------
 
 
+def test_slow_prediction_prints_the_images_done(digits, trained, capsys, monkeypatch):
+    from cnn_course import progress
+
+    test = digits["test"]
+    evaluation.predict_with_labels(trained, test)
+    assert capsys.readouterr().out == ""  # fast: nothing to say
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)  # every batch is due for a line
+    evaluation.predict_with_labels(trained, test, batch_size=100)
+    lines = [line.rsplit("  (", 1)[0] for line in capsys.readouterr().out.splitlines()]
+    done = [*range(100, len(test), 100), len(test)]
+    assert lines == [f"predicted {n} images" for n in done]
+
+
 def test_confusion_matrix_is_the_same_for_shuffled_and_unshuffled_data(digits, trained):
     test = digits["test"]
     plain = make_dataset(test, batch_size=32, shuffle=False)
