@@ -23,19 +23,6 @@ def _log(message):
     print(message, flush=True)
 
 
-def _epoch_printer(name, epochs):
-    import keras
-
-    class EpochLine(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            parts = [f"{k}={logs[k]:.3f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy")
-                     if k in logs]
-            _log(f"    {name:<14} epoch {epoch + 1:>2}/{epochs}  " + "  ".join(parts))
-
-    return EpochLine()
-
-
 def _format_table(rows):
     headers = ["model", "parameters", "epochs", "train acc", "val acc", "test acc", "seconds"]
     cells = [[r["model"], f"{r['parameters']:,}", f"{r['epochs']} (best {r['best_epoch']})",
@@ -118,8 +105,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
         model = models.compile_for_task(build(), "multiclass")
         history = training.fit(model, train_ds, eval_sets["val"], epochs=epochs,
                                patience=config["patience"], monitor="val_accuracy",
-                               start_from_epoch=warmup, verbose=0,
-                               callbacks=[_epoch_printer(name, epochs)])
+                               start_from_epoch=warmup, name=f"    {name}")
         accuracy = {k: float(model.evaluate(ds, verbose=0)[1]) for k, ds in eval_sets.items()}
         histories[name] = history
         rows.append({"model": name, "parameters": int(model.count_params()),
