@@ -130,7 +130,7 @@ for block, shape in models.convnet_shapes(train.image_shape, filters=(32, 64, 12
 model = models.build_convnet(train.image_shape, num_classes=train.num_classes,
                              filters=(32, 64, 128), dense_units=(64,))
 models.compile_for_task(model, task="multiclass", learning_rate=1e-3)
-model.summary()
+model.summary(print_fn=print)  # print_fn=print: plain text, without colour codes
 
 # %% [markdown]
 # ## Train
@@ -138,10 +138,13 @@ model.summary()
 # `training.fit` checks the labels against the loss before it starts, then
 # trains; with `patience` it stops when validation accuracy stops improving and
 # keeps the best weights. On a 2-core laptop each epoch takes about a second.
+#
+# It prints one line per epoch: the loss and accuracy on the training images,
+# the same on the validation images (`val_loss`, `val_accuracy`), and the
+# seconds the epoch took. The last line says which epoch's weights were kept.
 
 # %%
-history = training.fit(model, train_ds, val_ds, epochs=EPOCHS, patience=5,
-                       monitor="val_accuracy", verbose=2)
+history = training.fit(model, train_ds, val_ds, epochs=EPOCHS, patience=5, monitor="val_accuracy")
 print(f"trained {len(history.history['loss'])} epochs in {history.seconds:.0f} s")
 
 # %% [markdown]

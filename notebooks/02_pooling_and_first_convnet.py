@@ -157,7 +157,7 @@ set_seed(SEED)
 dense_model = models.compile_for_task(
     models.build_dense(train.image_shape, train.num_classes, hidden_units=(256, 128)), "multiclass")
 dense_history = training.fit(dense_model, train_ds, val_ds, epochs=EPOCHS, patience=15,
-                             monitor="val_accuracy", verbose=0)
+                             monitor="val_accuracy")
 results["dense network"] = (dense_model.evaluate(test_ds, verbose=0)[1], dense_model.count_params())
 print(f"dense network: {results['dense network'][1]:,} parameters, "
       f"test accuracy {results['dense network'][0]:.3f}")
@@ -192,7 +192,7 @@ print(explain.preview_convnet((150, 150, 3), filters=(32, 64, 128, 128), dense_u
 
 # %%
 history = training.fit(convnet, train_ds, val_ds, epochs=EPOCHS, patience=15,
-                       monitor="val_accuracy", verbose=0)
+                       monitor="val_accuracy")
 print(f"stopped after {len(history.history['loss'])} epochs (best: {history.best_epoch})")
 plots.plot_history(history, metrics=("loss", "accuracy"));
 

@@ -73,7 +73,7 @@ test_ds = data.make_dataset(test, batch_size=128)
 set_seed(SEED)
 scratch = models.compile_for_task(
     models.build_convnet(train.image_shape, train.num_classes, task=TASK, **ARCHITECTURE), TASK)
-scratch_history = training.fit(scratch, train_ds, val_ds, epochs=EPOCHS_SCRATCH, verbose=0)
+scratch_history = training.fit(scratch, train_ds, val_ds, epochs=EPOCHS_SCRATCH)
 plots.plot_history(scratch_history, metrics=("loss", "accuracy"), title="from scratch");
 
 # %% [markdown]
@@ -116,7 +116,7 @@ regularised = models.compile_for_task(
                          augmentation=augment, **ARCHITECTURE), TASK)
 regularised_history = training.fit(regularised, train_ds, val_ds, epochs=EPOCHS_AUGMENTED,
                                    patience=10, monitor="val_accuracy",
-                                   start_from_epoch=0 if QUICK else 20, verbose=0)
+                                   start_from_epoch=0 if QUICK else 20)
 plots.plot_history(regularised_history, metrics=("loss", "accuracy"), title="augmentation + dropout");
 
 # %% [markdown]

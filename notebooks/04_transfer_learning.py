@@ -73,7 +73,7 @@ if USE_VGG16:
     except pretrained.WeightsUnavailableError as error:
         print(error)
         print("\nContinuing with the shapes base.")
-base.summary()
+base.summary(print_fn=print)  # print_fn=print: plain text, without colour codes
 
 # %% [markdown]
 # ## A baseline: the same small training set, from scratch
@@ -94,7 +94,7 @@ scratch = models.compile_for_task(
     models.build_convnet(train.image_shape, train.num_classes, filters=(32, 64, 128),
                          dense_units=(64,), dropout=0.5, augmentation=augment), "multiclass")
 scratch_history = training.fit(scratch, train_ds, val_ds, epochs=EPOCHS_SCRATCH, patience=10,
-                               monitor="val_accuracy", start_from_epoch=0 if QUICK else 20, verbose=0)
+                               monitor="val_accuracy", start_from_epoch=0 if QUICK else 20)
 results = {"from scratch (augmentation + dropout)": scratch.evaluate(test_ds, verbose=0)[1]}
 print(f"from scratch: test accuracy {results['from scratch (augmentation + dropout)']:.3f} "
       f"after {len(scratch_history.history['loss'])} epochs, {scratch_history.seconds:.0f} s")
@@ -112,8 +112,7 @@ print(f"from scratch: test accuracy {results['from scratch (augmentation + dropo
 features = {name: transfer.extract_features(base, split, preprocess=preprocess)
             for name, split in (("train", train), ("validation", validation), ("test", test))}
 print(transfer.last_extraction())
-features_again = transfer.extract_features(base, train, preprocess=preprocess)
-print("again:", transfer.last_extraction())
+features_again = transfer.extract_features(base, train, preprocess=preprocess)  # says: loaded from cache
 print("features:", features["train"].shape)  # (images, height, width, channels)
 
 # %%
@@ -125,7 +124,7 @@ feature_val = data.make_dataset(features["validation"], validation.labels, batch
 head = models.compile_for_task(
     transfer.build_feature_classifier(features["train"].shape[1:], train.num_classes), "multiclass")
 head_history = training.fit(head, feature_train, feature_val, epochs=EPOCHS_HEAD, patience=10,
-                            monitor="val_accuracy", verbose=0)
+                            monitor="val_accuracy")
 feature_test = data.make_dataset(features["test"], test.labels, batch_size=128, rescale=None)
 results["feature extraction (cached)"] = head.evaluate(feature_test, verbose=0)[1]
 print(f"feature extraction: test accuracy {results['feature extraction (cached)']:.3f}, "
@@ -158,7 +157,7 @@ raw_train = data.make_dataset(train, shuffle=True, seed=SEED, **raw)
 raw_val = data.make_dataset(validation, **raw)
 raw_test = data.make_dataset(test, **raw)
 aug_history = training.fit(model, raw_train, raw_val, epochs=EPOCHS_AUGMENTED, patience=10,
-                           monitor="val_accuracy", verbose=0)
+                           monitor="val_accuracy")
 results["feature extraction + augmentation"] = model.evaluate(raw_test, verbose=0)[1]
 print(f"feature extraction + augmentation: test accuracy "
       f"{results['feature extraction + augmentation']:.3f}, "
@@ -179,7 +178,7 @@ EPOCHS_FINE = 2 if QUICK else 30
 transfer.fine_tune(model, base, from_layer="block3_conv1", learning_rate=1e-4)
 print(transfer.trainable_summary(model, "while fine-tuning"))
 fine_history = training.fit(model, raw_train, raw_val, epochs=EPOCHS_FINE, patience=10,
-                            monitor="val_accuracy", verbose=0)
+                            monitor="val_accuracy")
 results["fine-tuning (top block)"] = model.evaluate(raw_test, verbose=0)[1]
 print(f"fine-tuning: test accuracy {results['fine-tuning (top block)']:.3f}")
 

@@ -47,7 +47,7 @@ model = models.compile_for_task(
                          dense_units=(64,), dropout=0.5, augmentation=augment), "multiclass")
 history = training.fit(model, data.make_dataset(train, batch_size=32, shuffle=True, seed=SEED),
                        data.make_dataset(validation, batch_size=128), epochs=EPOCHS, patience=8,
-                       monitor="val_accuracy", start_from_epoch=0 if QUICK else 20, verbose=0)
+                       monitor="val_accuracy", start_from_epoch=0 if QUICK else 20)
 test_accuracy = model.evaluate(data.make_dataset(test, batch_size=128), verbose=0)[1]
 print(f"test accuracy {test_accuracy:.3f} after {len(history.history['loss'])} epochs")
 

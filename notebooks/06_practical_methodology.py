@@ -60,6 +60,8 @@ test_ds = data.make_dataset(test, batch_size=128)
 def flat(split):
     return split.images.reshape(len(split.images), -1) / 255.0
 
+print(f"Fitting a logistic regression on {flat(train).shape[1]:,} pixel values per image "
+      "(up to a minute on a laptop) ...", flush=True)
 logistic = LogisticRegression(max_iter=300).fit(flat(train), train.labels)  # near chance: shapes move
 print(f"majority class: {np.mean(validation.labels == np.bincount(train.labels).argmax()):.3f}, "
       f"logistic regression: {logistic.score(flat(validation), validation.labels):.3f} (validation)")
@@ -106,7 +108,7 @@ set_seed(SEED)
 first = build_convnet()
 gradients = diagnostics.GradientNormLogger(x_small, y_small)
 first_history = training.fit(first, train_ds, val_ds, epochs=2 if QUICK else 15,
-                             callbacks=[gradients], verbose=0)
+                             callbacks=[gradients])
 plots.plot_history(first_history, metrics=("loss", "accuracy"), title="first convnet")
 diagnostics.plot_gradient_norms(gradients)
 print("dead ReLU units per layer:", diagnostics.dead_relu_fraction(first, validation.images[:200] / 255.0))
@@ -114,9 +116,9 @@ print("dead ReLU units per layer:", diagnostics.dead_relu_fraction(first, valida
 # %% [markdown]
 # ## 4. Will more data help? The learning curve
 #
-# Train the same network on growing parts of the training set. If validation
-# error is still falling at the full size, more data (or augmentation, which
-# acts like more data) will help.
+# Train the same network on growing parts of the training set (one line per
+# size when it is done). If validation error is still falling at the full size,
+# more data (or augmentation, which acts like more data) will help.
 
 # %%
 curve = learning_curves.learning_curve(build_convnet, train, validation, sizes=(0.25, 0.5, 1.0),
@@ -131,8 +133,10 @@ learning_curves.plot_learning_curve(curve);
 # short training run scored on the validation set. The grid tries two values of
 # each; random search draws the learning rate on a **log scale** (1e-4 to 1e-1:
 # what matters is its order of magnitude) and so tries four different learning
-# rates. Results are written to a file as they finish: interrupt the cell and
-# run it again, and it continues where it stopped.
+# rates. Each trial prints one line: its hyperparameters, its scores and its
+# seconds. Results are written to a file as they finish: interrupt the cell and
+# run it again, and it continues where it stopped (the trials already done say
+# "resumed").
 
 # %%
 TRIAL_EPOCHS = 1 if QUICK else 8
@@ -183,7 +187,7 @@ final = models.compile_for_task(
                          dropout=0.5, augmentation=augment),
     "multiclass", learning_rate=best["config"]["learning_rate"])
 training.fit(final, train_ds, val_ds, epochs=2 if QUICK else 40, patience=8, monitor="val_accuracy",
-             start_from_epoch=0 if QUICK else 20, verbose=0)
+             start_from_epoch=0 if QUICK else 20)
 
 y_true, y_prob = evaluation.predict_with_labels(final, test_ds)
 y_pred = y_prob.argmax(axis=1)

@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 import sys
 import time
 
@@ -13,6 +14,14 @@ NOTEBOOKS = ROOT / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("*.py"))
 #: Wall-clock limit for one notebook in quick mode (CI).
 QUICK_LIMIT_SECONDS = 180
+#: Calls that train or run a network for long, as the notebooks make them: a cell with one
+#: must show progress.
+TRAINS = re.compile(r"\b(?:training\.fit|learning_curves\.(?:learning|capacity)_curve"
+                    r"|search\.(?:grid|random)_search|transfer\.extract_features)\(")
+#: A progress line of cnn_course.progress: "[name: ]label i/n  ...  (1.2 s)".
+PROGRESS_LINE = re.compile(r"^.*\b\d+/\d+\b.*  \(\d+\.\d s\)$", re.MULTILINE)
+#: What garbles captured output: backspaces, carriage returns that overwrite a line, escape codes.
+CONTROL = re.compile(r"\x08|\r(?!\n)|\x1b")
 
 sys.path.insert(0, str(ROOT / "tools"))
 import sync_notebooks  # noqa: E402
@@ -56,6 +65,7 @@ def kernel_env(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("notebook", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_notebook_runs_in_quick_mode(notebook, kernel_env):
     from nbclient import NotebookClient
@@ -70,3 +80,24 @@ def test_notebook_runs_in_quick_mode(notebook, kernel_env):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.get("output_type") == "error"]
     assert not errors
+    assert_progress_and_plain_text(nb)
+
+
+def _output_texts(cell):
+    """The text a student reads in a cell's outputs: streams, and the text/plain of displays and results."""
+    for output in cell.outputs:
+        if output.get("output_type") == "stream":
+            yield output.get("text", "")
+        elif output.get("output_type") in ("display_data", "execute_result"):
+            yield output.get("data", {}).get("text/plain", "")
+
+
+def assert_progress_and_plain_text(nb):
+    """Every training cell printed a progress line, and no output holds a backspace, CR or escape code."""
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    silent = [i for i, c in code if TRAINS.search(c.source)
+              and not any(PROGRESS_LINE.search(text) for text in _output_texts(c))]
+    assert not silent, f"cells {silent} train but printed no progress line"
+    garbled = [(i, CONTROL.search(text).group()) for i, c in code for text in _output_texts(c)
+               if CONTROL.search(text)]
+    assert not garbled, f"cells hold control characters that garble captured output: {garbled}"
