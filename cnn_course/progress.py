@@ -209,6 +209,10 @@ class ProgressLine(keras.callbacks.Callback):
     demo: epoch 2/2  loss=...  accuracy=...  val_loss=...  val_accuracy=...  (... s)
     """
 
+    # Keras may then run the batch hooks on a worker thread instead of waiting for
+    # each batch, as it does without callbacks (they read the clock; print under a lock).
+    async_safe = True
+
     def __init__(self, name=None, interval=None, every_epoch=True):
         super().__init__()
         self.name = name
@@ -217,10 +221,6 @@ class ProgressLine(keras.callbacks.Callback):
         self._lock = threading.Lock()  # batch hooks may run on Keras's worker threads
         self._epoch = None
         self._epoch_start = None
-
-    # Keras may call the batch hooks from a worker thread instead of waiting
-    # for each batch (they only read the clock, and print under a lock).
-    async_safe = True
 
     def _epoch_label(self):
         total = self.params.get("epochs") if self.params else None
