@@ -4,12 +4,14 @@ import os
 import pathlib
 import time
 
-import keras
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int
 from cnn_course.files import atomic_path
 from cnn_course.progress import ProgressLine, print_line
+from cnn_course.settings import import_keras
+
+keras = import_keras()
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
