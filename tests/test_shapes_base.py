@@ -8,6 +8,15 @@ import pytest
 import cnn_course  # noqa: F401  (before keras: sets TensorFlow's flags)
 import keras
 from cnn_course import shapes, shapes_base
+from cnn_course.settings import import_tensorflow_quietly
+
+
+#: How far a base retrained on another machine may score from the shipped one (absolute
+#: accuracy). Measured on 8 retrained bases (oneDNN on/off, 1 or 2 threads, seeds 0-4): source
+#: accuracy 0.802-0.882 and transfer accuracy 0.953-0.973, the shipped base scoring 0.882 and
+#: 0.973; a randomly initialised base scores 0.46 on transfer.
+SOURCE_BAND = 0.15
+TRANSFER_BAND = 0.05
 
 
 def _fixed_batch(n=16):
@@ -50,6 +59,31 @@ def test_metadata_describes_the_shipped_file():
     assert tuple(metadata["source_classes"]) == shapes_base.SOURCE_CLASSES
     assert metadata["config"] == shapes_base.DEFAULT_CONFIG
     assert 0.6 < metadata["source_val_accuracy"] <= 1.0  # it learned the source task (chance: 0.11)
+    assert 0.8 < metadata["transfer_accuracy"] <= 1.0  # its features serve the course (chance: 0.25)
+    assert metadata["transfer_check"] == shapes_base.TRANSFER_CHECK
+    assert set(metadata["machine"]) == set(shapes_base.machine_fingerprint())
+
+
+@pytest.mark.trains
+def test_transfer_accuracy_tells_the_pretrained_base_from_a_random_one():
+    # The recorded figure is the shipped base's (a logistic regression on its features: the
+    # features round alike on every CPU, so the figure moves by an image or two at most).
+    shipped = shapes_base.transfer_accuracy(shapes_base.load_shapes_base())
+    assert abs(shipped - shapes_base.load_metadata()["transfer_accuracy"]) <= 0.01
+    keras.utils.set_random_seed(0)
+    random = shapes_base.transfer_accuracy(shapes_base.build_shapes_base())
+    assert random < shipped - 0.3  # measured 0.46 against 0.97
+
+
+def test_machine_fingerprint_names_what_rounding_depends_on(monkeypatch):
+    fingerprint = shapes_base.machine_fingerprint()
+    assert fingerprint == shapes_base.machine_fingerprint()
+    assert fingerprint["tensorflow"] == import_tensorflow_quietly().__version__
+    assert fingerprint["keras"] == keras.__version__
+    assert all(fingerprint[k] in (True, False, None) for k in ("avx512", "avx2", "fma"))
+    assert isinstance(fingerprint["threads"], int) and fingerprint["threads"] >= 1
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0" if fingerprint["onednn_opts"] != "0" else "1")
+    assert shapes_base.machine_fingerprint() != fingerprint  # another setting is another machine
 
 
 def test_missing_weights_name_the_file_and_the_script(tmp_path):
@@ -69,31 +103,47 @@ def test_trainable_must_be_a_bool():
 # --- reproduction -----------------------------------------------------------
 
 
+@pytest.mark.trains
 def test_pretraining_reproduces_the_shipped_weights(tmp_path):
-    # Re-run the code of tools/pretrain_shapes_base.py with the shipped
-    # configuration (about a minute on 2 CPU cores). With deterministic ops
-    # the result is bit-identical on the machine that made the weights; the
-    # tolerance leaves room for another CPU's floating-point rounding.
-    config = dict(shapes_base.load_metadata()["config"])
+    # Re-run the code of tools/pretrain_shapes_base.py with the shipped configuration (about
+    # a minute on 2 CPU cores). With deterministic ops the result is bit-identical on the
+    # machine that made the weights. Elsewhere (another CPU, thread count, oneDNN setting or
+    # TensorFlow) rounding differs, training grows the difference into another network
+    # (measured: weights 30-100% apart), and what must match is how well it works.
+    metadata = shapes_base.load_metadata()
+    config = dict(metadata["config"])
     retrained, report = shapes_base.pretrain_shapes_base(**config)
     assert report["config"] == config
     shipped = shapes_base.load_shapes_base()
     assert len(retrained.weights) == len(shipped.weights) == 6
     for new, old in zip(retrained.weights, shipped.weights):
-        new, old = np.asarray(new), np.asarray(old)
         assert new.shape == old.shape
-        relative = np.linalg.norm(new - old) / np.linalg.norm(old)
-        assert relative < 1e-3, f"{new.shape}: relative difference {relative:.2e}"
     batch = _fixed_batch()
     new_features = np.asarray(retrained(batch))
-    old_features = np.asarray(shipped(batch))
-    relative = np.linalg.norm(new_features - old_features) / np.linalg.norm(old_features)
-    assert relative < 1e-3, f"features differ by {relative:.2e} (relative)"
+    assert new_features.shape == (len(batch), 6, 6, 128)
+    if report["machine"] == metadata["machine"]:
+        # The machine that made the shipped weights: bits.
+        for new, old in zip(retrained.weights, shipped.weights):
+            np.testing.assert_array_equal(np.asarray(new), np.asarray(old), err_msg=new.path)
+        np.testing.assert_array_equal(new_features, np.asarray(shipped(batch)))
+        assert round(report["source_val_accuracy"], 4) == metadata["source_val_accuracy"]
+        assert round(report["transfer_accuracy"], 4) == metadata["transfer_accuracy"]
+    else:
+        # Another machine: behaviour, within the bands measured across numerics and seeds.
+        differs = {k: (v, metadata["machine"].get(k)) for k, v in report["machine"].items()
+                   if v != metadata["machine"].get(k)}
+        print(f"not the machine of the shipped weights {differs}: comparing behaviour; source "
+              f"{report['source_val_accuracy']:.4f} (shipped {metadata['source_val_accuracy']}), "
+              f"transfer {report['transfer_accuracy']:.4f} (shipped {metadata['transfer_accuracy']})")
+        assert abs(report["source_val_accuracy"] - metadata["source_val_accuracy"]) <= SOURCE_BAND
+        assert abs(report["transfer_accuracy"] - metadata["transfer_accuracy"]) <= TRANSFER_BAND
     # Saving writes loadable weights (atomically; no temp file left behind).
-    weights, metadata = shapes_base.save_shapes_base(
+    weights, metadata_path = shapes_base.save_shapes_base(
         retrained, report, tmp_path / "shapes_base.weights.h5", tmp_path / "shapes_base.json")
     reloaded = shapes_base.load_shapes_base(weights_path=weights)
     np.testing.assert_array_equal(np.asarray(reloaded(batch)), new_features)
+    saved = shapes_base.load_metadata(metadata_path)
+    assert saved["machine"] == report["machine"] and saved["config"] == config
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes_base.json", "shapes_base.weights.h5"]
 
 
@@ -119,6 +169,7 @@ def test_source_and_target_images_are_disjoint():
         assert not source & {hashlib.sha256(image.tobytes()).digest() for image in target}, split
 
 
+@pytest.mark.trains
 def test_a_classifier_on_the_frozen_base_trains_only_its_head():
     base = shapes_base.load_shapes_base()
     inputs = keras.Input(shape=shapes_base.INPUT_SHAPE)
