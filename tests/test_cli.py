@@ -16,6 +16,7 @@ def _run(args, tmp_path, **env):
                           text=True, timeout=600, cwd=tmp_path, env=full_env)
 
 
+@pytest.mark.trains
 def test_demo_quick_prints_table_and_writes_outputs(tmp_path):
     out = _run(["demo", "--quick", "--data", str(tmp_path / "shapes"), "--output", "results"],
                tmp_path)

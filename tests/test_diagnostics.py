@@ -26,6 +26,7 @@ def _dense(activation="softmax", loss="sparse_categorical_crossentropy", lr=1e-2
     return make
 
 
+@pytest.mark.trains
 def test_correct_model_overfits_one_batch(digits):
     x, y = digits
     result = diagnostics.can_overfit_small_batch(_dense(), x, y, verbose=0)
@@ -84,6 +85,7 @@ def test_check_output_and_loss_extra_cases():
     diagnostics.check_output_and_loss(model(1, "sigmoid", "binary_crossentropy"), np.array([0, 1]))
 
 
+@pytest.mark.trains
 def test_too_high_and_too_low_learning_rates_get_hints(digits):
     x, y = digits
     high = diagnostics.can_overfit_small_batch(_dense(lr=1e4), x, y, steps=30, verbose=0)
@@ -113,6 +115,7 @@ def test_dead_relu_fraction(sequential_without_input):
     assert diagnostics.dead_relu_fraction(model, images) == {"conv": 0.25, "dense": 0.4}
 
 
+@pytest.mark.trains
 def test_gradient_norm_logger_one_value_per_layer_per_epoch(digits):
     import matplotlib
 

@@ -51,6 +51,7 @@ def test_slow_prediction_prints_the_images_done(digits, trained, capsys, monkeyp
     assert lines == [f"predicted {n} images" for n in done]
 
 
+@pytest.mark.trains
 def test_confusion_matrix_is_the_same_for_shuffled_and_unshuffled_data(digits, trained):
     test = digits["test"]
     plain = make_dataset(test, batch_size=32, shuffle=False)
@@ -76,6 +77,7 @@ def test_confusion_matrix_is_the_same_for_shuffled_and_unshuffled_data(digits, t
     assert np.trace(cm_naive) < 0.5 * np.trace(cm)  # accuracy collapses towards chance
 
 
+@pytest.mark.trains
 def test_imageset_and_arrays_give_the_same_as_the_dataset(digits, trained):
     test = digits["test"]
     expected_true, expected_prob = evaluation.predict_with_labels(
@@ -86,12 +88,14 @@ def test_imageset_and_arrays_give_the_same_as_the_dataset(digits, trained):
         np.testing.assert_allclose(y_prob, expected_prob, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.trains
 def test_labels_with_a_dataset_are_rejected(digits, trained):
     ds = make_dataset(digits["test"], batch_size=64)
     with pytest.raises(ValueError, match="`labels` argument"):
         evaluation.predict_with_labels(trained, ds, labels=digits["test"].labels)
 
 
+@pytest.mark.trains
 def test_one_hot_labels_become_class_indices(digits, trained):
     test = digits["test"]
     ds = make_dataset(test, batch_size=64, shuffle=True, seed=1, one_hot=10)
@@ -226,6 +230,7 @@ def test_plot_confusion_matrix_rejects_wrong_input():
         evaluation.plot_confusion_matrix(np.zeros((2, 2)), ["only one"])
 
 
+@pytest.mark.trains
 def test_plot_worst_errors(digits, trained):
     import matplotlib.pyplot as plt
 

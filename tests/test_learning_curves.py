@@ -78,6 +78,7 @@ def test_stratified_subset_too_small_is_rejected():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.trains
 def test_learning_curve_table(curve):
     assert curve.train_sizes == [40, 200, 400]
     assert curve.values == [40, 200, 400]
@@ -94,6 +95,7 @@ def test_learning_curve_table(curve):
     assert "validation error" in str(curve) and "<table>" in table._repr_html_()
 
 
+@pytest.mark.trains
 def test_learning_curve_is_deterministic_with_its_seed(digits, curve):
     train, validation = digits
     again = learning_curves.learning_curve(build_small, train, validation, sizes=(0.1, 0.5, 1.0),
@@ -101,6 +103,7 @@ def test_learning_curve_is_deterministic_with_its_seed(digits, curve):
     assert again.table == curve.table
 
 
+@pytest.mark.trains
 def test_learning_curve_counts_and_loss_metric(digits):
     train, validation = digits
     result = learning_curves.learning_curve(build_small, (train.images, train.labels), validation,
@@ -125,6 +128,7 @@ def test_learning_curve_prints_one_line_per_size(digits, capsys):
     assert capsys.readouterr().out == ""
 
 
+@pytest.mark.trains
 def test_learning_curve_trains_on_stratified_subsets(digits, monkeypatch):
     from cnn_course import training
 
@@ -165,6 +169,7 @@ def test_learning_curve_needs_a_compiled_model(digits):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.trains
 def test_capacity_curve(digits):
     train, validation = digits
     run = [learning_curves.capacity_curve(build_with_units, [1, 32], train, validation, epochs=2,
@@ -182,6 +187,7 @@ def test_capacity_curve(digits):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.trains
 def test_plots_return_figures(curve):
     fig = learning_curves.plot_learning_curve(curve)
     assert isinstance(fig, matplotlib.figure.Figure)

@@ -41,6 +41,7 @@ def _train_in_fresh_process(seed):
     return [line.split()[1] for line in out.stdout.splitlines() if line.startswith("DIGEST")][0]
 
 
+@pytest.mark.trains
 def test_same_seed_gives_bit_identical_weights_in_fresh_processes():
     first, second = _train_in_fresh_process(7), _train_in_fresh_process(7)
     assert first == second

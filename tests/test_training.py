@@ -53,6 +53,7 @@ def test_uncompiled_model_is_caught():
         training.fit(models.build_dense((8, 8, 1), task="binary"), ds, epochs=1)
 
 
+@pytest.mark.trains
 def test_fit_learns_and_checkpoints_the_best_model(tmp_path):
     set_seed(0)
     x, y = _blobs()
@@ -69,6 +70,7 @@ def test_fit_learns_and_checkpoints_the_best_model(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["best.keras"]  # no temp files left
 
 
+@pytest.mark.trains
 def test_early_stopping_restores_best_weights():
     set_seed(0)
     x, y = _blobs()

@@ -239,6 +239,7 @@ def test_feature_classifier_parameters(pooling, expected_params):
     assert model.get_layer("dropout1").rate == 0.5
 
 
+@pytest.mark.trains
 def test_feature_classifier_learns_on_cached_features():
     keras.utils.set_random_seed(0)
     base = small_base()
@@ -264,6 +265,7 @@ def test_transfer_model_matches_feature_classifier():
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.trains
 def test_transfer_model_freezes_base_and_frozen_batchnorm_stays_in_inference_mode():
     base = small_base(batchnorm=True)
     model = transfer.build_transfer_model(base, task="binary", hidden_units=(8,),
@@ -281,6 +283,7 @@ def test_transfer_model_freezes_base_and_frozen_batchnorm_stays_in_inference_mod
     assert not np.array_equal(base.get_layer("block1_conv1").kernel.numpy(), conv_before)
 
 
+@pytest.mark.trains
 def test_unfrozen_batchnorm_warns_and_really_runs_in_training_mode():
     """Documents Keras 3's behaviour (keras-team/keras#20285): fit overrides base(x, training=False)."""
     base = small_base(batchnorm=True)
@@ -415,6 +418,7 @@ def test_fine_tune_refuses_an_untrained_head():
         transfer.fine_tune(uncompiled, uncompiled.get_layer(index=2), "block2_conv1")
 
 
+@pytest.mark.trains
 def test_fine_tune_unfreezes_and_recompiles():
     model, base, images, labels = trained_head_model()
     model = transfer.fine_tune(model, base, "block2_conv1")
@@ -433,6 +437,7 @@ def test_fine_tune_unfreezes_and_recompiles():
     assert np.isclose(float(model.optimizer.learning_rate), 1e-6)
 
 
+@pytest.mark.trains
 def test_fine_tune_refuses_a_large_learning_rate():
     model, base, _, _ = trained_head_model()
     with pytest.raises(ValueError, match="such as 1e-5"):
@@ -445,6 +450,7 @@ def test_fine_tune_refuses_a_large_learning_rate():
         transfer.fine_tune(model, small_base(), "block2_conv1")
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("change", ["unfreeze", "freeze"])
 def test_forgotten_recompile_is_caught(change):
     model, base, images, labels = trained_head_model()
