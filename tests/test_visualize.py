@@ -20,6 +20,10 @@ SIZE = 48
 def trained():
     """A small convnet trained on cluttered shapes (about 14 s, ~67% held-out accuracy).
 
+    A trained network depends on the CPU's rounding, so the tests below assert bands that
+    hold for every network this recipe makes: measured with seeds 0-4 and oneDNN on and off
+    (the figures in the comments are the range over those six networks).
+
     Returns the functional model, a Sequential model sharing its layers (so the
     same weights), and held-out images, labels and boxes.
     """
@@ -36,11 +40,12 @@ def trained():
     plt.close("all")
 
 
+@pytest.mark.trains
 def test_grad_cam_heatmap_sits_on_the_shape_for_sequential_and_functional(trained):
     functional, sequential, images, labels, boxes = trained
     predicted = functional.predict(images, verbose=0).argmax(axis=1)
     correct = np.flatnonzero(predicted == labels)
-    assert len(correct) >= 0.5 * len(labels)  # measured 67% (chance is 25%)
+    assert len(correct) >= 0.5 * len(labels)  # measured 63-75% (chance is 25%)
     inside, area, salient, peak = [], [], [], []
     for i in correct:
         heatmap = visualize.grad_cam(functional, images[i])
@@ -57,17 +62,19 @@ def test_grad_cam_heatmap_sits_on_the_shape_for_sequential_and_functional(traine
         row, col = np.unravel_index(np.argmax(heatmap), heatmap.shape)
         peak.append(x0 <= col < x1 and y0 <= row < y1)
     inside, area = np.array(inside), np.array(area)
-    # Measured: the salient mass is mostly inside the box (0.66 on average), and the
-    # peak lies inside it for 66% of the images, where a peak placed at random would
+    # Measured: at least half of the salient mass is inside the box (0.60-0.75), and the
+    # peak lies inside it for 60-76% of the images, where a peak placed at random would
     # fall inside for about 25% (the boxes' share of the image).
-    assert np.mean(salient) >= 0.55
-    assert np.mean(peak) >= 0.55
-    # Measured: mass inside 0.51 on average, box area 0.25, 88% of images above their box's share.
+    assert np.mean(salient) >= 0.5
+    assert np.mean(peak) >= 0.5
+    # Measured: mass inside 0.48-0.52 on average against a box area of 0.25, and 82-100%
+    # of the images above their box's share.
     assert inside.mean() >= 0.4
     assert inside.mean() - area.mean() >= 0.15
     assert np.mean(inside > area) >= 0.7
 
 
+@pytest.mark.trains
 def test_grad_cam_explains_the_class_asked_for(trained):
     functional, _, images, _, _ = trained
     maps = [visualize.grad_cam(functional, images[0], class_index=k) for k in range(4)]
@@ -76,6 +83,7 @@ def test_grad_cam_explains_the_class_asked_for(trained):
         visualize.grad_cam(functional, images[0], class_index=4)
 
 
+@pytest.mark.trains
 def test_wrong_layer_name_lists_the_conv_layers(trained):
     functional, sequential, images, _, _ = trained
     for model in (functional, sequential):
@@ -85,6 +93,7 @@ def test_wrong_layer_name_lists_the_conv_layers(trained):
         visualize.show_filters(functional, "nope")
 
 
+@pytest.mark.trains
 def test_grad_cam_on_an_earlier_layer_has_the_image_size(trained):
     functional, sequential, images, _, _ = trained
     heatmap = visualize.grad_cam(sequential, images[1], layer_name="block1_conv1")
@@ -161,6 +170,7 @@ def test_heatmap_mass_inside_against_hand_counts():
         visualize.heatmap_mass_inside(heatmap, (5, 0, 1, 4))
 
 
+@pytest.mark.trains
 def test_plots_return_figures(trained):
     functional, sequential, images, _, _ = trained
     fig = visualize.show_filters(functional)
