@@ -11,7 +11,7 @@
 #
 # **Time:** about 1 minute on a 2-core laptop CPU. Offline: it uses the 8x8
 # handwritten digits that ship with scikit-learn (set `USE_MNIST = True` to use
-# 5,000 real 28x28 MNIST digits instead, also offline; a few minutes more).
+# 5,000 real 28x28 MNIST digits instead, also offline; about 2 minutes more).
 
 # %% [markdown]
 # ## Setup
