@@ -74,7 +74,8 @@ def machine_fingerprint():
         (vendor, family, model and cache, where the system says), `avx512`,
         `avx2`, `fma` (None where unknown), `tensorflow`, `keras`,
         `onednn_opts` (`TF_ENABLE_ONEDNN_OPTS`), `threads` (TensorFlow's
-        intra-op threads, the CPU count where not limited) and `platform`.
+        intra-op threads: the number it was limited to, else the usable CPUs)
+        and `platform`.
 
     Example:
 
@@ -110,7 +111,13 @@ def machine_fingerprint():
 
     cpu_id = ", ".join(f"{key} {cpuinfo[key]}" for key in ("vendor_id", "cpu family", "model",
                                                           "cache size") if key in cpuinfo)
+    # The threads TensorFlow's kernels split their work over: set through the API (as
+    # CNN_COURSE_THREADS does), else TF_NUM_INTRAOP_THREADS, else every CPU this process may use.
     threads = tf.config.threading.get_intra_op_parallelism_threads()
+    if threads <= 0:
+        env = os.environ.get("TF_NUM_INTRAOP_THREADS", "").strip()
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        threads = int(env) if env.isdigit() and int(env) > 0 else usable
     return {
         "cpu": cpuinfo.get("model name") or platform.processor() or platform.machine(),
         "cpu_id": cpu_id,
@@ -120,7 +127,7 @@ def machine_fingerprint():
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS", ""),
-        "threads": threads if threads > 0 else os.cpu_count(),
+        "threads": threads,
         "platform": f"{platform.system()}-{platform.machine()}",
     }
 

@@ -84,6 +84,11 @@ def test_machine_fingerprint_names_what_rounding_depends_on(monkeypatch):
     assert isinstance(fingerprint["threads"], int) and fingerprint["threads"] >= 1
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0" if fingerprint["onednn_opts"] != "0" else "1")
     assert shapes_base.machine_fingerprint() != fingerprint  # another setting is another machine
+    # Where no limit was set through the API (CNN_COURSE_THREADS), TensorFlow reads its
+    # thread count from TF_NUM_INTRAOP_THREADS: the fingerprint must see that too.
+    if import_tensorflow_quietly().config.threading.get_intra_op_parallelism_threads() == 0:
+        monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", str(fingerprint["threads"] + 1))
+        assert shapes_base.machine_fingerprint()["threads"] == fingerprint["threads"] + 1
 
 
 def test_missing_weights_name_the_file_and_the_script(tmp_path):
