@@ -1,0 +1,31 @@
+"""The tests that train pass with other numerics too: what they assert must hold on every CPU.
+
+A student's laptop or a CI machine rounds differently from the machine a test was
+written on, and training grows that difference into another network. The nearest
+thing to another CPU on this one is TensorFlow's own kernels instead of oneDNN's
+(TF_ENABLE_ONEDNN_OPTS=0): they round differently. This test runs the `trains`-marked
+tests that way, in a fresh process (TensorFlow reads the flag once, at start-up).
+`tools/check_cpu_variants.py` runs them under every setting, one thread included.
+"""
+
+import os
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import check_cpu_variants  # noqa: E402
+
+
+@pytest.mark.skipif(bool(os.environ.get(check_cpu_variants.VARIANT_ENV)),
+                    reason="already inside a run of tools/check_cpu_variants.py")
+def test_tests_that_train_pass_with_onednn_off():
+    # Without the notebooks and the shipped base's retraining (their own tests run them
+    # here under the default setting; the script runs them under every setting): about
+    # 2 minutes on 2 cores.
+    code, summary, output = check_cpu_variants.run_setting("onednn-off", quick=True)
+    print(f"TF_ENABLE_ONEDNN_OPTS=0: {summary}")
+    assert code == 0, f"the tests that train failed with TF_ENABLE_ONEDNN_OPTS=0:\n{output[-6000:]}"
+    assert " passed" in summary and "failed" not in summary and "error" not in summary
