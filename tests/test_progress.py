@@ -53,6 +53,7 @@ class _SlowBatches(keras.callbacks.Callback):
         time.sleep(self.seconds)
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("with_validation", [True, False])
 def test_epoch_lines_carry_the_history(capsys, with_validation):
     x, y = _blobs()
@@ -73,6 +74,7 @@ def test_epoch_lines_carry_the_history(capsys, with_validation):
     assert any(key.startswith("val_") for key in history.history) == with_validation
 
 
+@pytest.mark.trains
 def test_slow_epoch_prints_in_epoch_lines(capsys):
     x, y = _blobs()
     train = data.make_dataset(x, y, batch_size=8)  # 8 batches per epoch
@@ -93,6 +95,7 @@ def test_slow_epoch_prints_in_epoch_lines(capsys):
     assert [int(m.group("epoch")) for m in map(EPOCH_LINE.match, lines) if m] == [1, 2]
 
 
+@pytest.mark.trains
 def test_fast_epochs_print_no_in_epoch_line(capsys):
     x, y = _blobs()
     training.fit(_model(), data.make_dataset(x, y, batch_size=8), epochs=2)
@@ -100,6 +103,7 @@ def test_fast_epochs_print_no_in_epoch_line(capsys):
     assert len(lines) == 2 and all(EPOCH_LINE.match(line) for line in lines), lines
 
 
+@pytest.mark.trains
 def test_every_epoch_false_prints_only_when_a_line_is_due(capsys):
     x, y = _blobs()
     ds = data.make_dataset(x, y, batch_size=16)
@@ -112,6 +116,7 @@ def test_every_epoch_false_prints_only_when_a_line_is_due(capsys):
     assert epochs == ["1", "2", "3"]
 
 
+@pytest.mark.trains
 def test_verbose_zero_is_silent_and_verbose_is_checked(capsys):
     x, y = _blobs()
     ds = data.make_dataset(x, y, batch_size=16)
@@ -121,6 +126,7 @@ def test_verbose_zero_is_silent_and_verbose_is_checked(capsys):
         training.fit(_model(), ds, epochs=1, verbose=3)
 
 
+@pytest.mark.trains
 def test_early_stopping_line_names_the_restored_epoch(capsys):
     x, y = _blobs()
     train = data.make_dataset(x, y, batch_size=16)
@@ -136,6 +142,7 @@ def test_early_stopping_line_names_the_restored_epoch(capsys):
     assert float(match.group(2)) == pytest.approx(model.evaluate(val, verbose=0)[0], abs=5e-4)
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("verbose", [1, 2, "auto"])
 def test_output_is_plain_text_without_keras_bar(capsys, verbose):
     x, y = _blobs()
