@@ -51,6 +51,14 @@ def test_a_keras_module_imports_tensorflow_without_its_start_up_lines():
         assert noise not in out.stderr, out.stderr
 
 
+def test_thread_limit_reaches_tensorflow_whoever_imports_it_first():
+    # TensorFlow reads these variables when it starts its thread pools, also after `import tensorflow`.
+    code = "import os, cnn_course\nprint(os.environ['TF_NUM_INTRAOP_THREADS'], os.environ['TF_NUM_INTEROP_THREADS'])"
+    out = _fresh_python(code, CNN_COURSE_THREADS="1")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1"]
+
+
 def test_thread_limit_reaches_tensorflow():
     code = ("from cnn_course.settings import import_tensorflow_quietly\n"
             "tf = import_tensorflow_quietly()\n"
