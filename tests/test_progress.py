@@ -21,15 +21,6 @@ BATCH_LINE = re.compile(r"^epoch (\d+)/(\d+)  batch (\d+)/(\d+)  loss=(\S+)  \((
 VALIDATION_LINE = re.compile(r"^epoch \d+/\d+  validation batch \d+  \(\d+\.\d s\)$")
 
 
-def _blobs(n=64, size=8):
-    """Two classes a tiny network separates: bright left half vs bright right half."""
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 60, (n, size, size, 1)).astype("uint8")
-    y = np.arange(n) % 2
-    x[y == 0, :, : size // 2] += 150
-    x[y == 1, :, size // 2:] += 150
-    return x, y
-
 
 def _model():
     set_seed(0)
@@ -55,8 +46,8 @@ class _SlowBatches(keras.callbacks.Callback):
 
 @pytest.mark.trains
 @pytest.mark.parametrize("with_validation", [True, False])
-def test_epoch_lines_carry_the_history(capsys, with_validation):
-    x, y = _blobs()
+def test_epoch_lines_carry_the_history(capsys, with_validation, blobs):
+    x, y = blobs()
     train = data.make_dataset(x, y, batch_size=16, shuffle=True, seed=0)
     val = data.make_dataset(x, 1 - y, batch_size=64) if with_validation else None
     history = training.fit(_model(), train, val, epochs=3, name="blobs")
@@ -75,8 +66,8 @@ def test_epoch_lines_carry_the_history(capsys, with_validation):
 
 
 @pytest.mark.trains
-def test_slow_epoch_prints_in_epoch_lines(capsys):
-    x, y = _blobs()
+def test_slow_epoch_prints_in_epoch_lines(capsys, blobs):
+    x, y = blobs()
     train = data.make_dataset(x, y, batch_size=8)  # 8 batches per epoch
     interval = 0.1
     start = time.perf_counter()
@@ -96,16 +87,16 @@ def test_slow_epoch_prints_in_epoch_lines(capsys):
 
 
 @pytest.mark.trains
-def test_fast_epochs_print_no_in_epoch_line(capsys):
-    x, y = _blobs()
+def test_fast_epochs_print_no_in_epoch_line(capsys, blobs):
+    x, y = blobs()
     training.fit(_model(), data.make_dataset(x, y, batch_size=8), epochs=2)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(EPOCH_LINE.match(line) for line in lines), lines
 
 
 @pytest.mark.trains
-def test_every_epoch_false_prints_only_when_a_line_is_due(capsys):
-    x, y = _blobs()
+def test_every_epoch_false_prints_only_when_a_line_is_due(capsys, blobs):
+    x, y = blobs()
     ds = data.make_dataset(x, y, batch_size=16)
     training.fit(_model(), ds, epochs=3, verbose=0,
                  callbacks=[progress.ProgressLine(interval=3600, every_epoch=False)])
@@ -117,8 +108,8 @@ def test_every_epoch_false_prints_only_when_a_line_is_due(capsys):
 
 
 @pytest.mark.trains
-def test_verbose_zero_is_silent_and_verbose_is_checked(capsys):
-    x, y = _blobs()
+def test_verbose_zero_is_silent_and_verbose_is_checked(capsys, blobs):
+    x, y = blobs()
     ds = data.make_dataset(x, y, batch_size=16)
     training.fit(_model(), ds, epochs=2, verbose=0)
     assert capsys.readouterr().out == ""
@@ -127,8 +118,8 @@ def test_verbose_zero_is_silent_and_verbose_is_checked(capsys):
 
 
 @pytest.mark.trains
-def test_early_stopping_line_names_the_restored_epoch(capsys):
-    x, y = _blobs()
+def test_early_stopping_line_names_the_restored_epoch(capsys, blobs):
+    x, y = blobs()
     train = data.make_dataset(x, y, batch_size=16)
     val = data.make_dataset(x, 1 - y, batch_size=64)  # validation loss rises as training learns
     model = _model()
@@ -144,8 +135,8 @@ def test_early_stopping_line_names_the_restored_epoch(capsys):
 
 @pytest.mark.trains
 @pytest.mark.parametrize("verbose", [1, 2, "auto"])
-def test_output_is_plain_text_without_keras_bar(capsys, verbose):
-    x, y = _blobs()
+def test_output_is_plain_text_without_keras_bar(capsys, verbose, blobs):
+    x, y = blobs()
     train = data.make_dataset(x, y, batch_size=8)
     training.fit(_model(), train, data.make_dataset(x, y, batch_size=64), epochs=2, verbose=verbose,
                  callbacks=[_SlowBatches(0.02), progress.ProgressLine(interval=0.05)])

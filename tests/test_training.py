@@ -8,15 +8,6 @@ from cnn_course import data, models, training
 from cnn_course.reproducibility import set_seed
 
 
-def _blobs(n=64, size=8):
-    """Two classes that a tiny network separates quickly: bright left half vs bright right half."""
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 60, (n, size, size, 1)).astype("uint8")
-    y = np.arange(n) % 2
-    x[y == 0, :, : size // 2] += 150
-    x[y == 1, :, size // 2:] += 150
-    return x, y
-
 
 def _multiclass_model(num_classes=3, one_hot=False):
     return models.compile_for_task(models.build_dense((8, 8, 1), num_classes), "multiclass",
@@ -54,9 +45,9 @@ def test_uncompiled_model_is_caught():
 
 
 @pytest.mark.trains
-def test_fit_learns_and_checkpoints_the_best_model(tmp_path):
+def test_fit_learns_and_checkpoints_the_best_model(tmp_path, blobs):
     set_seed(0)
-    x, y = _blobs()
+    x, y = blobs()
     train = data.make_dataset(x, y, batch_size=16, shuffle=True, seed=0)
     val = data.make_dataset(x, y, batch_size=64)
     model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary", hidden_units=(8,)),
@@ -71,9 +62,9 @@ def test_fit_learns_and_checkpoints_the_best_model(tmp_path):
 
 
 @pytest.mark.trains
-def test_early_stopping_restores_best_weights():
+def test_early_stopping_restores_best_weights(blobs):
     set_seed(0)
-    x, y = _blobs()
+    x, y = blobs()
     train = data.make_dataset(x, y, batch_size=16)
     # Validation labels are the opposite: validation loss rises as training learns, so it stops early.
     val = data.make_dataset(x, 1 - y, batch_size=64)
@@ -85,8 +76,8 @@ def test_early_stopping_restores_best_weights():
     assert model.evaluate(val, verbose=0)[0] == pytest.approx(best, rel=1e-4)
 
 
-def test_argument_errors(tmp_path):
-    x, y = _blobs(8)
+def test_argument_errors(tmp_path, blobs):
+    x, y = blobs(8)
     ds = data.make_dataset(x, y, batch_size=4)
     model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary"), "binary")
     with pytest.raises(ValueError, match="The `validation` argument must be a dataset"):
