@@ -1,4 +1,4 @@
-"""The `cnn-course` command: `demo` (the main job), `make-data`, `notebooks` and `check`."""
+"""The `cnn-course` command: `demo` (the main job), `make-data`, `notebooks`, `assignment` and `check`."""
 
 import argparse
 import json
@@ -221,10 +221,136 @@ def _build_parser():
                                            "kept and reported as skipped.")
     notebooks.add_argument("directory", nargs="?", default="cnn_course_notebooks", metavar="DIR",
                            help="folder to write them to, made if missing (default: %(default)s)")
+    _add_assignment_parser(sub)
     sub.add_parser("check", help="print the versions and settings of this installation",
                    description="Print the versions and settings that matter for the course; "
                                "paste the output into any question to the teacher.")
     return parser
+
+
+def _positive_number(text):
+    """argparse type: a number > 0 (seconds, gigabytes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, received {text!r}")
+    return value
+
+
+def _add_assignment_parser(sub):
+    from cnn_course import grading
+
+    parser = sub.add_parser("assignment", help="graded assignments: list, build the student versions, "
+                                                "check a notebook, grade a folder of submissions",
+                            description="Graded assignments. Teachers: build, then grade. Students: "
+                                        "check.")
+    commands = parser.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                     parser_class=_Parser, help="one of:")
+    commands.add_parser("list", help="the assignments, their questions and points",
+                        description="List the assignments whose checks ship with this installation.")
+    build = commands.add_parser("build", help="write the student versions (.ipynb and .py)",
+                                description="Write the student version of an assignment (or of all): "
+                                            "no solutions, no hidden checks, no outputs.")
+    build.add_argument("name", nargs="?", default=None, metavar="NAME",
+                       help="the assignment, e.g. a1_convolution, or its master .py file (default: all)")
+    build.add_argument("directory", nargs="?", default="student_assignments", metavar="DIR",
+                       help="where to write them, made if missing (default: %(default)s)")
+    check = commands.add_parser("check", help="run the public checks on your notebook or script",
+                                description="Run your notebook (or .py script) top to bottom and its "
+                                            "assignment's public checks, as check() does in the notebook.")
+    check.add_argument("file", metavar="FILE", help="your .ipynb notebook or .py script")
+    check.add_argument("--assignment", default=None, metavar="NAME",
+                       help="the assignment (default: read from the notebook)")
+    grade = commands.add_parser("grade", help="grade a folder of submissions: grades.csv and feedback",
+                                description="Grade every submission (.ipynb or .py, one per student) "
+                                            "in its own process with a time and memory limit; write "
+                                            "grades.csv and one feedback file per student.")
+    grade.add_argument("name", metavar="NAME", help="the assignment, e.g. a1_convolution, or its master .py")
+    grade.add_argument("submissions", metavar="SUBMISSIONS_DIR",
+                       help="the folder of submissions: one .ipynb or .py per student, or one subfolder "
+                            "per student holding one; only read, never changed")
+    grade.add_argument("--output", default=None, metavar="DIR",
+                       help="folder for grades.csv, feedback/ and logs/ (default: grades_NAME)")
+    grade.add_argument("--time-limit", type=_positive_number, default=grading.TIME_LIMIT, metavar="SECONDS",
+                       help="wall-clock limit per submission (default: %(default)s)")
+    grade.add_argument("--memory-limit", type=_positive_number, default=grading.MEMORY_LIMIT_GB,
+                       metavar="GB", help="memory limit per submission (default: %(default)s)")
+    grade.add_argument("--seed", type=_seed, default=0, help="seed of every submission (default: %(default)s)")
+    grade.add_argument("--quick", action="store_true",
+                       help="quick mode: small data and few epochs, for a dry run in seconds (not for grades)")
+    grade.add_argument("--spawn", action="store_true",
+                       help="start a new Python interpreter for each submission instead of forking (Linux)")
+
+
+def _run_assignment(args):
+    from cnn_course import assignment, assignment_source, grading
+
+    if args.action == "list":
+        for name in assignment.available():
+            questions = assignment.public_checks(name).QUESTIONS
+            total = sum(q["public"] + q["hidden"] for q in questions.values())
+            parts = ", ".join(f"{q} ({v['public'] + v['hidden']:g})" for q, v in questions.items())
+            _log(f"{name}: {total:g} points: {parts}")
+        return 0
+    if args.action == "build":
+        names = [args.name] if args.name else assignment.master_names()
+        if not names:
+            raise ValueError("No master sources found. Fix: run from the course repository, or set "
+                             f"{assignment.ASSIGNMENTS_ENV} to the folder that holds the assignments")
+        for name in names:
+            master = assignment_source.Master(assignment.find_master(name))
+            for path in assignment_source.build_student_version(master, args.directory):
+                _log(f"wrote {path}")
+        return 0
+    if args.action == "check":
+        return _check_submission(args.file, args.assignment)
+    master = assignment_source.Master(assignment.find_master(args.name))
+    output = pathlib.Path(args.output or f"grades_{master.name}")
+    problem = _folder_for_output("--output", output)
+    if problem:
+        raise ValueError(problem)
+    _log(f"Grading {master.name} ({master.total_points:g} points) in {args.submissions}: "
+         f"{args.time_limit:g} s and {args.memory_limit:g} GB per submission, seed {args.seed}"
+         + (", quick mode" if args.quick else ""))
+    grading.grade_folder(master, args.submissions, output, args.time_limit, args.memory_limit,
+                         args.seed, args.quick, fork=False if args.spawn else None, log=_log)
+    return 0
+
+
+def _check_submission(path, name=None):
+    """`cnn-course assignment check FILE`: run a student's file and its public checks, print them."""
+    import tempfile
+
+    from cnn_course import assignment, submission
+    from cnn_course.checks import format_results
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file. Fix: name your .ipynb notebook or .py script")
+    name = name or _assignment_named_in(path)
+    module = assignment.public_checks(name)
+    _log(f"Running {path} (assignment {name}), then its public checks...")
+    with tempfile.TemporaryDirectory() as scratch:
+        results = submission.run(path, [pathlib.Path(module.__file__).read_text(encoding="utf-8")],
+                                 pathlib.Path(scratch) / "results.jsonl")
+    hidden = sum(q["hidden"] for q in module.QUESTIONS.values())
+    _log("")
+    _log(format_results(results, hidden))
+    _log(f"Public checks: {sum(r.earned for r in results):g} of {sum(r.points for r in results):g} points")
+    return 0
+
+
+def _assignment_named_in(path):
+    """The assignment a student file belongs to, read from its `assignment.checker("...")` line."""
+    import re
+
+    found = re.search(r"""checker\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8", errors="replace"))
+    if not found:
+        raise ValueError(f"{path} does not say which assignment it is (no `assignment.checker(...)` line). "
+                         "Fix: add --assignment NAME, e.g. --assignment a1_convolution")
+    return found.group(1)
 
 
 def _run_notebooks(directory):
@@ -250,7 +376,7 @@ def main(argv=None):
     status 2; set `CNN_COURSE_DEBUG=1` to see the Python traceback instead.
     """
     args = _build_parser().parse_args(argv)
-    prog = f"cnn-course {args.command}"
+    prog = f"cnn-course {args.command}" + (f" {args.action}" if args.command == "assignment" else "")
     try:
         if args.command == "demo":
             problem = _folder_for_output("--output", args.output)
@@ -269,6 +395,8 @@ def main(argv=None):
             return 0
         if args.command == "notebooks":
             return _run_notebooks(args.directory)
+        if args.command == "assignment":
+            return _run_assignment(args)
         return settings.check_installation()
     except (OSError, ValueError) as exc:
         if settings.env_flag("CNN_COURSE_DEBUG"):

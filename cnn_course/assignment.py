@@ -1,0 +1,150 @@
+"""The student's side of a graded assignment: `check("q1")` in the notebook runs the public checks.
+
+Each student notebook starts with::
+
+    from cnn_course import assignment
+    check = assignment.checker("a1_convolution", globals())
+
+and has a `check("q1")` cell after each question. The public checks ship inside
+the package (`cnn_course/assignment_checks/`), so they work offline, in
+JupyterLab, VS Code and Colab, whatever the notebook's file name; the hidden
+checks exist only in the teacher's master source and run when the teacher grades.
+"""
+
+import importlib
+import os
+import pathlib
+import pkgutil
+
+from cnn_course import settings
+from cnn_course.checks import collect_checks, format_results, run_check
+from cnn_course.submission import GRADING_ENV
+
+#: Environment variable naming a folder of master sources (default: ./assignments or the repository's).
+ASSIGNMENTS_ENV = "CNN_COURSE_ASSIGNMENTS"
+
+
+def grading():
+    """True inside the teacher's grader (`CNN_COURSE_GRADING=1`)."""
+    return settings.env_flag(GRADING_ENV)
+
+
+def available():
+    """Names of the assignments whose public checks ship with this installation.
+
+    Example:
+
+    >>> from cnn_course import assignment
+    >>> "a1_convolution" in assignment.available()
+    True
+    """
+    from cnn_course import assignment_checks
+
+    return sorted(m.name for m in pkgutil.iter_modules(assignment_checks.__path__))
+
+
+def public_checks(name):
+    """The module of `name`'s public checks (`cnn_course.assignment_checks.<name>`).
+
+    Raises:
+        ValueError: if this installation has no such assignment; names the ones it has.
+    """
+    if name not in available():
+        raise ValueError(f"This installation of cnn_course has no assignment {name!r}; it has: "
+                         f"{', '.join(available())}. If your teacher's notebook names a newer one, "
+                         "install the cnn_course version your teacher hands out")
+    return importlib.import_module(f"cnn_course.assignment_checks.{name}")
+
+
+class Checker:
+    """`check("q1")`: runs the public checks of a question on the notebook's own objects.
+
+    Args:
+        name: the assignment's name, e.g. "a1_convolution".
+        namespace: the notebook's `globals()`.
+    """
+
+    def __init__(self, name, namespace):
+        self.name = name
+        # The grader runs its own checks in place of every check() call: nothing to load then.
+        self.module = None if grading() else public_checks(name)
+        self.namespace = namespace
+
+    def __repr__(self):
+        return f"<checks of assignment {self.name}: call check('q1'), or check() for all>"
+
+    def __call__(self, question=None, verbose=True):
+        """Run the public checks of `question` (all questions when None) and print the outcome.
+
+        Returns:
+            The list of `CheckResult`s (a passed check has `earned == points`).
+        """
+        if self.module is None:
+            print("(the grader runs the checks)")
+            return []
+        questions = self.module.QUESTIONS
+        if question is not None and question not in questions:
+            raise ValueError(f"Assignment {self.name} has no question {question!r}; its questions are "
+                             f"{', '.join(questions)}. Received: question={question!r}")
+        wanted = questions if question is None else [question]
+        checks = [c for c in collect_checks(vars(self.module)) if c.__check__.question in wanted]
+        results = [run_check(c, self.namespace) for c in checks]
+        hidden_points = sum(questions[q]["hidden"] for q in wanted)
+        if verbose:
+            print(format_results(results, hidden_points))
+        return results
+
+
+def checker(name, namespace):
+    """Return the `check` function of assignment `name` for a notebook's `globals()`.
+
+    Example:
+
+    >>> from cnn_course import assignment
+    >>> check = assignment.checker("a1_convolution", {})
+    >>> check
+    <checks of assignment a1_convolution: call check('q1'), or check() for all>
+    """
+    return Checker(name, namespace)
+
+
+def masters_dirs():
+    """Folders searched for master sources, in order: $CNN_COURSE_ASSIGNMENTS, ./assignments, the repository's."""
+    dirs = []
+    if os.environ.get(ASSIGNMENTS_ENV):
+        dirs.append(pathlib.Path(os.environ[ASSIGNMENTS_ENV]))
+    dirs.append(pathlib.Path.cwd() / "assignments")
+    dirs.append(pathlib.Path(__file__).resolve().parent.parent / "assignments")
+    unique = []
+    for d in dirs:
+        if d.resolve() not in [u.resolve() for u in unique]:
+            unique.append(d)
+    return unique
+
+
+def find_master(name):
+    """Return the path of assignment `name`'s master source (or `name` itself if it is a .py file).
+
+    Raises:
+        ValueError: if no master source of that name is found; says where it looked.
+    """
+    path = pathlib.Path(name)
+    if path.suffix == ".py" and path.is_file():
+        return path
+    for folder in masters_dirs():
+        candidate = folder / name / f"{name}.py"
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join(str(d) for d in masters_dirs())
+    raise ValueError(f"No master source for assignment {name!r} (looked for {name}/{name}.py in: {looked}). "
+                     f"Fix: run from the course repository, pass the master's .py file, or set "
+                     f"{ASSIGNMENTS_ENV} to the folder that holds the assignments")
+
+
+def master_names():
+    """Names of the assignments with a master source in the first folder of `masters_dirs()` that has any."""
+    for folder in masters_dirs():
+        names = sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
+        if names:
+            return names
+    return []
