@@ -263,6 +263,13 @@ def _add_assignment_parser(sub):
     check.add_argument("file", metavar="FILE", help="your .ipynb notebook or .py script")
     check.add_argument("--assignment", default=None, metavar="NAME",
                        help="the assignment (default: read from the notebook)")
+    samples = commands.add_parser("samples", help="write submissions with known grades, to try the checks",
+                                  description="Write sample submissions of an assignment (the reference, "
+                                              "the blank version, the wrong and correct variants of its "
+                                              "variants.py, a loop, a crash, edited check cells) and the "
+                                              "grade each should get, to grade and compare.")
+    samples.add_argument("name", metavar="NAME", help="the assignment, or its master .py file")
+    samples.add_argument("directory", metavar="DIR", help="a new or empty folder to write them to")
     grade = commands.add_parser("grade", help="grade a folder of submissions: grades.csv and feedback",
                                 description="Grade every submission (.ipynb or .py, one per student) "
                                             "in its own process with a time and memory limit; write "
@@ -306,6 +313,21 @@ def _run_assignment(args):
         return 0
     if args.action == "check":
         return _check_submission(args.file, args.assignment)
+    if args.action == "samples":
+        from cnn_course import sample_submissions
+
+        directory = pathlib.Path(args.directory)
+        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+            raise ValueError(f"{directory} is not a new or empty folder. Fix: name a new folder")
+        master = assignment_source.Master(assignment.find_master(args.name))
+        expected = sample_submissions.write_samples(master, directory)
+        with atomic_path(directory / "expected.json") as tmp:
+            pathlib.Path(tmp).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+        for student, points in expected.items():
+            _log(f"{student}: {sum(points.values()):g} of {master.total_points:g} points")
+        _log(f"Wrote {len(expected)} submissions and expected.json (points per check) in {directory}. "
+             f"Grade them: cnn-course assignment grade {master.name} {directory}")
+        return 0
     master = assignment_source.Master(assignment.find_master(args.name))
     output = pathlib.Path(args.output or f"grades_{master.name}")
     problem = _folder_for_output("--output", output)

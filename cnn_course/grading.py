@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 
+from cnn_course._validation import arg_error
 from cnn_course.assignment_source import Master
 from cnn_course.checks import CheckResult, format_results
 from cnn_course.files import atomic_path
@@ -281,8 +282,11 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
 
     Raises:
         ValueError: if the folder does not exist, holds no submission, or
-            `output_dir` is inside it.
+            `output_dir` is inside it; if a limit is not a number > 0.
     """
+    for name, value in (("time_limit", time_limit), ("memory_limit_gb", memory_limit_gb)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise arg_error(name, value, "a number > 0")
     if not isinstance(master, Master):
         master = Master(master)
     submissions_dir, output_dir = pathlib.Path(submissions_dir), pathlib.Path(output_dir)

@@ -8,7 +8,8 @@ import pytest
 
 #: Modules that must import without TensorFlow or Keras: the lectures' maths and the data generator.
 NUMPY_ONLY = ["convolution", "filters", "lecture_examples", "exercises", "explain", "shapes", "datasets",
-              "settings", "files", "notebook_files", "cli", "_validation"]
+              "settings", "files", "notebook_files", "cli", "_validation", "checks", "assignment_source",
+              "submission", "grading", "assignment", "sample_submissions"]
 
 
 def _fresh_python(code, **env):

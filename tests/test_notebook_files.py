@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from cnn_course import notebook_files
+from cnn_course.assignment_source import Master
 from cnn_course.notebook_files import COLAB_CELL, RECORD_NAME, shipped_notebooks_dir, write_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ def test_colab_cell_without_a_source_names_the_fix(tmp_path):
     assert "cnn_course is not installed" in out.stderr and "cnn_course-*.whl" in out.stderr
 
 
-def test_the_wheel_carries_every_notebook(tmp_path):
+def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
     # What `pip install .` (not editable) installs: build the wheel offline and look inside.
     pytest.importorskip("setuptools")
     import shutil
@@ -152,5 +153,16 @@ def test_the_wheel_carries_every_notebook(tmp_path):
         inside = {pathlib.PurePosixPath(n).name: archive.read(n) for n in archive.namelist()
                   if n.startswith("cnn_course/notebooks/") and n.endswith(".ipynb")}
         assert "cnn_course/weights/shapes_base.weights.h5" in archive.namelist()
+        # The public checks of every assignment ship; no solution or hidden check does.
+        masters = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+        for master in masters:
+            assert f"cnn_course/assignment_checks/{master.stem}.py" in archive.namelist()
+        # What a student gets of each assignment: its public checks (and the notebooks).
+        student_side = "\n".join(archive.read(n).decode("utf-8") for n in archive.namelist()
+                                 if n.startswith(("cnn_course/assignment_checks/", "cnn_course/notebooks/")))
+        assert not any(n.startswith("assignments/") or "/assignments/" in n for n in archive.namelist())
+    assert "# BEGIN SOLUTION" not in student_side and "@hidden(" not in student_side
+    for master in masters:
+        assert Master(master).leaks([student_side]) == [], master.name
     shipped = {p.name: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert inside == shipped

@@ -1,0 +1,93 @@
+"""Time of each graded assignment on this machine: the reference top to bottom, and grading one submission.
+
+Usage:
+    python benchmarks/bench_assignments.py                 # every assignment, default mode
+    python benchmarks/bench_assignments.py a2_own_convnet  # one
+
+For each assignment it prints, in default mode (what students and teachers run):
+1. the reference solution run as a plain script (`python assignments/<name>/<name>.py`):
+   wall-clock seconds and peak memory (target: at most 3 minutes on a 2-core laptop);
+2. `cnn-course assignment grade` on a folder holding only the reference: the seconds the
+   grader reports for that submission (target: at most 3 minutes) and the command's total.
+Next to them, this machine's float32 matmul GFLOP/s (NumPy), so that figures from faster
+and slower machines compare. Timings are never asserted in tests.
+"""
+
+import argparse
+import csv
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def matmul_gflops(n=2048, repeats=5):
+    """This machine's float32 matmul rate through NumPy's BLAS, in GFLOP/s (best of `repeats`)."""
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    b = np.random.default_rng(1).random((n, n), dtype=np.float32)
+    a @ b  # warm-up
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _run(command, cwd):
+    """Run `command`; return (seconds, peak resident memory of the child in MB, completed process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "MPLBACKEND": "Agg", "CNN_COURSE_QUICK": "0"})
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, done
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="assignments to time (default: all)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from cnn_course.assignment_source import Master, write_percent
+
+    masters = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+    if args.names:
+        masters = [p for p in masters if p.stem in args.names]
+    print(f"float32 matmul: {matmul_gflops():.0f} GFLOP/s (NumPy, 2048x2048), {os.cpu_count()} CPUs")
+    print(f"{'assignment':<20} {'reference s':>12} {'peak MB':>8} {'graded s':>9} {'grade cmd s':>12}  points")
+    for path in masters:
+        master = Master(path)
+        with tempfile.TemporaryDirectory() as scratch:
+            scratch = pathlib.Path(scratch)
+            seconds, peak, done = _run([sys.executable, str(path)], scratch)
+            if done.returncode != 0:
+                print(f"{path.stem}: the reference failed:\n{done.stderr[-2000:]}")
+                continue
+            subs = scratch / "subs"
+            subs.mkdir()
+            (subs / "reference.py").write_text(write_percent(master.reference_cells()), encoding="utf-8")
+            total, _, graded = _run([sys.executable, "-m", "cnn_course", "assignment", "grade", str(path),
+                                     str(subs), "--output", str(scratch / "out")], scratch)
+            if graded.returncode != 0:
+                print(f"{path.stem}: grading failed:\n{graded.stderr[-2000:]}")
+                continue
+            with open(scratch / "out" / "grades.csv", newline="") as handle:
+                row = next(csv.DictReader(handle))
+        print(f"{path.stem:<20} {seconds:>12.1f} {peak:>8.0f} {float(row['seconds']):>9.1f} {total:>12.1f}  "
+              f"{row['total']} of {row['max']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
