@@ -180,7 +180,7 @@ def _decorator_spec(node):
             question = args[0] if args else keywords["question"]
             points = args[1] if len(args) > 1 else keywords.get("points", 1)
             doc = ast.get_docstring(node)
-            description = doc.splitlines()[0] if doc else node.name.replace("_", " ")
+            description = doc.splitlines()[0].rstrip(".") if doc else node.name.replace("_", " ")
             return CheckSpec(question, node.name, points, decorator.func.id == "hidden", description)
     return None
 

@@ -113,7 +113,7 @@ def collect_checks(namespace):
 def describe(function):
     """The check's name for a student: the first line of its docstring, or its function name."""
     doc = inspect.getdoc(function)
-    return doc.splitlines()[0] if doc else function.__name__.replace("_", " ")
+    return doc.splitlines()[0].rstrip(".") if doc else function.__name__.replace("_", " ")
 
 
 class _Undefined(Exception):

@@ -368,7 +368,9 @@ def _assignment_named_in(path):
     """The assignment a student file belongs to, read from its `assignment.checker("...")` line."""
     import re
 
-    found = re.search(r"""checker\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8", errors="replace"))
+    from cnn_course.submission import read_submission
+
+    found = re.search(r"""checker\(\s*["'](\w+)["']""", "\n".join(read_submission(path)))
     if not found:
         raise ValueError(f"{path} does not say which assignment it is (no `assignment.checker(...)` line). "
                          "Fix: add --assignment NAME, e.g. --assignment a1_convolution")

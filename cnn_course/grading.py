@@ -344,7 +344,13 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
 
 
 def _uses_tensorflow(master):
-    return any(word in master.text for word in ("keras", "tensorflow", "training.fit", "models."))
+    """Whether the master's code (given code, solution, checks) imports Keras or TensorFlow."""
+    import re
+
+    code = "\n".join(c.source for c in master.cells if c.kind == "code")
+    return re.search(r"^\s*(import|from)\s+(keras|tensorflow)\b|import_keras\(|"
+                     r"from cnn_course import .*\b(models|training|transfer|shapes_base|reproducibility)\b",
+                     code, flags=re.M) is not None
 
 
 def _write_text(path, text):

@@ -123,7 +123,7 @@ def test_check_specs_read_points_without_running_the_code():
     specs = check_specs('@public("q3", points=2)\ndef a(x):\n    """First line.\n\n    More."""\n'
                         '@hidden("q3", 0.5)\ndef b(y): pass\ndef helper(): pass\n')
     assert [(s.question, s.name, s.points, s.hidden, s.description) for s in specs] == [
-        ("q3", "a", 2, False, "First line."), ("q3", "b", 0.5, True, "b")]
+        ("q3", "a", 2, False, "First line"), ("q3", "b", 0.5, True, "b")]
 
 
 def test_master_questions_points_and_version(toy):

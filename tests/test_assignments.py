@@ -1,0 +1,155 @@
+"""Every graded assignment: its student build hides the solution, and its checks grade as designed.
+
+For each master in `assignments/`, the grader (the real command, in a fresh
+process, quick mode) grades the sample submissions of `sample_submissions`:
+the reference and the correct variants get full marks, the blank student
+version 0, each wrong answer loses exactly the checks its `variants.py` names,
+submissions that edit or delete the `check()` cells get the reference's grade,
+a loop is stopped and a crash recorded while the batch goes on, and the same
+submission graded twice gets the same grade.
+"""
+
+import csv
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cnn_course import sample_submissions
+from cnn_course.assignment_source import Master, check_specs, write_percent
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MASTERS = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+#: Seconds a sample may take when graded in quick mode (the references need a few); the loop sample
+#: is graded separately with LOOP_LIMIT, so that it costs only that.
+TIME_LIMIT = 240
+LOOP_LIMIT = 15
+
+
+def _ids(paths):
+    return [p.stem for p in paths]
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "cnn_course", *map(str, args)], capture_output=True,
+                          text=True, timeout=900, cwd=cwd)
+
+
+def _grade(master, folder, out, time_limit, cwd):
+    result = _cli("assignment", "grade", master, folder, "--output", out, "--quick",
+                  "--time-limit", time_limit, cwd=cwd)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    details = json.loads((pathlib.Path(out) / "results.json").read_text())
+    with open(pathlib.Path(out) / "grades.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    return details, rows
+
+
+def test_there_are_four_graded_assignments():
+    assert _ids(MASTERS) == ["a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune"]
+
+
+def test_public_checks_in_the_package_match_the_masters():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "sync_assignments.py"), "--check"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=_ids(MASTERS))
+def test_student_build_holds_no_solution_and_no_hidden_check(path, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    result = _cli("assignment", "build", path.stem, tmp_path, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    master = Master(path)
+    notebook = (tmp_path / f"{path.stem}.ipynb").read_text()
+    script = (tmp_path / f"{path.stem}.py").read_text()
+    public = (ROOT / "cnn_course" / "assignment_checks" / f"{path.stem}.py").read_text()
+    assert master.leaks([notebook, script, public]) == []
+    # An independent grep, not relying on leaks(): markers and hidden checks' names never reach a student.
+    hidden_names = [s.name for s in check_specs(master.hidden_source)]
+    assert hidden_names, "every assignment has hidden checks"
+    for text in (notebook, script, public):
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text and "# SOLUTION" not in text
+        assert "@hidden" not in text and "hidden-checks" not in text
+        for name in hidden_names:
+            assert f"def {name}(" not in text
+    notebook_code = "\n".join(c.source for c in nbformat.reads(notebook, as_version=4).cells)
+    for text in (notebook_code, script):
+        assert "@public" not in text  # public checks live in the package, not in the notebook
+        assert f'assignment.checker("{path.stem}", globals())' in text
+        for question in master.questions:
+            assert f'check("{question}")' in text
+    parsed = nbformat.reads(notebook, as_version=4)
+    nbformat.validate(parsed)
+    assert all(not c.outputs for c in parsed.cells if c.cell_type == "code")
+
+
+@pytest.mark.trains
+@pytest.mark.parametrize("path", MASTERS, ids=_ids(MASTERS))
+def test_reference_gets_full_marks(path, tmp_path):
+    master = Master(path)
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "reference.py").write_text(
+        write_percent(master.reference_cells()))
+    details, rows = _grade(path, tmp_path / "subs", tmp_path / "out", TIME_LIMIT, tmp_path)
+    assert rows["reference"]["status"] == "ok", (tmp_path / "out" / "logs" / "reference.log").read_text()[-3000:]
+    assert float(rows["reference"]["total"]) == master.total_points, details["reference"]
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=_ids(MASTERS))
+def test_samples_lose_exactly_the_points_of_the_checks_they_break(path, tmp_path):
+    subs = tmp_path / "subs"
+    expected = sample_submissions.write_samples(path, subs, loop=False)
+    kinds = [name.split("_")[0] for name in expected]
+    assert kinds.count("wrong") >= 3 and kinds.count("correct") >= 2
+    shutil.copy(subs / "reference.py", subs / "reference_again.py")
+    before = {p.name: p.read_bytes() for p in subs.iterdir()}
+    details, rows = _grade(path, subs, tmp_path / "out", TIME_LIMIT, tmp_path)
+    assert {p.name: p.read_bytes() for p in subs.iterdir()} == before  # submissions are only read
+    for student, points in expected.items():
+        assert details[student]["checks"] == points, (student, details[student])
+    assert details["blank"]["total"] == 0 and rows["blank"]["status"] in ("ok", "errors")
+    # The same submission graded twice gets the same grade, check by check.
+    assert details["reference_again"]["checks"] == details["reference"]["checks"]
+    strip = {"student", "file", "seconds"}
+    assert ({k: v for k, v in rows["reference_again"].items() if k not in strip}
+            == {k: v for k, v in rows["reference"].items() if k not in strip})
+
+
+@pytest.mark.parametrize("path", MASTERS, ids=_ids(MASTERS))
+def test_a_loop_is_stopped_a_crash_recorded_and_the_batch_goes_on(path, tmp_path):
+    subs = tmp_path / "samples"
+    expected = sample_submissions.write_samples(path, subs)
+    (tmp_path / "subs").mkdir()
+    shutil.copy(subs / "loop.py", tmp_path / "subs" / "a_loop.py")
+    shutil.copy(subs / "crash.py", tmp_path / "subs" / "b_crash.py")
+    details, rows = _grade(path, tmp_path / "subs", tmp_path / "out", LOOP_LIMIT, tmp_path)
+    assert rows["a_loop"]["status"] == "timeout"
+    assert details["a_loop"]["checks"] == expected["loop"]
+    assert rows["b_crash"]["status"] == "errors" and "RuntimeError" in rows["b_crash"]["notes"]
+    assert details["b_crash"]["checks"] == expected["crash"]
+    feedback = (tmp_path / "out" / "feedback" / "a_loop.txt").read_text()
+    assert f"time limit of {LOOP_LIMIT} s" in feedback
+
+
+def test_a_student_checks_a_notebook_from_the_terminal(tmp_path):
+    # The NumPy assignment, so that it takes seconds: the blank fails every public check with a
+    # reason, the reference passes them all; neither shows a hidden check.
+    path = ROOT / "assignments" / "a1_convolution" / "a1_convolution.py"
+    master = Master(path)
+    assert _cli("assignment", "build", "a1_convolution", tmp_path, cwd=ROOT).returncode == 0
+    blank = _cli("assignment", "check", tmp_path / "a1_convolution.ipynb", cwd=tmp_path)
+    assert blank.returncode == 0, blank.stderr
+    public_points = sum(q["public"] for q in master.questions.values())
+    assert "PASS" not in blank.stdout and blank.stdout.count("FAIL") == sum(not c.hidden for c in master.checks)
+    assert f"Public checks: 0 of {public_points:g} points" in blank.stdout
+    assert "hidden checks worth" in blank.stdout
+    (tmp_path / "mine.py").write_text(write_percent(master.reference_cells()))
+    mine = _cli("assignment", "check", tmp_path / "mine.py", cwd=tmp_path)
+    assert f"Public checks: {public_points:g} of {public_points:g} points" in mine.stdout, mine.stdout[-2000:]
+    for spec in master.checks:
+        if spec.hidden:
+            assert spec.name not in mine.stdout
