@@ -196,7 +196,8 @@ def format_results(results, hidden_points=0):
             else:
                 lines.append(f"  FAIL  {tag}{r.description}: {r.message}")
     if hidden_points:
-        lines.append(f"  (hidden checks worth {_number(hidden_points)} more points run when your "
+        unit = "point" if hidden_points == 1 else "points"
+        lines.append(f"  (hidden checks worth {_number(hidden_points)} more {unit} run when your "
                      "teacher grades)")
     return "\n".join(lines)
 

@@ -305,10 +305,8 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
     if fork is None:
         # Fork only from a process that has not run TensorFlow yet: its thread pools do not survive a fork.
         fork = can_fork() and "tensorflow" not in sys.modules
-    if fork and _uses_tensorflow(master):
-        from cnn_course.settings import import_keras
-
-        import_keras()  # once here, so every forked child starts with it imported
+    if fork:
+        _preload(master)
     rows, details = [], {}
     questions = list(master.questions)
     with tempfile.TemporaryDirectory(prefix="cnn_course_grading_") as scratch:
@@ -341,6 +339,21 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
     _write_text(output_dir / "results.json", json.dumps(details, indent=1) + "\n")
     log(f"Wrote {output_dir / 'grades.csv'} and {len(rows)} feedback files in {output_dir / 'feedback'}")
     return rows
+
+
+def _preload(master):
+    """Import (and read) here, once, what every forked child would otherwise load again.
+
+    Only what runs no TensorFlow op: Keras's import, and the MNIST sample's parsed CSV file.
+    """
+    if _uses_tensorflow(master):
+        from cnn_course.settings import import_keras
+
+        import_keras()
+    if "load_mnist_sample(" in master.text:
+        from cnn_course import datasets
+
+        datasets.load_mnist_sample()  # cached: the children inherit the parsed digits
 
 
 def _uses_tensorflow(master):

@@ -153,3 +153,22 @@ def test_a_student_checks_a_notebook_from_the_terminal(tmp_path):
     for spec in master.checks:
         if spec.hidden:
             assert spec.name not in mine.stdout
+
+
+def test_check_cells_work_in_a_jupyter_kernel(tmp_path):
+    # The student's path: check("q..") in a notebook run by a Jupyter kernel (as JupyterLab, VS Code
+    # and Colab run it), on the reference answers of the NumPy assignment, under another file name.
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from cnn_course.assignment_source import write_ipynb
+
+    master = Master(ROOT / "assignments" / "a1_convolution" / "a1_convolution.py")
+    notebook = nbformat.reads(write_ipynb(master.reference_cells()), as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for output in cell.outputs)
+    public = [c for c in master.checks if not c.hidden]
+    assert printed.count("PASS") == len(public) and "FAIL" not in printed, printed[-2000:]
+    for question, points in master.questions.items():
+        assert f"{question}: {points['public']:g} of {points['public']:g} points" in printed
