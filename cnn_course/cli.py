@@ -228,6 +228,13 @@ def _build_parser():
     return parser
 
 
+def _positive_int(text):
+    """argparse type: an integer >= 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, received {text!r}")
+    return int(text)
+
+
 def _positive_number(text):
     """argparse type: a number > 0 (seconds, gigabytes)."""
     try:
@@ -285,6 +292,9 @@ def _add_assignment_parser(sub):
     grade.add_argument("--memory-limit", type=_positive_number, default=grading.MEMORY_LIMIT_GB,
                        metavar="GB", help="memory limit per submission (default: %(default)s)")
     grade.add_argument("--seed", type=_seed, default=0, help="seed of every submission (default: %(default)s)")
+    grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="grade N submissions at once, each in its own process (default: %(default)s; "
+                            "on a machine with many cores, up to half of them)")
     grade.add_argument("--quick", action="store_true",
                        help="quick mode: small data and few epochs, for a dry run in seconds (not for grades)")
     grade.add_argument("--spawn", action="store_true",
@@ -335,9 +345,10 @@ def _run_assignment(args):
         raise ValueError(problem)
     _log(f"Grading {master.name} ({master.total_points:g} points) in {args.submissions}: "
          f"{args.time_limit:g} s and {args.memory_limit:g} GB per submission, seed {args.seed}"
-         + (", quick mode" if args.quick else ""))
+         + (", quick mode" if args.quick else "") + (f", {args.jobs} at once" if args.jobs > 1 else ""))
     grading.grade_folder(master, args.submissions, output, args.time_limit, args.memory_limit,
-                         args.seed, args.quick, fork=False if args.spawn else None, log=_log)
+                         args.seed, args.quick, fork=False if args.spawn else None, log=_log,
+                         jobs=args.jobs)
     return 0
 
 

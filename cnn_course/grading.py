@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from cnn_course._validation import arg_error
+from cnn_course._validation import arg_error, check_positive_int
 from cnn_course.assignment_source import Master
 from cnn_course.checks import CheckResult, format_results
 from cnn_course.files import atomic_path
@@ -135,9 +135,8 @@ def can_fork():
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def run_one(master, submission, workdir, time_limit=TIME_LIMIT, memory_limit_gb=MEMORY_LIMIT_GB,
-            seed=0, quick=False, fork=None):
-    """Grade one submission in a child process; return its record (a dict).
+class Run:
+    """One submission being graded in its own child process.
 
     Args:
         master: a `Master`.
@@ -149,70 +148,100 @@ def run_one(master, submission, workdir, time_limit=TIME_LIMIT, memory_limit_gb=
         seed: the seed set before the submission's first cell.
         quick: run in quick mode (`CNN_COURSE_QUICK=1`): for tests and dry runs.
         fork: fork the child from this process (default: on Linux).
-
-    Returns:
-        A dict with "status" ("ok"; "errors" when a cell raised and the run
-        went on; "timeout", "out of memory", "crashed", "unreadable"), "seconds", "results" (`CheckResult`s), "cell_errors"
-        and "log" (the child's output).
     """
-    import psutil
 
-    workdir = pathlib.Path(workdir)
-    results_path, log_path = workdir / "results.jsonl", workdir / "output.log"
-    config = {"submission": str(pathlib.Path(submission).resolve()), "seed": seed,
-              "check_sources": [master.public_source, master.hidden_source], "results": str(results_path)}
-    config_path = workdir / "config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    env = {GRADING_ENV: "1", "CNN_COURSE_QUICK": "1" if quick else "0", "MPLBACKEND": "Agg",
-           "PYTHONHASHSEED": str(seed)}
-    fork = can_fork() if fork is None else fork
-    start = time.perf_counter()
-    pid = (_start_forked(config, workdir, log_path, env) if fork
-           else _start_spawned(config_path, workdir, log_path, env))
-    process = psutil.Process(pid)
-    status, limit_bytes, exit_code = None, memory_limit_gb * 1e9, None
-    while True:
+    def __init__(self, master, submission, workdir, time_limit=TIME_LIMIT, memory_limit_gb=MEMORY_LIMIT_GB,
+                 seed=0, quick=False, fork=None):
+        import psutil
+
+        self.workdir = pathlib.Path(workdir)
+        self.results_path, self.log_path = self.workdir / "results.jsonl", self.workdir / "output.log"
+        config = {"submission": str(pathlib.Path(submission).resolve()), "seed": seed,
+                  "check_sources": [master.public_source, master.hidden_source],
+                  "results": str(self.results_path)}
+        config_path = self.workdir / "config.json"
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+        env = {GRADING_ENV: "1", "CNN_COURSE_QUICK": "1" if quick else "0", "MPLBACKEND": "Agg",
+               "PYTHONHASHSEED": str(seed)}
+        fork = can_fork() if fork is None else fork
+        self.time_limit, self.limit_bytes = time_limit, memory_limit_gb * 1e9
+        self.start = time.perf_counter()
+        pid = (_start_forked(config, self.workdir, self.log_path, env) if fork
+               else _start_spawned(config_path, self.workdir, self.log_path, env))
+        self.process = psutil.Process(pid)
+        self.status, self.exit_code, self.finished = None, None, False
+
+    def poll(self, wait=0.0):
+        """Check on the child (waiting up to `wait` seconds); stop it past a limit. True once it ended."""
+        import psutil
+
+        if self.finished:
+            return True
         try:
-            exit_code = process.wait(timeout=0.1)
-            break
+            self.exit_code = self.process.wait(timeout=wait)
+            self.finished = True
         except psutil.TimeoutExpired:
-            pass
-        if time.perf_counter() - start > time_limit:
-            status = "timeout"
-        elif _memory_of(process) > limit_bytes:
+            if time.perf_counter() - self.start > self.time_limit:
+                self.status = "timeout"
+            elif _memory_of(self.process) > self.limit_bytes:
+                self.status = "out of memory"
+            if self.status:
+                _kill(self.process)
+                try:
+                    self.exit_code = self.process.wait(timeout=10)
+                except psutil.TimeoutExpired:
+                    pass
+                self.finished = True
+        if self.finished:
+            self.seconds = time.perf_counter() - self.start
+        return self.finished
+
+    def record(self):
+        """What the child left behind, once it ended (a dict).
+
+        Returns:
+            A dict with "status" ("ok"; "errors" when a cell raised and the run
+            went on; "timeout", "out of memory", "crashed", "unreadable"),
+            "seconds", "results" (`CheckResult`s), "cell_errors", "exit_code",
+            "last_cell" (the last cell that finished) and "log" (what it printed).
+        """
+        events = []
+        if self.results_path.exists():
+            for line in self.results_path.read_text(encoding="utf-8").splitlines():
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    break  # a line cut short by a kill
+        results = [CheckResult(**{k: v for k, v in e.items() if k != "event"})
+                   for e in events if e["event"] == "check"]
+        cell_errors = [e for e in events if e["event"] == "cell_error"]
+        status = self.status
+        if status is None and any("MemoryError" in e["error"] for e in cell_errors):
             status = "out of memory"
-        if status:
-            _kill(process)
-            try:
-                exit_code = process.wait(timeout=10)
-            except psutil.TimeoutExpired:
-                pass
-            break
-    seconds = time.perf_counter() - start
-    events = []
-    if results_path.exists():
-        for line in results_path.read_text(encoding="utf-8").splitlines():
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                break  # a line cut short by a kill
-    results = [CheckResult(**{k: v for k, v in e.items() if k != "event"})
-               for e in events if e["event"] == "check"]
-    cell_errors = [e for e in events if e["event"] == "cell_error"]
-    if any("MemoryError" in e["error"] for e in cell_errors) and status is None:
-        status = "out of memory"
-    if status is None:
-        if any(e["event"] == "unreadable" for e in events):
-            status = "unreadable"
-        elif any(e["event"] == "done" for e in events):
-            status = "errors" if cell_errors else "ok"
-        else:
-            status = "crashed"
-    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-    return {"status": status, "seconds": seconds, "results": results, "cell_errors": cell_errors,
-            "exit_code": exit_code, "log": log,
-            "unreadable": [e["error"] for e in events if e["event"] == "unreadable"],
-            "last_cell": max((e["cell"] for e in events if e["event"] == "cell"), default=0)}
+        if status is None:
+            if any(e["event"] == "unreadable" for e in events):
+                status = "unreadable"
+            elif any(e["event"] == "done" for e in events):
+                status = "errors" if cell_errors else "ok"
+            else:
+                status = "crashed"
+        log = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return {"status": status, "seconds": self.seconds, "results": results, "cell_errors": cell_errors,
+                "exit_code": self.exit_code, "log": log,
+                "unreadable": [e["error"] for e in events if e["event"] == "unreadable"],
+                "last_cell": max((e["cell"] for e in events if e["event"] == "cell"), default=0)}
+
+
+def run_one(master, submission, workdir, time_limit=TIME_LIMIT, memory_limit_gb=MEMORY_LIMIT_GB,
+            seed=0, quick=False, fork=None):
+    """Grade one submission in a child process and wait for it; return `Run.record()`.
+
+    Arguments as `Run`.
+    """
+    run = Run(master, submission, workdir, time_limit, memory_limit_gb, seed, quick, fork)
+    while not run.poll(wait=0.1):
+        pass
+    return run.record()
 
 
 def _status_text(record, time_limit, memory_limit_gb):
@@ -255,7 +284,7 @@ def feedback_text(master, student, record, time_limit=TIME_LIMIT, memory_limit_g
 
 
 def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
-                 memory_limit_gb=MEMORY_LIMIT_GB, seed=0, quick=False, fork=None, log=print):
+                 memory_limit_gb=MEMORY_LIMIT_GB, seed=0, quick=False, fork=None, log=print, jobs=1):
     """Grade every submission in a folder; write `grades.csv`, `feedback/<student>.txt` and more.
 
     In `output_dir`: `grades.csv` (one row per student: points per question,
@@ -276,6 +305,8 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
             process has not imported TensorFlow yet); False starts a new Python
             interpreter for each.
         log: function called with one progress line per submission.
+        jobs: how many submissions to grade at once (each in its own process;
+            on a machine with many cores, up to cores / 2 for Keras work).
 
     Returns:
         A list of row dicts, one per student, as written to `grades.csv`.
@@ -284,6 +315,7 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
         ValueError: if the folder does not exist, holds no submission, or
             `output_dir` is inside it; if a limit is not a number > 0.
     """
+    jobs = check_positive_int("jobs", jobs)
     for name, value in (("time_limit", time_limit), ("memory_limit_gb", memory_limit_gb)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise arg_error(name, value, "a number > 0")
@@ -307,30 +339,44 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
         fork = can_fork() and "tensorflow" not in sys.modules
     if fork:
         _preload(master)
-    rows, details = [], {}
+    rows, details = {}, {}
     questions = list(master.questions)
+    waiting = list(enumerate(submissions, start=1))
+    running = []
     with tempfile.TemporaryDirectory(prefix="cnn_course_grading_") as scratch:
-        for number, (student, path) in enumerate(submissions, start=1):
-            workdir = pathlib.Path(scratch) / f"{number:04d}"
-            workdir.mkdir()
-            record = run_one(master, path, workdir, time_limit, memory_limit_gb, seed, quick, fork)
-            points = {q: sum(r.earned for r in record["results"] if r.question == q) for q in questions}
-            total = sum(points.values())
-            row = {"student": student, "file": path.name, **{q: f"{points[q]:g}" for q in questions},
-                   "total": f"{total:g}", "max": f"{master.total_points:g}", "status": record["status"],
-                   "seconds": f"{record['seconds']:.1f}",
-                   "notes": "; ".join(f"cell {e['cell']}: {e['error'][:80]}" for e in record["cell_errors"][:3])}
-            rows.append(row)
-            earned = {f"{c.question}.{c.name}": 0 for c in master.checks}  # 0: failed or never ran
-            earned.update({f"{r.question}.{r.name}": r.earned for r in record["results"]})
-            details[student] = {"status": record["status"], "total": total, "checks": earned,
-                                "cell_errors": record["cell_errors"]}
-            _write_text(output_dir / "feedback" / f"{student}.txt",
-                        feedback_text(master, student, record, time_limit, memory_limit_gb))
-            _write_text(output_dir / "logs" / f"{student}.log", record["log"])
-            log(f"[{number}/{len(submissions)}] {student}: {total:g} of {master.total_points:g} points, "
-                f"{record['status']}, {record['seconds']:.1f} s")
-            shutil.rmtree(workdir, ignore_errors=True)
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                number, (student, path) = waiting.pop(0)
+                workdir = pathlib.Path(scratch) / f"{number:04d}"
+                workdir.mkdir()
+                running.append((number, student, path, Run(master, path, workdir, time_limit,
+                                                           memory_limit_gb, seed, quick, fork)))
+            for item in list(running):
+                number, student, path, run = item
+                if not run.poll(wait=0.1 / len(running)):
+                    continue
+                running.remove(item)
+                record = run.record()
+                points = {q: sum(r.earned for r in record["results"] if r.question == q) for q in questions}
+                total = sum(points.values())
+                rows[number] = {"student": student, "file": path.name,
+                                **{q: f"{points[q]:g}" for q in questions},
+                                "total": f"{total:g}", "max": f"{master.total_points:g}",
+                                "status": record["status"], "seconds": f"{record['seconds']:.1f}",
+                                "notes": "; ".join(f"cell {e['cell']}: {e['error'][:80]}"
+                                                   for e in record["cell_errors"][:3])}
+                earned = {f"{c.question}.{c.name}": 0 for c in master.checks}  # 0: failed or never ran
+                earned.update({f"{r.question}.{r.name}": r.earned for r in record["results"]})
+                details[student] = {"status": record["status"], "total": total, "checks": earned,
+                                    "cell_errors": record["cell_errors"]}
+                _write_text(output_dir / "feedback" / f"{student}.txt",
+                            feedback_text(master, student, record, time_limit, memory_limit_gb))
+                _write_text(output_dir / "logs" / f"{student}.log", record["log"])
+                log(f"[{number}/{len(submissions)}] {student}: {total:g} of {master.total_points:g} points, "
+                    f"{record['status']}, {record['seconds']:.1f} s")
+                shutil.rmtree(run.workdir, ignore_errors=True)
+    rows = [rows[number] for number in sorted(rows)]
+    details = {row["student"]: details[row["student"]] for row in rows}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()

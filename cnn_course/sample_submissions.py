@@ -56,7 +56,7 @@ def _first_answer_cell(cells):
     raise ValueError("the master has no cell with a solution")
 
 
-def write_samples(master, directory, loop=True):
+def write_samples(master, directory, loop=True, max_variants=None):
     """Write the sample submissions of `master` into `directory`; return their expected points.
 
     Args:
@@ -64,6 +64,9 @@ def write_samples(master, directory, loop=True):
         directory: where to write the `.py` and `.ipynb` files (made if missing).
         loop: whether to write the sample that loops forever (it costs the
             whole time limit when graded).
+        max_variants: at most this many variants of each kind, the first ones
+            of `variants.py`: an int for both kinds, or a dict such as
+            `{"wrong": 3, "correct": 2}`; None for all.
 
     Returns:
         A dict: student name (file stem) -> expected points per check, as
@@ -83,7 +86,13 @@ def write_samples(master, directory, loop=True):
 
     add("reference.py", reference, dict(full))
     add("blank.ipynb", write_ipynb(master.student_cells()), {k: 0 for k in full})
+    taken = {"wrong": 0, "correct": 0}
+    if isinstance(max_variants, int):
+        max_variants = {"wrong": max_variants, "correct": max_variants}
     for variant in load_variants(master):
+        if max_variants is not None and taken.get(variant["kind"], 0) >= max_variants[variant["kind"]]:
+            continue
+        taken[variant["kind"]] = taken.get(variant["kind"], 0) + 1
         fails = set(variant.get("fails", []))
         unknown = fails - set(full)
         if unknown:

@@ -49,7 +49,7 @@ def test_samples_get_exactly_their_expected_points_and_submissions_stay_untouche
     (subs / "memory_hog.py").write_text(MEMORY_HOG)
     before = _digest(subs)
     rows = grading.grade_folder(toy, subs, tmp_path / "out", time_limit=8, memory_limit_gb=1.0,
-                                fork=False, log=lambda line: None)
+                                fork=False, log=lambda line: None, jobs=2)
     assert _digest(subs) == before  # only read
     details = json.loads((tmp_path / "out" / "results.json").read_text())
     for student, points in expected.items():
@@ -74,7 +74,7 @@ def test_samples_get_exactly_their_expected_points_and_submissions_stay_untouche
 def test_grading_twice_gives_identical_grades(toy, tmp_path):
     subs = tmp_path / "subs"
     sample_submissions.write_samples(toy, subs, loop=False)
-    first = grading.grade_folder(toy, subs, tmp_path / "one", fork=False, log=lambda line: None)
+    first = grading.grade_folder(toy, subs, tmp_path / "one", fork=False, log=lambda line: None, jobs=3)
     second = grading.grade_folder(toy, subs, tmp_path / "two", fork=False, log=lambda line: None)
     strip = [{k: v for k, v in row.items() if k != "seconds"} for row in first]
     assert strip == [{k: v for k, v in row.items() if k != "seconds"} for row in second]
