@@ -366,10 +366,16 @@ def _check_submission(path, name=None):
     module = assignment.public_checks(name)
     _log(f"Running {path} (assignment {name}), then its public checks...")
     with tempfile.TemporaryDirectory() as scratch:
-        results = submission.run(path, [pathlib.Path(module.__file__).read_text(encoding="utf-8")],
-                                 pathlib.Path(scratch) / "results.jsonl")
+        events = pathlib.Path(scratch) / "results.jsonl"
+        results = submission.run(path, [pathlib.Path(module.__file__).read_text(encoding="utf-8")], events)
+        errors = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
     hidden = sum(q["hidden"] for q in module.QUESTIONS.values())
     _log("")
+    for event in errors:
+        if event["event"] == "cell_error":
+            _log(f"Code cell {event['cell']} raised {event['error']}")
+        elif event["event"] == "unreadable":
+            _log(f"Could not read the file: {event['error']}")
     _log(format_results(results, hidden))
     _log(f"Public checks: {sum(r.earned for r in results):g} of {sum(r.points for r in results):g} points")
     return 0
