@@ -4,8 +4,8 @@ From a master source and its `variants.py`, `write_samples` writes a folder of
 submissions with known grades: the reference (full marks), the blank student
 version (0), each wrong answer (loses exactly the checks it names), each
 correct variant (full marks), one that loops forever, one that raises at its
-first line, and ones that delete or replace the `check()` cells (same grade as
-the reference). Grade that folder with `cnn-course assignment grade` and
+first line, and one that deletes some `check()` cells and fakes the others
+(same grade as the reference). Grade that folder with `cnn-course assignment grade` and
 compare with `expected_points`.
 """
 
@@ -23,7 +23,7 @@ KINDS = {
     "correct": "another correct answer: full marks",
     "loop": "loops forever in its first answer cell: timeout, points of the checks before",
     "crash": "a plain script (no cells) that raises at its first line: 0 points, error recorded",
-    "edited": "deletes or replaces the check() cells: same grade as the reference",
+    "edited": "deletes every other check() cell and fakes `check`: same grade as the reference",
 }
 
 
@@ -112,11 +112,18 @@ def write_samples(master, directory, loop=True, max_variants=None):
     script = "\n".join(line for line in reference.splitlines() if not line.startswith("# %%"))
     add("crash.py", "raise RuntimeError('a script that fails at its first line')\n" + script,
         {k: 0 for k in full})
-    add("edited_deleted.ipynb", write_ipynb([c for c in reference_cells
-                                             if not c.source.strip().startswith("check(")]), dict(full))
-    fake = ("def check(question=None):\n    print('all checks passed')\n\n\n")
-    add("edited_replaced.py", write_percent(reference_cells).replace(
-        "check = assignment.checker(", fake + "_unused = assignment.checker(", 1), dict(full))
+    # Edits a student might make to the checks: every other check() cell deleted, and `check` replaced
+    # by a function that says everything passed. The grader's own checks run anyway.
+    fake = "def check(question=None):\n    print('all checks passed')\n\n\n"
+    edited, seen = [], 0
+    for cell in reference_cells:
+        if cell.kind == "code" and cell.source.strip().startswith("check("):
+            seen += 1
+            if seen % 2:
+                continue
+        edited.append(type(cell)(cell.kind, cell.source.replace(
+            "check = assignment.checker(", fake + "_unused = assignment.checker(", 1), cell.tags))
+    add("edited.ipynb", write_ipynb(edited), dict(full))
     for name, text in files.items():
         with atomic_path(directory / name) as tmp:
             pathlib.Path(tmp).write_text(text, encoding="utf-8")
