@@ -26,7 +26,7 @@ MASTERS = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p
 #: Seconds a sample may take when graded in quick mode (the references need a few); the loop sample
 #: is graded separately with LOOP_LIMIT, so that it costs only that.
 TIME_LIMIT = 240
-LOOP_LIMIT = 6
+LOOP_LIMIT = 4
 #: Assignments fast enough (NumPy only) to grade every variant of their variants.py here; the others
 #: grade the first 3 wrong and 2 correct ones (`cnn-course assignment samples` writes them all).
 EVERY_VARIANT = {"a1_convolution"}

@@ -48,7 +48,7 @@ def test_samples_get_exactly_their_expected_points_and_submissions_stay_untouche
     expected = sample_submissions.write_samples(toy, subs)
     (subs / "memory_hog.py").write_text(MEMORY_HOG)
     before = _digest(subs)
-    rows = grading.grade_folder(toy, subs, tmp_path / "out", time_limit=8, memory_limit_gb=1.0,
+    rows = grading.grade_folder(toy, subs, tmp_path / "out", time_limit=4, memory_limit_gb=1.0,
                                 fork=False, log=lambda line: None, jobs=2)
     assert _digest(subs) == before  # only read
     details = json.loads((tmp_path / "out" / "results.json").read_text())
@@ -68,7 +68,7 @@ def test_samples_get_exactly_their_expected_points_and_submissions_stay_untouche
     assert "FAIL  hidden negative numbers: negative numbers are not doubled" in feedback
     assert "-37" not in feedback and "-74" not in feedback  # the hidden check's inputs stay hidden
     loop = (tmp_path / "out" / "feedback" / "loop.txt").read_text()
-    assert "time limit of 8 s" in loop and "Not run" in loop
+    assert "time limit of 4 s" in loop and "Not run" in loop
 
 
 def test_grading_twice_gives_identical_grades(toy, tmp_path):
