@@ -1,0 +1,307 @@
+"""Public checks of assignment a3_small_data (generated from assignments/a3_small_data/a3_small_data.py by
+`python tools/sync_assignments.py`: do not edit by hand)."""
+
+NAME = 'a3_small_data'
+VERSION = '5b26263fb7ec'
+QUESTIONS = {"q1": {"public": 2, "hidden": 1}, "q2": {"public": 3, "hidden": 2}, "q3": {"public": 2, "hidden": 2}, "q4": {"public": 2, "hidden": 1}, "q5": {"public": 4, "hidden": 3}, "q6": {"public": 2, "hidden": 1}}
+
+# Helpers of the checks below (a name that starts with `_` is not a check).
+#
+# These public checks ship inside the cnn_course package, where students can read
+# them: they hold no answer. The hidden-check cells further down measure the
+# trained models on images made from a seed that only they know.
+import numpy as np
+
+from cnn_course import settings, shapes_base
+from cnn_course.checks import hidden, public
+
+_IMAGE_SHAPE = (64, 64, 3)
+_FEATURE_SHAPE = (6, 6, 128)  # what the shapes base outputs for one image
+_NUM_CLASSES = 4
+_TOP_BLOCK = "block3_conv1"  # the conv layer of the base's last block
+_LOWER_BLOCKS = ("block1_conv1", "block2_conv1")
+#: Keras's augmentation layers whose names do not start with "Random".
+_OTHER_AUGMENTATIONS = ("RandAugment", "AugMix", "CutMix", "MixUp")
+_PRETRAINED = {}  # "base": a fresh copy of the shipped base; "weights": layer name -> its arrays
+
+
+def _assert_model(model, name):
+    keras = settings.import_keras()
+    assert isinstance(model, keras.Model), (
+        f"`{name}` is a {type(model).__name__}, not a Keras model: build it with keras.Sequential "
+        "or keras.Model")
+
+
+def _sublayers(layer):
+    """Every layer inside `layer`, depth first (a nested model and the layers inside it)."""
+    for sub in getattr(layer, "layers", ()):
+        yield sub
+        yield from _sublayers(sub)
+
+
+def _is_augmentation(layer):
+    name = type(layer).__name__
+    return name.startswith("Random") or name in _OTHER_AUGMENTATIONS
+
+
+def _shape_of(model, which):
+    try:
+        return tuple(getattr(model, which))
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+def _scores(model, x, batch=200):
+    """The model's outputs for `x`, in inference mode, `batch` inputs at a time."""
+    # Plain calls rather than model.predict: faster for a few hundred inputs, and no tf.function.
+    return np.concatenate([np.asarray(model(x[i:i + batch], training=False))
+                           for i in range(0, len(x), batch)])
+
+
+def _accuracy(model, x, labels):
+    scores = _scores(model, x)
+    assert scores.shape == (len(x), _NUM_CLASSES), (
+        f"for {len(x)} inputs the model outputs an array of shape {scores.shape}; a classifier of "
+        f"{_NUM_CLASSES} classes outputs ({len(x)}, {_NUM_CLASSES})")
+    return float(np.mean(scores.argmax(axis=1) == labels))
+
+
+def _assert_classifier(model, name, input_shape=_IMAGE_SHAPE):
+    """`model` takes `input_shape` inputs, outputs one score per class, and has been trained."""
+    _assert_model(model, name)
+    inputs = _shape_of(model, "input_shape")
+    assert inputs == (None, *input_shape), (
+        f"`{name}` takes inputs of shape {inputs}; it should take a batch of shape (None, "
+        f"{', '.join(map(str, input_shape))})")
+    outputs = _shape_of(model, "output_shape")
+    assert outputs == (None, _NUM_CLASSES), (
+        f"`{name}` outputs shape {outputs}: it should output one score per class, (None, {_NUM_CLASSES})")
+    optimizer = getattr(model, "optimizer", None)
+    assert optimizer is not None, f"`{name}` is not compiled"
+    assert int(optimizer.iterations) > 0, (
+        f"`{name}` has not been trained since it was last compiled: run its training cell")
+
+
+def _pretrained():
+    """A fresh copy of the shipped base and its weights (layer name -> arrays), loaded once."""
+    if not _PRETRAINED:
+        fresh = shapes_base.load_shapes_base()
+        _PRETRAINED["base"] = fresh
+        _PRETRAINED["weights"] = {layer.name: [np.asarray(w) for w in layer.weights]
+                                  for layer in fresh.layers if layer.weights}
+    return _PRETRAINED
+
+
+def _holds_pretrained_weights(layer):
+    """True when each weight of `layer` equals, exactly, the shipped one of the base's layer of its name."""
+    shipped = _pretrained()["weights"].get(layer.name)
+    weights = [np.asarray(w) for w in layer.weights]
+    return (shipped is not None and len(shipped) == len(weights)
+            and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(weights, shipped)))
+
+
+def _base_layer(base, name):
+    """The layer `name` of the student's base (asserts that `base` is the shapes base)."""
+    _assert_model(base, "base")
+    try:
+        return base.get_layer(name)
+    except ValueError:
+        raise AssertionError(
+            f"`base` has no layer named {name!r}: it should be the pretrained base of "
+            "shapes_base.load_shapes_base()") from None
+
+
+def _base_ids(base):
+    return {id(w) for w in base.weights}
+
+@public("q1", points=1)
+def scratch_model_is_a_trained_classifier(scratch_model):
+    """scratch_model takes 64x64 RGB images, outputs 4 class scores and is trained"""
+    _assert_classifier(scratch_model, "scratch_model")
+
+
+@public("q1", points=1)
+def scratch_model_learns_from_scratch(scratch_model):
+    """scratch_model is a convnet of its own: no augmentation, no pretrained layers"""
+    keras = settings.import_keras()
+    _assert_model(scratch_model, "scratch_model")
+    layers = list(_sublayers(scratch_model))
+    convs = [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convs) >= 2, (
+        f"`scratch_model` has {len(convs)} Conv2D layer(s): it should be the convnet of the table")
+    augmentations = [type(layer).__name__ for layer in layers if _is_augmentation(layer)]
+    assert not augmentations, (
+        f"`scratch_model` holds augmentation layers ({', '.join(augmentations)}): question 1 trains "
+        "without augmentation, to see what question 2 changes")
+    reused = [layer.name for layer in convs if _holds_pretrained_weights(layer)]
+    assert not reused, (
+        f"`scratch_model` holds the pretrained layer(s) {', '.join(reused)}: train it from scratch")
+
+@public("q2", points=1)
+def augmented_model_is_a_trained_classifier(augmented_model):
+    """augmented_model takes 64x64 RGB images, outputs 4 class scores and is trained"""
+    _assert_classifier(augmented_model, "augmented_model")
+
+
+@public("q2", points=1)
+def augmentation_layers_inside(augmented_model, scratch_model):
+    """augmented_model holds random augmentation layers, which do nothing at test time"""
+    _assert_model(augmented_model, "augmented_model")
+    assert augmented_model is not scratch_model, (
+        "`augmented_model` is `scratch_model` itself: build a new model with small_convnet(augment)")
+    found = [layer for layer in _sublayers(augmented_model) if _is_augmentation(layer)]
+    assert found, (
+        "`augmented_model` holds no random augmentation layer (keras.layers.RandomFlip, "
+        "RandomRotation, ...): put them inside the model, in `augment`")
+    probe = np.random.default_rng(0).uniform(size=(4, *_IMAGE_SHAPE)).astype("float32")
+    first, second = _scores(augmented_model, probe), _scores(augmented_model, probe)
+    assert np.array_equal(first, second), (
+        "`augmented_model` gives different outputs for the same images at test time: augmentation "
+        "should act only while training (do not force training=True on its layers)")
+
+
+@public("q2", points=1)
+def augmented_model_is_the_same_network(augmented_model, scratch_model):
+    """augmented_model has the same conv and dense layers as scratch_model"""
+    keras = settings.import_keras()
+    _assert_model(augmented_model, "augmented_model")
+    _assert_model(scratch_model, "scratch_model")
+
+    def layout(model):
+        return [(type(layer).__name__, getattr(layer, "filters", None) or getattr(layer, "units", None),
+                 tuple(getattr(layer, "kernel_size", ()))) for layer in _sublayers(model)
+                if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+
+    assert layout(augmented_model) == layout(scratch_model), (
+        "the conv and dense layers of `augmented_model` differ from those of `scratch_model`: to "
+        "measure what augmentation changes, change nothing else (use small_convnet for both)")
+
+@public("q3", points=1)
+def features_of_the_pretrained_base(train_features, val_features, test_features, train, validation, test):
+    """train_features, val_features and test_features are the pretrained base's outputs"""
+    fresh = _pretrained()["base"]
+    for name, features, images in (("train_features", train_features, train),
+                                   ("val_features", val_features, validation),
+                                   ("test_features", test_features, test)):
+        shape = getattr(features, "shape", None)
+        expected = (len(images.images), *_FEATURE_SHAPE)
+        assert shape is not None and tuple(shape) == expected, (
+            f"`{name}` has shape {shape}; one block of features per image of its split gives {expected}")
+        first = np.asarray(fresh(images.images[:4].astype("float32") / 255.0, training=False))
+        # Tolerance 1e-3: the same network on other batch sizes rounds a little differently.
+        assert np.allclose(np.asarray(features[:4]), first, rtol=1e-3, atol=1e-3), (
+            f"`{name}` are not what the pretrained base outputs for the images of its split (in "
+            "their order, pixels divided by 255)")
+
+
+@public("q3", points=1)
+def feature_classifier_is_a_trained_classifier(feature_classifier):
+    """feature_classifier takes one 6x6x128 block of features, outputs 4 class scores, is trained"""
+    _assert_classifier(feature_classifier, "feature_classifier", input_shape=_FEATURE_SHAPE)
+
+@public("q4", points=1)
+def base_inside_fine_tuned_model(fine_tuned_model, base):
+    """fine_tuned_model takes 64x64 RGB images and computes with `base` itself"""
+    _assert_classifier(fine_tuned_model, "fine_tuned_model")
+    for name in (*_LOWER_BLOCKS, _TOP_BLOCK):
+        _base_layer(base, name)
+    model_ids = {id(w) for w in fine_tuned_model.weights}
+    assert base.weights and all(id(w) in model_ids for w in base.weights), (
+        "`base` is not inside `fine_tuned_model`: build the model by calling the `base` of the given "
+        "line (a copy or another base would be frozen and trained apart from it)")
+
+
+@public("q4", points=1)
+def base_frozen_while_the_head_trained(frozen_stage, fine_tuned_model, base):
+    """When the head trained, only the head's weights were trainable"""
+    _assert_model(fine_tuned_model, "fine_tuned_model")
+    from cnn_course import transfer
+
+    assert isinstance(frozen_stage, transfer.TrainableSummary), (
+        "`frozen_stage` is not the trainable_summary of the given training cell: run that cell")
+    base_params, all_params = int(base.count_params()), int(fine_tuned_model.count_params())
+    assert frozen_stage.trainable_params > 0, (
+        "nothing in `fine_tuned_model` was trainable: the head must train")
+    assert frozen_stage.trainable_params <= all_params - base_params, (
+        f"{frozen_stage.trainable_params:,} parameters were trainable while the head trained, more than "
+        f"the {all_params - base_params:,} outside the base: the training changed the pretrained filters")
+
+@public("q5", points=1)
+def only_the_top_block_unfrozen(base):
+    """In `base`, block3_conv1 is trainable and the layers before it are frozen"""
+    trainable = {id(w) for w in base.trainable_weights}
+    top = _base_layer(base, _TOP_BLOCK)
+    assert top.weights and all(id(w) in trainable for w in top.weights), (
+        f"the weights of {_TOP_BLOCK} are not trainable: fine-tuning would not change them")
+    for name in _LOWER_BLOCKS:
+        layer = _base_layer(base, name)
+        assert not any(id(w) in trainable for w in layer.weights), (
+            f"{name} is trainable: only the top block should change while fine-tuning")
+
+
+@public("q5", points=1)
+def trainable_weights_while_fine_tuning(fine_tuned_model, base):
+    """fine_tuned_model trains its head and the base's 2 top-block tensors (73,856 parameters)"""
+    _assert_model(fine_tuned_model, "fine_tuned_model")
+    ids = _base_ids(base)
+    from_base = [w for w in fine_tuned_model.trainable_weights if id(w) in ids]
+    head = [w for w in fine_tuned_model.trainable_weights if id(w) not in ids]
+    params = sum(int(np.prod(w.shape)) for w in from_base)
+    assert head, "no weight outside the base is trainable: the head should keep training"
+    assert (len(from_base), params) == (2, 3 * 3 * 64 * 128 + 128), (
+        f"{len(from_base)} of the trainable weight tensors of `fine_tuned_model` ({params:,} parameters) "
+        "belong to the base: expected the kernel and the bias of its top block's conv layer")
+
+
+@public("q5", points=1)
+def small_learning_rate_for_fine_tuning(fine_tuned_model):
+    """fine_tuned_model's optimizer has a small learning rate"""
+    _assert_model(fine_tuned_model, "fine_tuned_model")
+    optimizer = getattr(fine_tuned_model, "optimizer", None)
+    assert optimizer is not None, "`fine_tuned_model` is not compiled"
+    rate = float(np.asarray(optimizer.learning_rate))
+    assert rate <= 2e-4, (
+        f"the learning rate of `fine_tuned_model`'s optimizer is {rate:g}: too large for fine-tuning, "
+        "where the pretrained filters should change only a little")
+
+
+@public("q5", points=1)
+def compiled_again_after_unfreezing(fine_tuned_model):
+    """fine_tuned_model's optimizer updates the weights that are trainable now"""
+    from cnn_course import transfer
+
+    _assert_model(fine_tuned_model, "fine_tuned_model")
+    try:
+        transfer.check_compiled_trainability(fine_tuned_model)
+    except RuntimeError:
+        raise AssertionError(
+            "`fine_tuned_model`'s optimizer still updates the weights that were trainable when it was "
+            "built, not those that are trainable now: a change of `trainable` has no effect on a model "
+            "that has already trained until Keras sets up its training again") from None
+
+_METHODS = ("scratch", "augmented", "feature_extraction", "fine_tuning")
+
+
+def _assert_accuracies(accuracies):
+    assert isinstance(accuracies, dict), f"`accuracies` is a {type(accuracies).__name__}, not a dict"
+    assert sorted(accuracies) == sorted(_METHODS), (
+        f"the keys of `accuracies` are {sorted(accuracies)}; expected exactly {list(_METHODS)}")
+    for method, value in accuracies.items():
+        ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+        assert ok and 0.0 <= float(value) <= 1.0, (
+            f"accuracies[{method!r}] is {value!r}: an accuracy is a number between 0 and 1")
+
+
+@public("q6", points=1)
+def accuracies_of_the_four_methods(accuracies):
+    """accuracies holds one test accuracy per method"""
+    _assert_accuracies(accuracies)
+
+
+@public("q6", points=1)
+def best_method_from_your_numbers(accuracies, best_method):
+    """best_method names the method with the highest accuracy in your table"""
+    _assert_accuracies(accuracies)
+    assert best_method in _METHODS, f"`best_method` is {best_method!r}: use one of the keys of `accuracies`"
+    assert float(accuracies[best_method]) == max(float(v) for v in accuracies.values()), (
+        f"`best_method` is {best_method!r}, but another method has a higher accuracy in `accuracies`")
