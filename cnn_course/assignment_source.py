@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import hashlib
 import json
+import keyword
 import pathlib
 import re
 
@@ -278,7 +279,8 @@ class Master:
         """Solution lines and hidden-check lines that appear in any of `texts`.
 
         A secret line (of a solution, or of a hidden check) counts when it is at
-        least 8 characters long once stripped, appears anywhere in the texts (as
+        least 8 characters long once stripped, is not an import, a comment or a
+        lone keyword such as `continue`, appears anywhere in the texts (as
         a whole line or inside one), and does not also appear in what the
         student is meant to see (the given code, the text, the public checks).
 
@@ -309,9 +311,15 @@ class Master:
                 for block in re.findall(r"<!--\s*BEGIN SOLUTION\s*-->(.*?)<!--\s*END SOLUTION\s*-->",
                                         cell.source, flags=re.S):
                     secret.update(line.strip() for line in block.splitlines())
-        secret = {line for line in secret if len(line) >= 8 and line not in visible}
+        secret = {line for line in secret if len(line) >= 8 and not _generic(line) and line not in visible}
         searched = "\n".join(texts)
         return sorted(line for line in secret if line in searched)
+
+
+def _generic(line):
+    """True for a line that gives nothing away wherever it appears: an import, a lone keyword."""
+    return (line.startswith(("import ", "from ")) or line.rstrip(":") in keyword.kwlist
+            or line.startswith("#"))
 
 
 def _question_order(name):

@@ -120,7 +120,10 @@ def test_version_and_help_text_for_every_option(tmp_path):
     parser = _build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     parsers = {"cnn-course": parser, **subparsers.choices}
-    assert set(parsers) == {"cnn-course", "demo", "make-data", "notebooks", "check"}
+    assert set(parsers) == {"cnn-course", "demo", "make-data", "notebooks", "assignment", "check"}
+    actions = next(a for a in parsers["assignment"]._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(actions.choices) == {"list", "build", "check", "samples", "grade"}
+    parsers.update({f"assignment {name}": sub for name, sub in actions.choices.items()})
     for name, sub in parsers.items():
         for action in sub._actions:
             assert action.help, f"{name}: {action.option_strings or action.dest} has no help text"
@@ -139,3 +142,33 @@ def test_help_and_make_data_do_not_import_tensorflow(tmp_path):
                          text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "exit 0" in out.stdout and (tmp_path / "d" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["assignment", "grade", "no_such_assignment", "."], "No master source for assignment 'no_such_assignment'"),
+    (["assignment", "grade", "a1_convolution", "missing_folder"], "missing_folder does not exist"),
+    (["assignment", "grade", "a1_convolution", ".", "--jobs", "0"], "--jobs: must be an integer >= 1"),
+    (["assignment", "grade", "a1_convolution", ".", "--time-limit", "-5"], "--time-limit: must be a number > 0"),
+    (["assignment", "check", "missing.ipynb"], "missing.ipynb is not a file"),
+    (["assignment", "build", "no_such_assignment"], "No master source for assignment"),
+    (["assignment"], "required: ACTION"),
+])
+def test_assignment_mistakes_get_one_line_and_exit_2(args, expected, tmp_path):
+    # From a folder without assignments/: the masters are found beside the package (the repository).
+    out = _run(args, tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert expected in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_assignment_check_without_a_checker_line_names_the_option(tmp_path):
+    (tmp_path / "mine.py").write_text("x = 1\n")
+    out = _run(["assignment", "check", "mine.py"], tmp_path)
+    assert out.returncode == 2 and "--assignment NAME" in out.stderr
+
+
+def test_assignment_list_names_every_assignment_with_its_points(tmp_path):
+    out = _run(["assignment", "list"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    for name in ("a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune"):
+        assert f"{name}: " in out.stdout
