@@ -13,16 +13,21 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
+
+import psutil
 
 from cnn_course._validation import arg_error, check_positive_int
 from cnn_course.assignment_source import Master
 from cnn_course.checks import CheckResult, format_results
 from cnn_course.files import atomic_path
+from cnn_course import submission
 from cnn_course.submission import GRADING_ENV
 
 #: Default limits per submission: wall-clock seconds and memory in GB.
@@ -65,8 +70,6 @@ def find_submissions(folder):
 
 def _memory_of(process):
     """Resident memory in bytes of a psutil process and its children (0 if it is gone)."""
-    import psutil
-
     try:
         total = process.memory_info().rss
         for child in process.children(recursive=True):
@@ -80,8 +83,6 @@ def _memory_of(process):
 
 
 def _kill(process):
-    import psutil
-
     try:
         for child in process.children(recursive=True):
             child.kill()
@@ -107,13 +108,9 @@ def _start_forked(config, workdir, log_path, env):
         sys.stderr = sys.stdout
         os.chdir(workdir)
         os.environ.update(env)
-        from cnn_course import submission
-
         submission.run(config["submission"], config["check_sources"], config["results"], config["seed"])
         code = 0
     except BaseException:  # noqa: BLE001  (a child must end here, whatever happened)
-        import traceback
-
         traceback.print_exc()
     finally:
         os._exit(code)
@@ -152,8 +149,6 @@ class Run:
 
     def __init__(self, master, submission, workdir, time_limit=TIME_LIMIT, memory_limit_gb=MEMORY_LIMIT_GB,
                  seed=0, quick=False, fork=None):
-        import psutil
-
         self.workdir = pathlib.Path(workdir)
         self.results_path, self.log_path = self.workdir / "results.jsonl", self.workdir / "output.log"
         config = {"submission": str(pathlib.Path(submission).resolve()), "seed": seed,
@@ -173,8 +168,6 @@ class Run:
 
     def poll(self, wait=0.0):
         """Check on the child (waiting up to `wait` seconds); stop it past a limit. True once it ended."""
-        import psutil
-
         if self.finished:
             return True
         try:
@@ -230,18 +223,6 @@ class Run:
                 "exit_code": self.exit_code, "log": log,
                 "unreadable": [e["error"] for e in events if e["event"] == "unreadable"],
                 "last_cell": max((e["cell"] for e in events if e["event"] == "cell"), default=0)}
-
-
-def run_one(master, submission, workdir, time_limit=TIME_LIMIT, memory_limit_gb=MEMORY_LIMIT_GB,
-            seed=0, quick=False, fork=None):
-    """Grade one submission in a child process and wait for it; return `Run.record()`.
-
-    Arguments as `Run`.
-    """
-    run = Run(master, submission, workdir, time_limit, memory_limit_gb, seed, quick, fork)
-    while not run.poll(wait=0.1):
-        pass
-    return run.record()
 
 
 def _status_text(record, time_limit, memory_limit_gb):
@@ -404,8 +385,6 @@ def _preload(master):
 
 def _uses_tensorflow(master):
     """Whether the master's code (given code, solution, checks) imports Keras or TensorFlow."""
-    import re
-
     code = "\n".join(c.source for c in master.cells if c.kind == "code")
     return re.search(r"^\s*(import|from)\s+(keras|tensorflow)\b|import_keras\(|"
                      r"from cnn_course import .*\b(models|training|transfer|shapes_base|reproducibility)\b",
