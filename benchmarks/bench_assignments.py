@@ -59,9 +59,9 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", help="assignments to time (default: all)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from cnn_course.assignment_source import Master, write_percent
+    from cnn_course.assignment_source import Master, find_masters, write_percent
 
-    masters = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+    masters = find_masters(ROOT / "assignments")
     if args.names:
         masters = [p for p in masters if p.stem in args.names]
     print(f"float32 matmul: {matmul_gflops():.0f} GFLOP/s (NumPy, 2048x2048), {os.cpu_count()} CPUs")

@@ -17,6 +17,7 @@ import pathlib
 import pkgutil
 
 from cnn_course import settings
+from cnn_course.assignment_source import find_masters
 from cnn_course.checks import collect_checks, format_results, run_check
 from cnn_course.submission import GRADING_ENV
 
@@ -144,7 +145,7 @@ def find_master(name):
 def master_names():
     """Names of the assignments with a master source in the first folder of `masters_dirs()` that has any."""
     for folder in masters_dirs():
-        names = sorted(p.parent.name for p in folder.glob("*/*.py") if p.stem == p.parent.name)
+        names = [p.stem for p in find_masters(folder)]
         if names:
             return names
     return []

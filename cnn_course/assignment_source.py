@@ -316,6 +316,11 @@ class Master:
         return sorted(line for line in secret if line in searched)
 
 
+def find_masters(folder):
+    """The master sources in `folder`: each `<name>/<name>.py`, sorted by name."""
+    return sorted(p for p in pathlib.Path(folder).glob("*/*.py") if p.stem == p.parent.name)
+
+
 def _generic(line):
     """True for a line that gives nothing away wherever it appears: an import, a lone keyword."""
     return (line.startswith(("import ", "from ")) or line.rstrip(":") in keyword.kwlist
@@ -379,7 +384,7 @@ def build_student_version(master, directory):
         ValueError: if a solution or hidden-check line would reach the
             student, or the installed public checks are out of date.
     """
-    from cnn_course.files import atomic_path
+    from cnn_course.files import write_text_atomically
     from cnn_course.notebook_files import COLAB_CELL
 
     cells = master.student_cells()
@@ -404,8 +409,7 @@ def build_student_version(master, directory):
     paths = []
     for suffix, text in texts.items():
         path = pathlib.Path(directory) / f"{master.name}{suffix}"
-        with atomic_path(path) as tmp:
-            pathlib.Path(tmp).write_text(text, encoding="utf-8")
+        write_text_atomically(path, text)
         paths.append(path)
     return paths
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 from cnn_course import settings
-from cnn_course.files import atomic_path
+from cnn_course.files import write_text_atomically
 
 #: Demo settings: default mode, and quick mode (CI) with smaller data and fewer epochs.
 DEMO_CONFIG = {
@@ -128,9 +128,8 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     grid = plots.save_figure(fig, output_dir / "augmentations.png")
     plt.close(fig)
     results = output_dir / "results.json"
-    with atomic_path(results) as tmp:
-        pathlib.Path(tmp).write_text(json.dumps({"seed": seed, "quick": quick,
-                                                 "dataset": os.fspath(root), "rows": rows}, indent=2))
+    write_text_atomically(results, json.dumps({"seed": seed, "quick": quick, "dataset": os.fspath(root),
+                                               "rows": rows}, indent=2))
 
     _log("")
     _log(_format_table(rows))
@@ -331,8 +330,7 @@ def _run_assignment(args):
             raise ValueError(f"{directory} is not a new or empty folder. Fix: name a new folder")
         master = assignment_source.Master(assignment.find_master(args.name))
         expected = sample_submissions.write_samples(master, directory)
-        with atomic_path(directory / "expected.json") as tmp:
-            pathlib.Path(tmp).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+        write_text_atomically(directory / "expected.json", json.dumps(expected, indent=1) + "\n")
         for student, points in expected.items():
             _log(f"{student}: {sum(points.values()):g} of {master.total_points:g} points")
         _log(f"Wrote {len(expected)} submissions and expected.json (points per check) in {directory}. "

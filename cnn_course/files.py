@@ -57,3 +57,19 @@ def _mode_of(path):
         umask = os.umask(0o022)  # the only portable way to read the umask is to set it
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def write_text_atomically(path, text):
+    """Write `text` (UTF-8) to `path` through `atomic_path`: readers never see half a file.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> from cnn_course.files import write_text_atomically
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "notes" / "a.txt"
+    >>> write_text_atomically(target, "hello")
+    >>> target.read_text()
+    'hello'
+    """
+    with atomic_path(path) as tmp:
+        pathlib.Path(tmp).write_text(text, encoding="utf-8")

@@ -26,7 +26,7 @@ import psutil
 from cnn_course._validation import arg_error, check_positive_int
 from cnn_course.assignment_source import Master
 from cnn_course.checks import CheckResult, format_results
-from cnn_course.files import atomic_path
+from cnn_course.files import write_text_atomically
 from cnn_course import submission
 from cnn_course.submission import GRADING_ENV
 
@@ -350,9 +350,9 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
                 earned.update({f"{r.question}.{r.name}": r.earned for r in record["results"]})
                 details[student] = {"status": record["status"], "total": total, "checks": earned,
                                     "cell_errors": record["cell_errors"]}
-                _write_text(output_dir / "feedback" / f"{student}.txt",
+                write_text_atomically(output_dir / "feedback" / f"{student}.txt",
                             feedback_text(master, student, record, time_limit, memory_limit_gb))
-                _write_text(output_dir / "logs" / f"{student}.log", record["log"])
+                write_text_atomically(output_dir / "logs" / f"{student}.log", record["log"])
                 log(f"[{number}/{len(submissions)}] {student}: {total:g} of {master.total_points:g} points, "
                     f"{record['status']}, {record['seconds']:.1f} s")
                 shutil.rmtree(run.workdir, ignore_errors=True)
@@ -362,8 +362,8 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=TIME_LIMIT,
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _write_text(output_dir / "grades.csv", buffer.getvalue())
-    _write_text(output_dir / "results.json", json.dumps(details, indent=1) + "\n")
+    write_text_atomically(output_dir / "grades.csv", buffer.getvalue())
+    write_text_atomically(output_dir / "results.json", json.dumps(details, indent=1) + "\n")
     log(f"Wrote {output_dir / 'grades.csv'} and {len(rows)} feedback files in {output_dir / 'feedback'}")
     return rows
 
@@ -390,7 +390,3 @@ def _uses_tensorflow(master):
                      r"from cnn_course import .*\b(models|training|transfer|shapes_base|reproducibility)\b",
                      code, flags=re.M) is not None
 
-
-def _write_text(path, text):
-    with atomic_path(path) as tmp:
-        pathlib.Path(tmp).write_text(text, encoding="utf-8")

@@ -13,7 +13,7 @@ import pathlib
 import runpy
 
 from cnn_course.assignment_source import Master, write_ipynb, write_percent
-from cnn_course.files import atomic_path
+from cnn_course.files import write_text_atomically
 
 #: What each sample's name starts with, and what it is.
 KINDS = {
@@ -125,8 +125,7 @@ def write_samples(master, directory, loop=True, max_variants=None):
             "check = assignment.checker(", fake + "_unused = assignment.checker(", 1), cell.tags))
     add("edited.ipynb", write_ipynb(edited), dict(full))
     for name, text in files.items():
-        with atomic_path(directory / name) as tmp:
-            pathlib.Path(tmp).write_text(text, encoding="utf-8")
+        write_text_atomically(directory / name, text)
     return expected
 
 

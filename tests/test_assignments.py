@@ -20,10 +20,10 @@ import sys
 import pytest
 
 from cnn_course import sample_submissions
-from cnn_course.assignment_source import Master, check_specs, write_percent
+from cnn_course.assignment_source import Master, check_specs, find_masters, write_percent
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MASTERS = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+MASTERS = find_masters(ROOT / "assignments")
 #: Seconds a sample may take when graded in quick mode (the references need a few); the loop sample
 #: is graded separately with LOOP_LIMIT, so that it costs only that.
 TIME_LIMIT = 240

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from cnn_course import notebook_files
-from cnn_course.assignment_source import Master
+from cnn_course.assignment_source import Master, find_masters
 from cnn_course.notebook_files import COLAB_CELL, RECORD_NAME, shipped_notebooks_dir, write_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -154,7 +154,7 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
                   if n.startswith("cnn_course/notebooks/") and n.endswith(".ipynb")}
         assert "cnn_course/weights/shapes_base.weights.h5" in archive.namelist()
         # The public checks of every assignment ship; no solution or hidden check does.
-        masters = sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+        masters = find_masters(ROOT / "assignments")
         for master in masters:
             assert f"cnn_course/assignment_checks/{master.stem}.py" in archive.namelist()
         # What a student gets of each assignment: its public checks (and the notebooks).

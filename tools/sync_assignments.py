@@ -12,8 +12,8 @@ import argparse
 import pathlib
 import sys
 
-from cnn_course.assignment_source import Master
-from cnn_course.files import atomic_path
+from cnn_course.assignment_source import Master, find_masters
+from cnn_course.files import write_text_atomically
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGET = ROOT / "cnn_course" / "assignment_checks"
@@ -21,7 +21,7 @@ TARGET = ROOT / "cnn_course" / "assignment_checks"
 
 def masters():
     """The master sources: assignments/<name>/<name>.py."""
-    return sorted(p for p in (ROOT / "assignments").glob("*/*.py") if p.stem == p.parent.name)
+    return find_masters(ROOT / "assignments")
 
 
 def main(argv=None):
@@ -41,8 +41,7 @@ def main(argv=None):
             continue
         stale.append(target)
         if not args.check:
-            with atomic_path(target) as tmp:
-                pathlib.Path(tmp).write_text(text, encoding="utf-8")
+            write_text_atomically(target, text)
             print(f"wrote {target.relative_to(ROOT)}")
     known = {p.stem for p in masters()}
     extra = [p for p in TARGET.glob("*.py") if p.stem != "__init__" and p.stem not in known]
