@@ -1,4 +1,4 @@
-"""Model builders: conv/max-pooling stacks with a dense head, dense baselines, the book's presets, heads per task."""
+"""Model builders: conv/pooling stacks with a dense head, dense baselines, the classic presets, heads per task."""
 
 import numbers
 
@@ -92,47 +92,66 @@ def conv_output_size(size, kernel, stride=1, padding="valid"):
 
 
 def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="valid",
-                   pool_size=2, convs_per_block=1):
+                   pool_size=2, convs_per_block=1, pool_last=True, downsample="pool", pooling="max"):
     """Feature-map shape after each block of a conv/pooling stack, before building anything.
 
     Answers "what will this stack do to a 150x150 image?". Each block is
-    `convs_per_block` convolutions then one pooling (the last block may skip
-    pooling when `pool_size` is None).
+    `convs_per_block` convolutions, then a downsampling by `pool_size`
+    (pooling, or a stride on the block's last convolution; none in the last
+    block when `pool_last=False`, none at all when `pool_size` is None).
 
     Args:
         input_shape: `(height, width, channels)`.
-        filters, kernel_size, padding, pool_size, convs_per_block: as in
-            `build_convnet`.
+        filters, kernel_size, padding, pool_size, convs_per_block, pool_last,
+            downsample, pooling: as in `build_convnet`.
 
     Returns:
         A list of `(block_name, (height, width, channels))`, one per block.
 
     Raises:
-        ValueError: if the feature map vanishes (height or width < 1) in some
-            block; the message names the block and suggests a fix.
+        ValueError: for a bad argument, or if the feature map vanishes (height
+            or width < 1) in some block; the message names the block and the fix.
 
     Example:
 
     >>> convnet_shapes((150, 150, 3), filters=(32, 64, 128, 128))[-1]
     ('block4', (7, 7, 128))
+    >>> convnet_shapes((28, 28, 1), filters=(32, 64, 64), pool_last=False)[-1]
+    ('block3', (3, 3, 64))
     """
-    if len(input_shape) != 3:
-        raise arg_error("input_shape", input_shape, "a tuple (height, width, channels)")
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3 or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in input_shape):
+        raise arg_error("input_shape", input_shape, "a tuple (height, width, channels) of positive integers",
+                        "For 64x64 colour images: input_shape=(64, 64, 3)")
+    if not isinstance(filters, (tuple, list)) or not filters or not all(
+            isinstance(f, numbers.Integral) and not isinstance(f, bool) and f >= 1 for f in filters):
+        raise arg_error("filters", filters, "a non-empty tuple of positive integers, one per block",
+                        "For three blocks: filters=(32, 64, 128)")
     kh, kw = check_pair("kernel_size", kernel_size)
+    paddings = _block_paddings(padding, filters)
     ph, pw = check_pair("pool_size", pool_size) if pool_size else (1, 1)
+    convs_per_block = check_positive_int("convs_per_block", convs_per_block)
+    check_choice("pool_last", pool_last, (True, False))
+    downsample = check_choice("downsample", downsample, ("pool", "stride"))
+    pooling = check_choice("pooling", pooling, ("max", "average"))
     h, w, _ = input_shape
     shapes = []
-    for i, f in enumerate(filters, start=1):
-        for _ in range(convs_per_block):
-            h, w = conv_output_size(h, kh, 1, padding), conv_output_size(w, kw, 1, padding)
+    for i, (f, pad) in enumerate(zip(filters, paddings), start=1):
+        down = _downsamples(i, len(filters), pool_size, pool_last)
+        for j in range(1, convs_per_block + 1):
+            s = (ph, pw) if down and downsample == "stride" and j == convs_per_block else (1, 1)
+            h, w = conv_output_size(h, kh, s[0], pad), conv_output_size(w, kw, s[1], pad)
             if h < 1 or w < 1:
                 break
-        if h >= 1 and w >= 1 and pool_size:
+        if h >= 1 and w >= 1 and down and downsample == "pool":
             h, w = conv_output_size(h, ph, ph), conv_output_size(w, pw, pw)
         if h < 1 or w < 1:
+            stride = f", stride {ph}x{pw}" if pool_size and downsample == "stride" else ""
+            pool = f"+{pooling}-pool({ph}x{pw})" if pool_size and downsample == "pool" else ""
             raise ValueError(
                 f"Input {input_shape[0]}x{input_shape[1]} is too small for {len(filters)} "
-                f"conv({kh}x{kw}, {padding})+pool({ph}x{pw}) blocks: the feature map would be "
+                f"conv({kh}x{kw}, {pad}{stride}){pool} blocks: the feature map would be "
                 f"{max(h, 0)}x{max(w, 0)} after block{i}. Use a larger input_shape, fewer blocks "
                 f"(filters={tuple(filters[:i - 1]) or '(...)'}), or padding='same'."
             )
@@ -140,19 +159,39 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
     return shapes
 
 
+def _block_paddings(padding, filters):
+    """One padding per block: a string for every block, or a tuple of strings, one per block."""
+    if isinstance(padding, str):
+        return (check_choice("padding", padding, ("valid", "same")),) * len(filters)
+    if not isinstance(padding, (tuple, list)) or len(padding) != len(filters):
+        raise arg_error("padding", padding,
+                        f"'valid', 'same', or a tuple of {len(filters)} of them (one per block, "
+                        f"as filters={tuple(filters)} has {len(filters)} blocks)",
+                        f"For example padding={('same',) + ('valid',) * (len(filters) - 1)}")
+    return tuple(check_choice(f"padding[{k}]", p, ("valid", "same")) for k, p in enumerate(padding))
+
+
+def _downsamples(block, blocks, pool_size, pool_last):
+    """Whether block number `block` (from 1) of `blocks` ends with a downsampling."""
+    return bool(pool_size) and (pool_last or block < blocks)
+
+
 def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32, 64, 128),
                   kernel_size=3, padding="valid", pool_size=2, convs_per_block=1,
                   dense_units=(64,), dropout=0.0, activation="relu", augmentation=None,
-                  name="convnet"):
-    """Build a conv/max-pooling stack with a dense head, the lectures' basic convnet.
+                  name="convnet", *, pool_last=True, pooling="max", downsample="pool",
+                  batchnorm=False, head="flatten"):
+    """Build a conv/pooling stack with a dense head, the lectures' basic convnet.
 
-    Layout: `Input -> [augmentation] -> block1 ... blockN -> Flatten ->
-    [Dropout] -> Dense(units) ... -> output`, where each block is
-    `convs_per_block` x `Conv2D(filters[i], kernel_size, activation)` then
-    `MaxPooling2D(pool_size)`. The output layer and the loss to use follow the
-    task (`task_head`); compile with `compile_for_task`. Layers are named
-    `block{i}_conv{j}` and `block{i}_pool` (like VGG16). Introduced in
-    `notebooks/00_getting_started`.
+    Layout: `Input -> [augmentation] -> block1 ... blockN -> Flatten (or
+    GlobalAveragePooling2D) -> [Dropout] -> Dense(units) ... -> [Dropout] ->
+    output`, where each block is `convs_per_block` x `Conv2D(filters[i],
+    kernel_size, activation)` then pooling (or a strided last convolution).
+    The output layer and the loss follow the task (`task_head`); compile with
+    `compile_for_task`. Layers are named `block{i}_conv{j}`, `block{i}_bn{j}`,
+    `block{i}_act{j}`, `block{i}_pool` (like VGG16), `flatten` or `gap`,
+    `dropout{k}`, `dense{k}` and `output`. Every network of `PRESETS` is
+    built with it. Introduced in `notebooks/00_getting_started`.
 
     Args:
         input_shape: `(height, width, channels)` of the (already rescaled) images.
@@ -160,15 +199,30 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
         task: "binary", "multiclass", "multilabel", "regression" or "regression_0_1".
         filters: number of filters of each block; its length is the number of blocks.
         kernel_size: convolution kernel size (int or pair).
-        padding: "valid" (shrinks by kernel-1) or "same" (keeps the size).
-        pool_size: max-pooling window and stride (int or pair), or None for no pooling.
+        padding: "valid" (shrinks by kernel-1) or "same" (keeps the size), or
+            a tuple with one of them per block.
+        pool_size: pooling window and stride (int or pair), or None for no
+            downsampling at all.
         convs_per_block: convolutions per block (VGG uses 2 or 3).
         dense_units: sizes of the hidden dense layers of the head.
-        dropout: dropout rate before each dense layer of the head (0 for none).
-        activation: activation of the hidden layers.
+        dropout: dropout rate before each hidden dense layer (`dropout{k}`
+            before `dense{k}`), 0 for none. With `dense_units=()`, one `Dropout`
+            (`dropout`) right before the output layer, as in keras.io's MNIST convnet.
+        activation: activation of the convolutions and the hidden dense layers.
         augmentation: optional augmentation block to put right after the input
             (active in training only).
         name: model name.
+        pool_last: whether the last block downsamples too (False: the book's
+            MNIST convnets, whose last convolution feeds `Flatten` directly).
+        pooling: "max" (`MaxPooling2D`) or "average" (`AveragePooling2D`, LeNet-5).
+        downsample: "pool" (a pooling layer ends each block) or "stride" (the
+            block's last convolution has `strides=pool_size`, no pooling layer;
+            sizes as pooling's with "same" padding, maybe one more with "valid").
+        batchnorm: if True, each convolution is `Conv2D(use_bias=False) ->
+            BatchNormalization -> Activation` (conv-BN-ReLU) instead of
+            `Conv2D(activation)`; BN's shift replaces the bias.
+        head: "flatten" (`Flatten`) or "gap" (`GlobalAveragePooling2D`, one
+            value per channel, far fewer dense weights).
 
     Returns:
         An uncompiled `keras.Model`.
@@ -183,36 +237,55 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     >>> model = build_convnet((28, 28, 1), num_classes=10, filters=(32, 64), dense_units=(64,))
     >>> model.output_shape
     (None, 10)
+    >>> model = build_convnet((64, 64, 3), 5, filters=(16, 32), batchnorm=True, head="gap", dense_units=())
+    >>> [layer.name for layer in model.layers[1:5]]
+    ['block1_conv1', 'block1_bn1', 'block1_act1', 'block1_pool']
     """
     keras = import_keras()
 
     input_shape = tuple(input_shape)
-    if len(input_shape) != 3 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in input_shape):
-        raise arg_error("input_shape", input_shape, "a tuple (height, width, channels) of positive integers",
-                        "For 64x64 colour images: input_shape=(64, 64, 3)")
-    if not filters or not all(isinstance(f, numbers.Integral) and f >= 1 for f in filters):
-        raise arg_error("filters", filters, "a non-empty tuple of positive integers, one per block")
-    padding = check_choice("padding", padding, ("valid", "same"))
-    convs_per_block = check_positive_int("convs_per_block", convs_per_block)
+    convnet_shapes(input_shape, filters, kernel_size, padding, pool_size, convs_per_block,
+                   pool_last=pool_last, downsample=downsample, pooling=pooling)
+    paddings = _block_paddings(padding, filters)
+    check_choice("batchnorm", batchnorm, (True, False))
+    head = check_choice("head", head, ("flatten", "gap"))
     dropout = check_fraction("dropout", dropout)
-    head = task_head(task, num_classes)
-    convnet_shapes(input_shape, filters, kernel_size, padding, pool_size, convs_per_block)
+    out = task_head(task, num_classes)
+    pool_layer = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}[pooling]
 
     inputs = keras.Input(shape=input_shape, name="image")
     x = augmentation(inputs) if augmentation is not None else inputs
-    for i, f in enumerate(filters, start=1):
+    for i, (f, pad) in enumerate(zip(filters, paddings), start=1):
+        down = _downsamples(i, len(filters), pool_size, pool_last)
         for j in range(1, convs_per_block + 1):
-            x = keras.layers.Conv2D(f, kernel_size, padding=padding, activation=activation,
-                                    name=f"block{i}_conv{j}")(x)
-        if pool_size:
-            x = keras.layers.MaxPooling2D(pool_size, name=f"block{i}_pool")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
+            strides = pool_size if down and downsample == "stride" and j == convs_per_block else 1
+            x = _conv(x, f, kernel_size, strides, pad, activation, batchnorm, f"block{i}", j)
+        if down and downsample == "pool":
+            x = pool_layer(pool_size, name=f"block{i}_pool")(x)
+    if head == "gap":
+        x = keras.layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, channels)
+    else:
+        x = keras.layers.Flatten(name="flatten")(x)  # (batch, height * width * channels)
     x = _dense_head(x, dense_units, dropout, activation)
-    outputs = keras.layers.Dense(head["units"], activation=head["activation"], name="output")(x)
+    outputs = keras.layers.Dense(out["units"], activation=out["activation"], name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
+def _conv(x, filters, kernel_size, strides, padding, activation, batchnorm, block, j):
+    """One convolution of a block: `Conv2D(activation)`, or `Conv2D(no bias) -> BN -> Activation`."""
+    keras = import_keras()
+
+    if not batchnorm:
+        return keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
+                                   activation=activation, name=f"{block}_conv{j}")(x)
+    x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=False,
+                            name=f"{block}_conv{j}")(x)
+    x = keras.layers.BatchNormalization(name=f"{block}_bn{j}")(x)
+    return keras.layers.Activation(activation, name=f"{block}_act{j}")(x)
+
+
 def _dense_head(x, units, dropout, activation):
+    """Hidden dense layers, each after a Dropout; with no hidden layer, the Dropout alone."""
     keras = import_keras()
 
     for k, n in enumerate(units, start=1):
@@ -220,6 +293,8 @@ def _dense_head(x, units, dropout, activation):
             x = keras.layers.Dropout(dropout, name=f"dropout{k}")(x)
         x = keras.layers.Dense(check_positive_int("dense_units", n), activation=activation,
                                name=f"dense{k}")(x)
+    if dropout and not units:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
     return x
 
 
@@ -234,7 +309,8 @@ def build_dense(input_shape, num_classes=None, task="multiclass", hidden_units=(
         num_classes: number of classes (not needed for task="binary").
         task: as in `build_convnet`.
         hidden_units: sizes of the hidden dense layers.
-        dropout: dropout rate before each hidden layer.
+        dropout: dropout rate before each hidden layer (with `hidden_units=()`,
+            before the output layer).
         activation: activation of the hidden layers.
         name: model name.
 
@@ -304,40 +380,44 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
     return model
 
 
+def keras_io_mnist_convnet():
+    """keras.io's "Simple MNIST convnet": Conv32-pool-Conv64-pool-Flatten-Dropout-Dense10, 34,826 params.
+
+    >>> keras_io_mnist_convnet().count_params()
+    34826
+    """
+    return build_convnet((28, 28, 1), 10, filters=(32, 64), dense_units=(), dropout=0.5,
+                         name="keras_io_mnist_convnet")
+
+
 def mnist_convnet():
-    """The book's MNIST convnet (Chollet, *Deep Learning with Python*, 1st ed., 5.1): 93,322 parameters.
-
-    `Conv2D(32) -> MaxPool -> Conv2D(64) -> MaxPool -> Conv2D(64) -> Flatten ->
-    Dense(64) -> Dense(10, softmax)` on 28x28x1 images, all 3x3 valid
-    convolutions. The last conv block has no pooling, as in the book.
-
-    Example:
+    """*Deep Learning with Python* 1st ed., 5.1: Conv32-pool-Conv64-pool-Conv64-Dense64-Dense10, 93,322.
 
     >>> mnist_convnet().count_params()
     93322
     """
-    keras = import_keras()
+    return build_convnet((28, 28, 1), 10, filters=(32, 64, 64), dense_units=(64,), pool_last=False,
+                         name="mnist_convnet")
 
-    inputs = keras.Input(shape=(28, 28, 1), name="image")
-    x = keras.layers.Conv2D(32, 3, activation="relu", name="block1_conv1")(inputs)
-    x = keras.layers.MaxPooling2D(2, name="block1_pool")(x)
-    x = keras.layers.Conv2D(64, 3, activation="relu", name="block2_conv1")(x)
-    x = keras.layers.MaxPooling2D(2, name="block2_pool")(x)
-    x = keras.layers.Conv2D(64, 3, activation="relu", name="block3_conv1")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.Dense(64, activation="relu", name="dense1")(x)
-    outputs = keras.layers.Dense(10, activation="softmax", name="output")(x)
-    return keras.Model(inputs, outputs, name="mnist_convnet")
+
+def mnist_convnet_2nd_edition():
+    """*Deep Learning with Python* 2nd ed., 8.1: Conv32-pool-Conv64-pool-Conv128-Flatten-Dense10, 104,202.
+
+    The book's `Rescaling(1/255)` layer (no parameters) is left out: the images come rescaled.
+
+    >>> mnist_convnet_2nd_edition().count_params()
+    104202
+    """
+    return build_convnet((28, 28, 1), 10, filters=(32, 64, 128), dense_units=(), pool_last=False,
+                         name="mnist_convnet_2nd_edition")
 
 
 def cats_vs_dogs_convnet(dropout=0.0, augmentation=None):
-    """The book's 150x150 cats-vs-dogs convnet (DLwP 1st ed., 5.2): 3,453,121 parameters.
+    """*Deep Learning with Python* 1st ed., 5.2: the 150x150 cats-vs-dogs convnet, 3,453,121 parameters.
 
     Four conv/max-pooling blocks (32, 64, 128, 128 filters), `Dense(512)` and
     one sigmoid unit. The book's second version adds `dropout=0.5` and
     augmentation; neither changes the parameter count.
-
-    Example:
 
     >>> cats_vs_dogs_convnet().count_params()
     3453121
@@ -347,12 +427,26 @@ def cats_vs_dogs_convnet(dropout=0.0, augmentation=None):
                          name="cats_vs_dogs_convnet")
 
 
-#: Named presets: the book's two classic networks.
-PRESETS = {"mnist": mnist_convnet, "cats_vs_dogs": cats_vs_dogs_convnet}
+def lenet5():
+    """LeNet-5 as in *Dive into Deep Learning* 7.6 (sigmoid, average pooling), 61,706 parameters.
+
+    d2l's output layer gives logits; here it is a softmax, for `compile_for_task` (same parameters).
+
+    >>> lenet5().count_params()
+    61706
+    """
+    return build_convnet((28, 28, 1), 10, filters=(6, 16), kernel_size=5, padding=("same", "valid"),
+                         pooling="average", dense_units=(120, 84), activation="sigmoid", name="lenet5")
+
+
+#: Named presets: the classic networks, each with its published parameter count.
+PRESETS = {"keras_io_mnist": keras_io_mnist_convnet, "mnist": mnist_convnet,
+           "mnist_2nd_edition": mnist_convnet_2nd_edition, "cats_vs_dogs": cats_vs_dogs_convnet,
+           "lenet5": lenet5}
 
 
 def build_preset(name, **kwargs):
-    """Build a named preset network ("mnist" or "cats_vs_dogs").
+    """Build a named preset network: one of the keys of `PRESETS`.
 
     Example:
 
@@ -361,3 +455,73 @@ def build_preset(name, **kwargs):
     """
     check_choice("name", name, tuple(PRESETS))
     return PRESETS[name](**kwargs)
+
+
+#: The configuration entries `compare_layers` compares: those that change what a layer computes.
+COMPARED_CONFIG = ("filters", "kernel_size", "strides", "padding", "activation", "units", "pool_size",
+                   "rate", "use_bias")
+
+
+def compare_layers(model_a, model_b):
+    """How two models differ, layer by layer, ignoring layer names: `[]` when they are the same network.
+
+    Compares each layer's type, `COMPARED_CONFIG` entries, output shape and
+    parameter count, position by position, skipping `InputLayer` (which
+    `keras.Sequential` does not list). Shows that a model written by hand is
+    the one a builder makes.
+
+    Args:
+        model_a, model_b: built Keras models (functional or `keras.Sequential`).
+
+    Returns:
+        A list of readable differences, e.g. `"layer 1 (Conv2D 'conv2d' vs
+        'block1_conv1'): kernel_size (5, 5) vs (3, 3)"`; empty if none.
+
+    Raises:
+        ValueError: if either is not a built Keras model.
+
+    Example:
+
+    >>> import keras
+    >>> by_hand = keras.Sequential([
+    ...     keras.Input((28, 28, 1)),
+    ...     keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+    ...     keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+    ...     keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax"),
+    ... ])
+    >>> compare_layers(by_hand, keras_io_mnist_convnet())
+    []
+    """
+    rows_a, rows_b = _layer_rows(model_a, "model_a"), _layer_rows(model_b, "model_b")
+    if len(rows_a) != len(rows_b):
+        return [f"model_a has {len(rows_a)} layers and model_b has {len(rows_b)} (InputLayer not counted): "
+                f"{[row['type'] for _, row in rows_a]} vs {[row['type'] for _, row in rows_b]}"]
+    differences = []
+    for position, ((name_a, a), (name_b, b)) in enumerate(zip(rows_a, rows_b), start=1):
+        where = f"layer {position} ({a['type']} {name_a!r} vs {name_b!r})"
+        if a["type"] != b["type"]:
+            differences.append(f"layer {position} ({name_a!r} vs {name_b!r}): "
+                               f"type {a['type']} vs {b['type']}")
+            continue
+        differences += [f"{where}: {key} {a[key]!r} vs {b[key]!r}" for key in a if a[key] != b[key]]
+    return differences
+
+
+def _layer_rows(model, arg):
+    """`(name, {type, compared config, output shape, parameters})` for each layer but the InputLayer."""
+    keras = import_keras()
+
+    if not isinstance(model, keras.Model) or not model.built:
+        raise arg_error(arg, model, "a built Keras model",
+                        "Start it with keras.Input(shape=...) or call model.build(input_shape) first")
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        config = layer.get_config()
+        row = {"type": type(layer).__name__}
+        row.update({key: config[key] for key in COMPARED_CONFIG if key in config})
+        row["output shape"] = tuple(layer.output.shape)
+        row["parameters"] = layer.count_params()
+        rows.append((layer.name, row))
+    return rows
