@@ -23,24 +23,9 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+from machine import matmul_gflops  # benchmarks/machine.py
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-def matmul_gflops(n=2048, repeats=5):
-    """This machine's float32 matmul rate through NumPy's BLAS, in GFLOP/s (best of `repeats`)."""
-    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
-    b = np.random.default_rng(1).random((n, n), dtype=np.float32)
-    a @ b  # warm-up
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * n ** 3 / best / 1e9
-
-
-def _timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def _run(command, cwd):

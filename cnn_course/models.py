@@ -280,7 +280,9 @@ def _conv(x, filters, kernel_size, strides, padding, activation, batchnorm, bloc
                                    activation=activation, name=f"{block}_conv{j}")(x)
     x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=False,
                             name=f"{block}_conv{j}")(x)
-    x = keras.layers.BatchNormalization(name=f"{block}_bn{j}")(x)
+    # momentum 0.9, not Keras's 0.99: a small dataset gives few steps per epoch, and with 0.99 the
+    # moving statistics used at evaluation still lag the training ones after several epochs.
+    x = keras.layers.BatchNormalization(momentum=0.9, name=f"{block}_bn{j}")(x)
     return keras.layers.Activation(activation, name=f"{block}_act{j}")(x)
 
 

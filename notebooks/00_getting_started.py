@@ -109,28 +109,81 @@ images, labels = next(iter(train_ds))
 print(images.shape, images.dtype, float(images.numpy().min()), float(images.numpy().max()))
 
 # %% [markdown]
-# ## Build the model
+# ## Build the model, one layer per line
 #
-# A convnet is a stack of blocks, each a convolution (learned 3x3 filters) and
-# a 2x2 max pooling that halves the height and width, followed by a small dense
-# head. Before building it, `models.convnet_shapes` answers "what will this
-# stack do to my images?":
+# A convnet is a stack of blocks, each a convolution (learned 3x3 filters)
+# and a 2x2 max pooling that halves the height and the width, followed by a
+# small dense head. Here it is in plain Keras, one layer per line; the
+# comment on the right of each line is the shape of what comes out (`None`
+# is the batch, left open) and the number of parameters the layer learns.
+#
+# - `keras.Input(shape=(64, 64, 3))`: one image, 64x64 pixels, 3 colour channels.
+# - `Conv2D(32, 3, activation="relu")`: 32 filters of 3x3 over the 3 channels,
+#   each with a bias: 32 x (3 x 3 x 3 + 1) = 896 parameters. Without padding a
+#   3x3 window fits 62 times across 64 pixels, so the output is 62x62x32: one
+#   channel (a *feature map*) per filter. ReLU sets negative values to 0.
+# - `MaxPooling2D(2)`: the largest value of each 2x2 window: 31x31x32, nothing
+#   to learn.
+# - `Conv2D(64, 3, ...)`: each filter spans all 32 channels below it:
+#   64 x (3 x 3 x 32 + 1) = 18,496 parameters; 29x29x64, pooled to 14x14x64.
+# - `Conv2D(128, 3, ...)`: 128 x (3 x 3 x 64 + 1) = 73,856; 12x12x128, pooled
+#   to 6x6x128.
+# - `Flatten()`: the 6 x 6 x 128 = 4,608 numbers in one row.
+# - `Dense(64, activation="relu")`: each of 64 units sees all 4,608 numbers:
+#   4,608 x 64 + 64 = 294,976 parameters, three quarters of the whole model.
+# - `Dense(4, activation="softmax")`: one probability per class, summing to 1:
+#   64 x 4 + 4 = 260.
+#
+# `models.convnet_shapes` gives the same shapes without building anything:
+# use it to check that a stack fits your images before you train.
 
 # %%
 for block, shape in models.convnet_shapes(train.image_shape, filters=(32, 64, 128)):
     print(block, shape)
 
+# %%
+keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
+
+set_seed(SEED)
+model = keras.Sequential([
+    keras.Input(shape=train.image_shape),                          # (None, 64, 64, 3)
+    keras.layers.Conv2D(32, 3, activation="relu"),                 # (None, 62, 62, 32)       896
+    keras.layers.MaxPooling2D(2),                                  # (None, 31, 31, 32)
+    keras.layers.Conv2D(64, 3, activation="relu"),                 # (None, 29, 29, 64)    18,496
+    keras.layers.MaxPooling2D(2),                                  # (None, 14, 14, 64)
+    keras.layers.Conv2D(128, 3, activation="relu"),                # (None, 12, 12, 128)   73,856
+    keras.layers.MaxPooling2D(2),                                  # (None, 6, 6, 128)
+    keras.layers.Flatten(),                                        # (None, 4608)
+    keras.layers.Dense(64, activation="relu"),                     # (None, 64)           294,976
+    keras.layers.Dense(train.num_classes, activation="softmax"),   # (None, 4)                260
+], name="convnet")
+
 # %% [markdown]
-# The last layer and the loss follow from the task (the lecture's table):
-# several classes, one label each, so a softmax over the classes and
-# `sparse_categorical_crossentropy` for integer labels. `compile_for_task`
-# picks them for you.
+# `compile` says how the model learns. The last layer and the loss follow
+# from the task (the lecture's table): several classes, one label each, so a
+# softmax over the classes and, for integer labels, the loss
+# `sparse_categorical_crossentropy`. Adam with a learning rate of 1e-3 is a
+# safe default optimizer; accuracy is the metric printed while training.
+# `model.summary()` lists the layers with the same shapes and parameter
+# counts as the comments above: 388,484 in all.
 
 # %%
-model = models.build_convnet(train.image_shape, num_classes=train.num_classes,
-                             filters=(32, 64, 128), dense_units=(64,))
-models.compile_for_task(model, task="multiclass", learning_rate=1e-3)
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.summary(print_fn=print)  # print_fn=print: plain text, without colour codes
+
+# %% [markdown]
+# The later notebooks build many such networks, so the course has a shortcut:
+# `models.build_convnet` writes these lines from a few numbers (the filters of
+# each block, the dense units), and `models.compile_for_task` picks the last
+# layer's loss from the task's name. It is the same network: `compare_layers`
+# lists every difference in layer types, settings, shapes and parameters, and
+# finds none.
+
+# %%
+built = models.build_convnet(train.image_shape, num_classes=train.num_classes,
+                             filters=(32, 64, 128), dense_units=(64,))
+print("differences from the model written by hand:", models.compare_layers(model, built) or "none")
 
 # %% [markdown]
 # ## Train

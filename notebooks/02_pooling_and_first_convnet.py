@@ -165,20 +165,79 @@ print(f"dense network: {results['dense network'][1]:,} parameters, "
       f"test accuracy {results['dense network'][0]:.3f}")
 
 # %% [markdown]
-# ## Build the convnet, and explain it
+# ## Build the convnet, one layer per line
 #
-# Two blocks of convolution (3x3, `same` padding so that the small 8x8 image is
-# not eaten by the borders) and 2x2 max pooling: 8x8 becomes 4x4, then 2x2.
-# Then dropout and a small dense head. `explain.explain_model` shows, for every
-# layer, its output shape, the formula behind it, and where each parameter
-# count comes from.
+# Here is the whole network in plain Keras, as you would write it yourself.
+# Each line adds one layer; the comment on its right gives the shape of what
+# comes out of it (the batch comes first and is left open, `None`) and the
+# number of weights it learns. The shapes are those of the 8x8 digits.
+#
+# - `keras.Input(shape=(8, 8, 1))`: what one image looks like: 8x8 pixels,
+#   one grey channel.
+# - `Conv2D(16, 3, padding="same", activation="relu")`: 16 filters, each 3x3
+#   over the 1 input channel, plus one bias per filter: 16 x (3 x 3 x 1 + 1) =
+#   160 parameters. `same` pads the border with zeros so the map stays 8x8
+#   (an 8x8 image is too small to lose a pixel on each side in every block).
+#   Each filter gives one output channel: 8x8x16.
+# - `MaxPooling2D(2)`: the largest value of each 2x2 window: 4x4x16. Nothing
+#   to learn.
+# - `Conv2D(32, 3, ...)`: each filter now spans all 16 channels below it:
+#   32 x (3 x 3 x 16 + 1) = 4,640 parameters.
+# - `MaxPooling2D(2)`: 2x2x32.
+# - `Flatten()`: the 2 x 2 x 32 = 128 numbers in one row, as a dense layer
+#   needs.
+# - `Dropout(0.5)`: in training only, sets a random half of those 128 numbers
+#   to zero at each step, so the head cannot lean on any single one (a
+#   regulariser, notebook 03). Nothing to learn.
+# - `Dense(64, activation="relu")`: every one of the 128 inputs to every one
+#   of 64 units, plus 64 biases: 128 x 64 + 64 = 8,256 parameters.
+# - `Dense(10, activation="softmax")`: one probability per digit, summing to
+#   1: 64 x 10 + 10 = 650 parameters.
+#
+# Then `compile` chooses how it learns: the optimizer (Adam), the loss (for
+# integer labels and a softmax over classes, `sparse_categorical_crossentropy`:
+# the lecture's table of last layers and losses) and the metric to print.
 
 # %%
 set_seed(SEED)
-convnet = models.build_convnet(train.image_shape, train.num_classes, filters=(16, 32),
-                               padding="same", dense_units=(64,), dropout=0.5)
-models.compile_for_task(convnet, "multiclass")
+convnet = keras.Sequential([
+    keras.Input(shape=train.image_shape),                           # (None, 8, 8, 1)
+    keras.layers.Conv2D(16, 3, padding="same", activation="relu"),  # (None, 8, 8, 16)     160
+    keras.layers.MaxPooling2D(2),                                   # (None, 4, 4, 16)
+    keras.layers.Conv2D(32, 3, padding="same", activation="relu"),  # (None, 4, 4, 32)   4,640
+    keras.layers.MaxPooling2D(2),                                   # (None, 2, 2, 32)
+    keras.layers.Flatten(),                                         # (None, 128)
+    keras.layers.Dropout(0.5),                                      # (None, 128)
+    keras.layers.Dense(64, activation="relu"),                      # (None, 64)     8,256
+    keras.layers.Dense(train.num_classes, activation="softmax"),    # (None, 10)       650
+], name="convnet")
+convnet.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+# %% [markdown]
+# `explain.explain_model` checks your reading: for every layer its output
+# shape, the formula behind it, and where each parameter count comes from.
+# The total is 13,706 for the 8x8 digits.
+
+# %%
 print(explain.explain_model(convnet))
+
+# %% [markdown]
+# ## The same network from `models.build_convnet`
+#
+# Writing every layer is the best way to learn them; for the many networks of
+# the later notebooks the course's builder writes those lines for you from a
+# few numbers: the filters of each block (a 3x3 convolution then a 2x2
+# pooling), the padding, the dense units and the dropout. It is a shortcut,
+# not a black box: `models.compare_layers` lists every difference between two
+# models (layer types, their settings, output shapes, parameters), and here
+# there is none.
+
+# %%
+built = models.build_convnet(train.image_shape, train.num_classes, filters=(16, 32),
+                             padding="same", dense_units=(64,), dropout=0.5)
+print("differences:", models.compare_layers(convnet, built) or "none")
+print(f"parameters: by hand {convnet.count_params():,}, from the builder {built.count_params():,}")
 
 # %% [markdown]
 # The same question before building anything bigger: what would the book's

@@ -1,0 +1,112 @@
+"""Time of each notebook and of `cnn-course demo` in default mode, the settings students run.
+
+Usage:
+    python benchmarks/bench_notebooks.py              # every notebook, then the demo
+    python benchmarks/bench_notebooks.py 03 07        # notebooks whose name starts with 03 or 07
+    python benchmarks/bench_notebooks.py --no-demo
+
+Each notebook runs top to bottom in a fresh Jupyter kernel (nbclient), in default mode
+(`CNN_COURSE_QUICK=0`), with its data in a temporary folder made once for the whole run
+(so the first notebook also pays for drawing the shapes dataset, as a student's would).
+For each it prints the total seconds, the slowest cell and its seconds; for the demo its
+total seconds. Budgets (issue 10): on a 2-core CPU with a float32 matmul rate of
+150 GFLOP/s, at most 180 s per notebook, 150 s for the demo and 90 s for any one cell.
+On another machine the budgets are scaled by the ratio of the two matmul rates, which
+are printed first. Timings are never asserted in tests.
+"""
+
+import argparse
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+from machine import cpu_name, matmul_gflops  # benchmarks/machine.py
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+#: Budgets in seconds on the reference machine, and that machine's matmul rate.
+REFERENCE_GFLOPS = 150.0
+BUDGETS = {"notebook": 180.0, "demo": 150.0, "cell": 90.0}
+
+
+def _cell_seconds(cell):
+    """Seconds one executed cell took, from the timing nbclient records in its metadata."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (begin and end):
+        return 0.0
+    from datetime import datetime
+
+    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(begin)).total_seconds()
+
+
+def time_notebook(path, env, workdir):
+    """Run one notebook; return (total seconds, index of its slowest code cell, that cell's seconds)."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=1800, kernel_name="python3",
+                            resources={"metadata": {"path": workdir}})
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        start = time.perf_counter()
+        client.execute()
+        total = time.perf_counter() - start
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    code = [(i, _cell_seconds(c)) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+    slowest = max(code, key=lambda item: item[1])
+    return total, slowest[0], slowest[1]
+
+
+def time_demo(env, output):
+    """Run `cnn-course demo`; return its seconds and the lines it printed after training."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "cnn_course", "demo", "--output", output],
+                          capture_output=True, text=True, env={**os.environ, **env}, check=True)
+    seconds = time.perf_counter() - start
+    tail = done.stdout[done.stdout.index("model "):] if "model " in done.stdout else done.stdout[-2000:]
+    return seconds, tail
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefixes", nargs="*", help="run only the notebooks whose name starts with one of these")
+    parser.add_argument("--no-demo", action="store_true", help="skip `cnn-course demo`")
+    args = parser.parse_args(argv)
+
+    gflops = matmul_gflops()
+    scale = REFERENCE_GFLOPS / gflops
+    budgets = {k: v * scale for k, v in BUDGETS.items()}
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} logical cores")
+    print(f"float32 matmul (NumPy): {gflops:.0f} GFLOP/s; budgets scaled by {REFERENCE_GFLOPS:.0f}/{gflops:.0f}: "
+          f"notebook {budgets['notebook']:.0f} s, demo {budgets['demo']:.0f} s, cell {budgets['cell']:.0f} s")
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if args.prefixes:
+        notebooks = [p for p in notebooks if p.name.startswith(tuple(args.prefixes))]
+
+    with tempfile.TemporaryDirectory(prefix="bench_notebooks_") as work:
+        env = {"CNN_COURSE_QUICK": "0", "CNN_COURSE_DATA": str(pathlib.Path(work) / "data"),
+               "MPLBACKEND": "Agg"}
+        print(f"\n{'notebook':<36} {'seconds':>8} {'slowest cell':>13} {'its seconds':>12}  within budget")
+        for path in notebooks:
+            total, index, cell = time_notebook(path, env, work)
+            ok = total <= budgets["notebook"] and cell <= budgets["cell"]
+            print(f"{path.stem:<36} {total:>8.1f} {index:>13} {cell:>12.1f}  {'yes' if ok else 'NO'}", flush=True)
+        if not args.no_demo:
+            seconds, tail = time_demo(env, str(pathlib.Path(work) / "demo_output"))
+            print(f"\ncnn-course demo: {seconds:.1f} s ({'within' if seconds <= budgets['demo'] else 'OVER'} "
+                  f"the {budgets['demo']:.0f} s budget)\n{tail}")
+
+
+if __name__ == "__main__":
+    main()
