@@ -24,8 +24,10 @@ def _log(message):
 
 
 def _format_table(rows):
-    headers = ["model", "parameters", "epochs", "train acc", "val acc", "test acc", "seconds"]
+    headers = ["model", "parameters", "epochs", "val acc > 0.5 from epoch", "train acc", "val acc",
+               "test acc", "seconds"]
     cells = [[r["model"], f"{r['parameters']:,}", f"{r['epochs']} (best {r['best_epoch']})",
+              str(r["first_epoch_val_above_half"] or "never"),
               f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
               f"{r['test_accuracy']:.3f}", f"{r['seconds']:.1f}"] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
@@ -33,6 +35,11 @@ def _format_table(rows):
     out = [line, "-" * len(line)]
     out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
     return "\n".join(out)
+
+
+def _first_epoch_above(values, threshold):
+    """The first epoch (1-based) whose value exceeds `threshold`, or None: when a model leaves chance."""
+    return next((epoch for epoch, value in enumerate(values, start=1) if value > threshold), None)
 
 
 def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
@@ -110,6 +117,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
         histories[name] = history
         rows.append({"model": name, "parameters": int(model.count_params()),
                      "epochs": len(history.history["loss"]), "best_epoch": history.best_epoch,
+                     "first_epoch_val_above_half": _first_epoch_above(history.history["val_accuracy"], 0.5),
                      "train_accuracy": accuracy["train"], "val_accuracy": accuracy["val"],
                      "test_accuracy": accuracy["test"], "seconds": history.seconds})
 

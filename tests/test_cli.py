@@ -29,6 +29,9 @@ def test_demo_quick_prints_table_and_writes_outputs(tmp_path):
     rows = json.loads((tmp_path / "results" / "results.json").read_text())["rows"]
     assert [r["model"] for r in rows] == ["dense", "convnet", "convnet+aug"]
     assert all(0.0 <= r["test_accuracy"] <= 1.0 for r in rows)
+    for r in rows:  # the epoch a model first passes 50% validation accuracy, or None
+        assert r["first_epoch_val_above_half"] in (None, *range(1, r["epochs"] + 1))
+    assert "val acc > 0.5 from epoch" in out.stdout
     # No TensorFlow start-up noise reaches the terminal.
     assert "absl::InitializeLog" not in out.stderr and "oneDNN custom operations" not in out.stderr
 
