@@ -1,0 +1,567 @@
+"""The lectures' architectures, each in plain Keras functional code: LeNet-5, AlexNet, VGG, Inception, ResNet.
+
+Every function here is written to be read layer by layer, next to the
+lecture: one Keras layer per line, the shape in a comment where it changes.
+The full-size networks (`lenet5`, `alexnet`, `vgg16`, `resnet50`) have
+exactly their published parameter counts; the `small_*` versions use the same
+ideas at the size of the course's 64x64 shapes, and `deep_plain_stack` /
+`deep_residual_stack` are the same deep network without and with skip
+connections. All return uncompiled models (compile them with
+`cnn_course.models.compile_for_task`); the blocks take a tensor and return
+one. Introduced in `notebooks/07_lenet_to_resnet`.
+"""
+
+import math
+
+from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course.settings import import_keras
+
+keras = import_keras()
+layers = keras.layers
+
+
+# ---------------------------------------------------------------------------
+# LeNet-5 (1998) and AlexNet (2012)
+# ---------------------------------------------------------------------------
+
+
+def lenet5(input_shape=(28, 28, 1), num_classes=10):
+    """LeNet-5 as in *Dive into Deep Learning* (d2l.ai, 7.6): 61,706 parameters.
+
+    LeCun et al. (1998) read digits with two 5x5 convolutions, each followed by
+    average pooling, and three dense layers, with sigmoid-like activations.
+    d2l's version pads the first convolution (`same`) so that a 28x28 MNIST
+    digit gives the paper's 32x32 layout; its parameter count is 61,706.
+
+    Args:
+        input_shape: `(height, width, channels)`.
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> architectures.lenet5().count_params()
+    61706
+    """
+    inputs = keras.Input(input_shape, name="image")  # (batch, 28, 28, 1)
+    x = layers.Conv2D(6, 5, padding="same", activation="sigmoid", name="conv1")(inputs)  # (batch, 28, 28, 6)
+    x = layers.AveragePooling2D(2, name="pool1")(x)  # (batch, 14, 14, 6)
+    x = layers.Conv2D(16, 5, activation="sigmoid", name="conv2")(x)  # (batch, 10, 10, 16)
+    x = layers.AveragePooling2D(2, name="pool2")(x)  # (batch, 5, 5, 16)
+    x = layers.Flatten(name="flatten")(x)  # (batch, 400)
+    x = layers.Dense(120, activation="sigmoid", name="dense1")(x)
+    x = layers.Dense(84, activation="sigmoid", name="dense2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name="lenet5")
+
+
+def alexnet(input_shape=(224, 224, 3), num_classes=1000):
+    """AlexNet as in torchvision (`torchvision.models.alexnet`): 61,100,840 parameters.
+
+    Krizhevsky, Sutskever and Hinton (2012) split their network over two GPUs;
+    torchvision's single-GPU version (after Krizhevsky's "one weird trick",
+    2014) has 64, 192, 384, 256 and 256 filters and no grouped convolutions.
+    Five convolutions, three max poolings, then three dense layers with
+    dropout. torchvision ends the convolutions with an adaptive average pool
+    to 6x6; at 224x224 the map is already 6x6, so this version checks that
+    instead.
+
+    Args:
+        input_shape: `(height, width, channels)`; the convolutions must end at
+            6x6 (224 to 227 pixels do).
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: if the last feature map is not 6x6.
+    """
+    inputs = keras.Input(input_shape, name="image")  # (batch, 224, 224, 3)
+    x = layers.ZeroPadding2D(2, name="pad1")(inputs)  # (batch, 228, 228, 3): torchvision's padding=2
+    x = layers.Conv2D(64, 11, strides=4, activation="relu", name="conv1")(x)  # (batch, 55, 55, 64)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # (batch, 27, 27, 64)
+    x = layers.Conv2D(192, 5, padding="same", activation="relu", name="conv2")(x)  # (batch, 27, 27, 192)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)  # (batch, 13, 13, 192)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)  # (batch, 13, 13, 384)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv4")(x)  # (batch, 13, 13, 256)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool3")(x)  # (batch, 6, 6, 256)
+    if tuple(x.shape[1:3]) != (6, 6):
+        raise arg_error("input_shape", tuple(input_shape), "an image whose last feature map is 6x6",
+                        f"It gives {x.shape[1]}x{x.shape[2]}; use 224x224 (as torchvision does)")
+    x = layers.Flatten(name="flatten")(x)  # (batch, 9216)
+    x = layers.Dropout(0.5, name="dropout1")(x)
+    x = layers.Dense(4096, activation="relu", name="dense1")(x)
+    x = layers.Dropout(0.5, name="dropout2")(x)
+    x = layers.Dense(4096, activation="relu", name="dense2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name="alexnet")
+
+
+# ---------------------------------------------------------------------------
+# VGG (2014): blocks of 3x3 convolutions
+# ---------------------------------------------------------------------------
+
+
+def vgg_block(x, filters, convs, name="block"):
+    """`convs` 3x3 convolutions (`same` padding, ReLU), then 2x2 max pooling: Simonyan & Zisserman (2014).
+
+    Two stacked 3x3 convolutions see a 5x5 window and three see 7x7, with
+    fewer weights than one big kernel and a ReLU between each.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        filters: filters of every convolution in the block.
+        convs: number of convolutions.
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, height // 2, width // 2, filters)`.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> x = architectures.keras.Input((32, 32, 3))
+    >>> tuple(architectures.vgg_block(x, 64, convs=2).shape)
+    (None, 16, 16, 64)
+    """
+    for i in range(1, check_positive_int("convs", convs) + 1):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv{i}")(x)
+    return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+
+
+def vgg16(input_shape=(224, 224, 3), num_classes=1000, head="flatten"):
+    """VGG16 (configuration D of Simonyan & Zisserman, 2014): 138,357,544 parameters with its dense head.
+
+    Five VGG blocks (2, 2, 3, 3, 3 convolutions of 64, 128, 256, 512, 512
+    filters) take 224x224 down to 7x7x512. The original head flattens that
+    to 25,088 numbers and adds dense layers of 4096, 4096 and 1000 units, as
+    `keras.applications.VGG16` does: those three layers hold about 89% of the
+    parameters. `head="gap"` replaces them with global average pooling and
+    one dense output layer, as GoogLeNet and ResNet do.
+
+    Args:
+        input_shape: `(height, width, channels)`, at least 32x32.
+        num_classes: units of the softmax output layer.
+        head: "flatten" (Flatten, 4096, 4096, output) or "gap" (global
+            average pooling, output).
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: for an unknown `head`.
+    """
+    check_choice("head", head, ("flatten", "gap"))
+    inputs = keras.Input(input_shape, name="image")  # (batch, 224, 224, 3)
+    x = vgg_block(inputs, 64, 2, name="block1")  # (batch, 112, 112, 64)
+    x = vgg_block(x, 128, 2, name="block2")  # (batch, 56, 56, 128)
+    x = vgg_block(x, 256, 3, name="block3")  # (batch, 28, 28, 256)
+    x = vgg_block(x, 512, 3, name="block4")  # (batch, 14, 14, 512)
+    x = vgg_block(x, 512, 3, name="block5")  # (batch, 7, 7, 512)
+    if head == "flatten":
+        x = layers.Flatten(name="flatten")(x)  # (batch, 25088)
+        x = layers.Dense(4096, activation="relu", name="fc1")(x)
+        x = layers.Dense(4096, activation="relu", name="fc2")(x)
+    else:
+        x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, 512): one mean per channel
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name=f"vgg16_{head}")
+
+
+# ---------------------------------------------------------------------------
+# Inception (GoogLeNet, 2014): parallel branches, 1x1 reductions
+# ---------------------------------------------------------------------------
+
+
+def naive_inception_module(x, f1, f3, f5, name="naive_inception"):
+    """Szegedy et al. (2014), Figure 2(a): 1x1, 3x3 and 5x5 convolutions and 3x3 max pooling, side by side.
+
+    Every branch keeps the height and width (`same` padding, stride 1), so
+    their outputs can be concatenated along the channels. The pooling branch
+    passes all input channels on, so the output always has more channels than
+    the input.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        f1, f3, f5: filters of the 1x1, 3x3 and 5x5 convolutions.
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, height, width, f1 + f3 + f5 + channels)`.
+    """
+    b1 = layers.Conv2D(f1, 1, activation="relu", name=f"{name}_1x1")(x)
+    b3 = layers.Conv2D(f3, 3, padding="same", activation="relu", name=f"{name}_3x3")(x)
+    b5 = layers.Conv2D(f5, 5, padding="same", activation="relu", name=f"{name}_5x5")(x)
+    bp = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
+    return layers.Concatenate(name=f"{name}_concat")([b1, b3, b5, bp])
+
+
+def inception_module(x, f1, f3_reduce, f3, f5_reduce, f5, pool_proj, name="inception"):
+    """GoogLeNet's Inception module with 1x1 reductions (Szegedy et al., 2014, Figure 2(b)).
+
+    Four branches on the same input, concatenated along the channels:
+    a 1x1 convolution; a 1x1 "reduction" to `f3_reduce` channels then a 3x3
+    convolution; a 1x1 reduction to `f5_reduce` then a 5x5 convolution; 3x3
+    max pooling then a 1x1 "pool projection". A 1x1 convolution mixes the
+    channels of each pixel and looks at no neighbours: here it makes the
+    input of the expensive 3x3 and 5x5 convolutions thin.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        f1: filters of the 1x1 branch.
+        f3_reduce, f3: 1x1 reduction and 3x3 filters of the second branch.
+        f5_reduce, f5: 1x1 reduction and 5x5 filters of the third branch.
+        pool_proj: 1x1 filters after the max pooling.
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, height, width, f1 + f3 + f5 + pool_proj)`.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> x = architectures.keras.Input((28, 28, 192))
+    >>> tuple(architectures.inception_module(x, 64, 96, 128, 16, 32, 32, name="3a").shape)
+    (None, 28, 28, 256)
+    """
+    relu = {"activation": "relu"}
+    b1 = layers.Conv2D(f1, 1, name=f"{name}_1x1", **relu)(x)
+    b3 = layers.Conv2D(f3_reduce, 1, name=f"{name}_3x3_reduce", **relu)(x)
+    b3 = layers.Conv2D(f3, 3, padding="same", name=f"{name}_3x3", **relu)(b3)
+    b5 = layers.Conv2D(f5_reduce, 1, name=f"{name}_5x5_reduce", **relu)(x)
+    b5 = layers.Conv2D(f5, 5, padding="same", name=f"{name}_5x5", **relu)(b5)
+    bp = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
+    bp = layers.Conv2D(pool_proj, 1, name=f"{name}_pool_proj", **relu)(bp)
+    return layers.Concatenate(name=f"{name}_concat")([b1, b3, b5, bp])
+
+
+def multiply_adds(model):
+    """Multiply-adds of one forward pass of one image through the Conv2D and Dense layers of `model`.
+
+    A convolution costs `kernel height * kernel width * in channels` per
+    output number: `out height * out width * (every weight of its kernel)`.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> inputs = architectures.keras.Input((8, 8, 3))
+    >>> conv = architectures.layers.Conv2D(4, 3, padding="same")(inputs)  # 8*8 outputs, 3*3*3*4 weights
+    >>> architectures.multiply_adds(architectures.keras.Model(inputs, conv))
+    6912
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, (layers.Conv2D, layers.Dense)):
+            kernel = layer.kernel.shape
+            outputs = layer.output.shape[1:-1]  # (out height, out width) for Conv2D, () for Dense
+            total += math.prod(outputs) * math.prod(kernel)
+    return total
+
+
+def inception_3a_counts():
+    """Parameters and multiply-adds of GoogLeNet's Inception (3a), with and without its 1x1 reductions.
+
+    The setting of Szegedy et al. (2014), Table 1: a 28x28x192 input; 64 1x1
+    filters, 96 -> 128 for the 3x3 branch, 16 -> 32 for the 5x5 branch, 32
+    pool projections. The naive module has the same 1x1, 3x3 and 5x5 filters
+    without the reductions and the projection.
+
+    Returns:
+        A dict `{"naive": {...}, "reduced": {...}}`, each with "params",
+        "multiply_adds" and "out_channels".
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> counts = architectures.inception_3a_counts()
+    >>> counts["reduced"]["params"], counts["naive"]["params"]
+    (163696, 387296)
+    >>> counts["reduced"]["out_channels"], counts["naive"]["out_channels"]
+    (256, 416)
+    """
+    counts = {}
+    for kind in ("naive", "reduced"):
+        inputs = keras.Input((28, 28, 192))
+        if kind == "naive":
+            outputs = naive_inception_module(inputs, 64, 128, 32, name="3a")
+        else:
+            outputs = inception_module(inputs, 64, 96, 128, 16, 32, 32, name="3a")
+        model = keras.Model(inputs, outputs)
+        counts[kind] = {"params": model.count_params(), "multiply_adds": multiply_adds(model),
+                        "out_channels": int(outputs.shape[-1])}
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# ResNet (2015): residual blocks
+# ---------------------------------------------------------------------------
+
+
+def _conv_bn(x, filters, kernel, stride, batchnorm, name):
+    """Conv2D (`same` padding; no bias when batch normalization follows), then BatchNormalization."""
+    x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=not batchnorm,
+                      name=f"{name}_conv")(x)
+    return layers.BatchNormalization(name=f"{name}_bn")(x) if batchnorm else x
+
+
+def residual_block(x, filters, stride=1, batchnorm=True, name="res"):
+    """ResNet's basic block (He et al., 2015, Figure 2): `relu(F(x) + shortcut(x))`.
+
+    `F` is two 3x3 convolutions (each followed by batch normalization when
+    `batchnorm=True`), with a ReLU between them. The shortcut is `x` itself
+    when `F(x)` has the same shape; when the block halves the size
+    (`stride=2`) or changes the number of channels, `x` cannot be added as it
+    is, and a 1x1 convolution with the same stride (a *projection*) brings it
+    to the shape of `F(x)`.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        filters: filters of both convolutions (the output channels).
+        stride: stride of the first convolution (2 halves height and width).
+        batchnorm: batch normalization after each convolution (the
+            convolutions then have no bias: the normalization's offset
+            does that job).
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, ceil(height / stride), ceil(width / stride), filters)`.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> x = architectures.keras.Input((32, 32, 16))
+    >>> y = architectures.residual_block(x, 32, stride=2, name="down")
+    >>> tuple(y.shape)
+    (None, 16, 16, 32)
+    >>> model = architectures.keras.Model(x, y)
+    >>> [layer.name for layer in model.layers if "shortcut" in layer.name]
+    ['down_shortcut_conv', 'down_shortcut_bn']
+    """
+    check_positive_int("stride", stride)
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:  # shapes differ: project x with a 1x1 convolution
+        shortcut = _conv_bn(x, filters, 1, stride, batchnorm, name=f"{name}_shortcut")
+    y = _conv_bn(x, filters, 3, stride, batchnorm, name=f"{name}_1")  # (batch, h / stride, w / stride, filters)
+    y = layers.Activation("relu", name=f"{name}_1_relu")(y)
+    y = _conv_bn(y, filters, 3, 1, batchnorm, name=f"{name}_2")
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def bottleneck_block(x, filters, stride=1, name="bottleneck"):
+    """ResNet-50's bottleneck block, laid out as in `keras.applications.ResNet50`.
+
+    1x1 convolution down to `filters` channels (with the block's stride),
+    3x3 convolution, 1x1 convolution up to `4 * filters`; batch normalization
+    after each, ReLU between. The thin 3x3 in the middle is what makes a
+    50-layer network affordable (the same idea as Inception's 1x1
+    reductions). Keras's layout keeps the convolutions' biases and uses
+    BatchNormalization's epsilon 1.001e-5.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        filters: channels of the thin 1x1 and 3x3 convolutions.
+        stride: stride of the first 1x1 convolution and of the projection.
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, ceil(height / stride), ceil(width / stride), 4 * filters)`.
+    """
+    bn = {"epsilon": 1.001e-5}
+    shortcut = x
+    if stride != 1 or x.shape[-1] != 4 * filters:  # projection shortcut
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
+        shortcut = layers.BatchNormalization(name=f"{name}_0_bn", **bn)(shortcut)
+    y = layers.Conv2D(filters, 1, strides=stride, name=f"{name}_1_conv")(x)
+    y = layers.BatchNormalization(name=f"{name}_1_bn", **bn)(y)
+    y = layers.Activation("relu", name=f"{name}_1_relu")(y)
+    y = layers.Conv2D(filters, 3, padding="same", name=f"{name}_2_conv")(y)
+    y = layers.BatchNormalization(name=f"{name}_2_bn", **bn)(y)
+    y = layers.Activation("relu", name=f"{name}_2_relu")(y)
+    y = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(y)  # (batch, h, w, 4 * filters)
+    y = layers.BatchNormalization(name=f"{name}_3_bn", **bn)(y)
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def resnet50(input_shape=(224, 224, 3), num_classes=1000):
+    """ResNet-50 (He et al., 2015, Table 1): 25,636,712 parameters, as `keras.applications.ResNet50`.
+
+    A 7x7 stride-2 convolution and 3x3 max pooling take 224x224 to 56x56;
+    four stages of 3, 4, 6 and 3 bottleneck blocks follow (the first block of
+    stages 3 to 5 halves the size), then global average pooling and one dense
+    layer. 1 + 3 * (3 + 4 + 6 + 3) + 1 = 50 weight layers on the main path.
+
+    Args:
+        input_shape: `(height, width, channels)`, at least 32x32.
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model`.
+    """
+    inputs = keras.Input(input_shape, name="image")  # (batch, 224, 224, 3)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)  # (batch, 230, 230, 3)
+    x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)  # (batch, 112, 112, 64)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)  # (batch, 56, 56, 64)
+    for stage, (filters, blocks) in enumerate([(64, 3), (128, 4), (256, 6), (512, 3)], start=2):
+        for block in range(1, blocks + 1):
+            stride = 2 if block == 1 and stage > 2 else 1
+            x = bottleneck_block(x, filters, stride, name=f"conv{stage}_block{block}")
+        # stage 2: (batch, 56, 56, 256), 3: (28, 28, 512), 4: (14, 14, 1024), 5: (7, 7, 2048)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)  # (batch, 2048)
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="resnet50")
+
+
+# ---------------------------------------------------------------------------
+# Small versions for the course's 64x64 shapes (a few seconds an epoch on a CPU)
+# ---------------------------------------------------------------------------
+
+
+def _classifier(x, num_classes):
+    return layers.Dense(num_classes, activation="softmax", name="output")(x)
+
+
+def small_lenet(input_shape=(64, 64, 3), num_classes=4):
+    """LeNet-5's layout at 64x64: two 5x5 convolutions with average pooling, dense 120 and 84 (sigmoid).
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> architectures.small_lenet().count_params()
+    389816
+    """
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = layers.Conv2D(6, 5, padding="same", activation="sigmoid", name="conv1")(inputs)
+    x = layers.AveragePooling2D(2, name="pool1")(x)  # (batch, 32, 32, 6)
+    x = layers.Conv2D(16, 5, activation="sigmoid", name="conv2")(x)  # (batch, 28, 28, 16)
+    x = layers.AveragePooling2D(2, name="pool2")(x)  # (batch, 14, 14, 16)
+    x = layers.Flatten(name="flatten")(x)  # (batch, 3136)
+    x = layers.Dense(120, activation="sigmoid", name="dense1")(x)
+    x = layers.Dense(84, activation="sigmoid", name="dense2")(x)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_lenet")
+
+
+def small_vgg(input_shape=(64, 64, 3), num_classes=4):
+    """Three VGG blocks (16, 32, 64 filters, two 3x3 convolutions each), global average pooling."""
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = vgg_block(inputs, 16, 2, name="block1")  # (batch, 32, 32, 16)
+    x = vgg_block(x, 32, 2, name="block2")  # (batch, 16, 16, 32)
+    x = vgg_block(x, 64, 2, name="block3")  # (batch, 8, 8, 64)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, 64)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_vgg")
+
+
+def small_inception(input_shape=(64, 64, 3), num_classes=4):
+    """A 3x3 stem, then two Inception modules (with 1x1 reductions) at 16x16, global average pooling."""
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="stem_conv")(inputs)
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)  # (batch, 32, 32, 32)
+    x = inception_module(x, 16, 16, 32, 8, 8, 8, name="inception1")  # (batch, 32, 32, 64)
+    x = layers.MaxPooling2D(2, name="pool1")(x)  # (batch, 16, 16, 64)
+    x = inception_module(x, 32, 32, 48, 8, 16, 16, name="inception2")  # (batch, 16, 16, 112)
+    x = layers.MaxPooling2D(2, name="pool2")(x)  # (batch, 8, 8, 112)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, 112)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_inception")
+
+
+def small_resnet(input_shape=(64, 64, 3), num_classes=4):
+    """A 3x3 stem, three residual blocks (16, 32, 64 filters; the last two halve the size), global average pooling."""
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = _conv_bn(inputs, 16, 3, 1, True, name="stem")
+    x = layers.Activation("relu", name="stem_relu")(x)
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)  # (batch, 32, 32, 16)
+    x = residual_block(x, 16, name="res1")  # (batch, 32, 32, 16): identity shortcut
+    x = residual_block(x, 32, stride=2, name="res2")  # (batch, 16, 16, 32): projection shortcut
+    x = residual_block(x, 64, stride=2, name="res3")  # (batch, 8, 8, 64): projection shortcut
+    x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, 64)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_resnet")
+
+
+# ---------------------------------------------------------------------------
+# The same deep stack without and with skip connections
+# ---------------------------------------------------------------------------
+
+
+def _deep_stack(depth, filters, input_shape, num_classes, skip):
+    depth = check_positive_int("depth", depth)
+    if depth % 2:
+        raise arg_error("depth", depth, "an even number",
+                        "The convolutions come in pairs, one pair per residual block; use e.g. depth=30")
+    kind = "residual" if skip else "plain"
+    inputs = keras.Input(input_shape, name="image")  # (batch, 28, 28, 1)
+    x = layers.Conv2D(filters, 3, strides=2, padding="same", name="stem")(inputs)  # (batch, 14, 14, filters)
+    for i in range(1, depth // 2 + 1):
+        y = layers.Activation("relu", name=f"pair{i}_relu")(x)
+        y = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"pair{i}_conv1")(y)
+        y = layers.Conv2D(filters, 3, padding="same", name=f"pair{i}_conv2")(y)
+        x = layers.Add(name=f"pair{i}_add")([x, y]) if skip else y  # residual: x + F(x); plain: F(x)
+    x = layers.Activation("relu", name="last_relu")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, filters)
+    return keras.Model(inputs, _classifier(x, num_classes), name=f"{kind}_{depth}")
+
+
+def deep_plain_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10):
+    """A stride-2 3x3 convolution, then `depth` 3x3 convolutions with ReLU, global average pooling, softmax.
+
+    No batch normalization and Keras's default initialisation: what a
+    student would write. `deep_residual_stack` has exactly the same layers
+    and adds a skip connection around every pair of convolutions; notebook
+    07 trains both. He et al. (2015) saw deeper plain networks train worse
+    than shallower ones; this one, with 30 convolutions, does not learn at all
+    in a few epochs: its output hardly depends on the input at the start.
+
+    Args:
+        depth: number of 3x3 convolutions after the first one, even.
+        filters: filters of every convolution.
+        input_shape: `(height, width, channels)`.
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model` named `plain_<depth>`.
+
+    Raises:
+        ValueError: if `depth` is not a positive even integer.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> plain = architectures.deep_plain_stack(depth=30)
+    >>> residual = architectures.deep_residual_stack(depth=30)
+    >>> plain.count_params() == residual.count_params() == 69930
+    True
+    """
+    return _deep_stack(depth, filters, input_shape, num_classes, skip=False)
+
+
+def deep_residual_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10):
+    """`deep_plain_stack` with a skip connection around every pair of convolutions: `x + F(x)`.
+
+    Each pair computes `F(x) = conv(relu(conv(relu(x))))` and the block
+    outputs `x + F(x)`, the lecture's `h_l = f_l(h_{l-1}) + h_{l-1}` (the ReLU
+    comes before the convolutions, as in He et al.'s 2016 "pre-activation"
+    blocks, so the skip path is a plain sum from the first convolution to the
+    head). Identity shortcuts have no weights: both stacks have the same
+    parameters.
+
+    Args:
+        depth: number of 3x3 convolutions after the first one, even.
+        filters: filters of every convolution.
+        input_shape: `(height, width, channels)`.
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model` named `residual_<depth>`.
+
+    Raises:
+        ValueError: if `depth` is not a positive even integer.
+    """
+    return _deep_stack(depth, filters, input_shape, num_classes, skip=True)
