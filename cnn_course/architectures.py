@@ -25,7 +25,7 @@ layers = keras.layers
 # ---------------------------------------------------------------------------
 
 
-def lenet5(input_shape=(28, 28, 1), num_classes=10):
+def lenet5(input_shape=(28, 28, 1), num_classes=10, name="lenet5"):
     """LeNet-5 as in *Dive into Deep Learning* (d2l.ai, 7.6): 61,706 parameters.
 
     LeCun et al. (1998): two 5x5 convolutions, each followed by average
@@ -36,6 +36,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10):
     Args:
         input_shape: `(height, width, channels)`.
         num_classes: units of the softmax output layer.
+        name: the model's name.
 
     Returns:
         An uncompiled `keras.Model`.
@@ -55,7 +56,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10):
     x = layers.Dense(120, activation="sigmoid", name="dense1")(x)
     x = layers.Dense(84, activation="sigmoid", name="dense2")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
-    return keras.Model(inputs, outputs, name="lenet5")
+    return keras.Model(inputs, outputs, name=name)
 
 
 def alexnet(input_shape=(224, 224, 3), num_classes=1000):
@@ -435,15 +436,9 @@ def small_lenet(input_shape=(64, 64, 3), num_classes=4):
     >>> architectures.small_lenet().count_params()
     389816
     """
-    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
-    x = layers.Conv2D(6, 5, padding="same", activation="sigmoid", name="conv1")(inputs)
-    x = layers.AveragePooling2D(2, name="pool1")(x)  # (batch, 32, 32, 6)
-    x = layers.Conv2D(16, 5, activation="sigmoid", name="conv2")(x)  # (batch, 28, 28, 16)
-    x = layers.AveragePooling2D(2, name="pool2")(x)  # (batch, 14, 14, 16)
-    x = layers.Flatten(name="flatten")(x)  # (batch, 3136)
-    x = layers.Dense(120, activation="sigmoid", name="dense1")(x)
-    x = layers.Dense(84, activation="sigmoid", name="dense2")(x)
-    return keras.Model(inputs, _classifier(x, num_classes), name="small_lenet")
+    # The same layers as `lenet5`: (batch, 64, 64, 6) -> pooled 32x32 -> (batch, 28, 28, 16)
+    # -> pooled 14x14 -> 3,136 values flattened -> 120 -> 84 -> classes.
+    return lenet5(input_shape, num_classes, name="small_lenet")
 
 
 def small_vgg(input_shape=(64, 64, 3), num_classes=4):

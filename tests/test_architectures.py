@@ -233,3 +233,14 @@ def test_small_residual_stack_lowers_its_loss():
     assert np.isfinite(history.history["loss"]).all()
     # Measured: from about 0.70 to below 0.01 (seeds 0-2, oneDNN on and off).
     assert history.history["loss"][-1] < 0.2 * before
+
+
+def test_lenet5_in_plain_code_is_the_builders_preset():
+    # Two independent writings of one network: functional code here, build_convnet in models.
+    assert models.compare_layers(architectures.lenet5(), models.lenet5()) == []
+
+
+def test_small_lenet_is_lenet5_at_64x64():
+    small = architectures.small_lenet()
+    assert small.name == "small_lenet"
+    assert models.compare_layers(small, architectures.lenet5((64, 64, 3), 4)) == []
