@@ -16,6 +16,7 @@ are printed first. Timings are never asserted in tests.
 """
 
 import argparse
+import datetime
 import os
 import pathlib
 import subprocess
@@ -38,41 +39,36 @@ def _cell_seconds(cell):
     begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
     if not (begin and end):
         return 0.0
-    from datetime import datetime
-
-    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
-    return (parse(end) - parse(begin)).total_seconds()
+    return (_timestamp(end) - _timestamp(begin)).total_seconds()
 
 
-def time_notebook(path, env, workdir):
-    """Run one notebook; return (total seconds, index of its slowest code cell, that cell's seconds)."""
+def _timestamp(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def time_notebook(path, workdir):
+    """Run one notebook in a kernel that inherits this process's environment.
+
+    Returns (total seconds, index of its slowest code cell, that cell's seconds).
+    """
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=1800, kernel_name="python3",
                             resources={"metadata": {"path": workdir}})
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        start = time.perf_counter()
-        client.execute()
-        total = time.perf_counter() - start
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    start = time.perf_counter()
+    client.execute()
+    total = time.perf_counter() - start
     code = [(i, _cell_seconds(c)) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     slowest = max(code, key=lambda item: item[1])
     return total, slowest[0], slowest[1]
 
 
-def time_demo(env, output):
+def time_demo(output):
     """Run `cnn-course demo`; return its seconds and the lines it printed after training."""
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cnn_course", "demo", "--output", output],
-                          capture_output=True, text=True, env={**os.environ, **env}, check=True)
+                          capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
     tail = done.stdout[done.stdout.index("model "):] if "model " in done.stdout else done.stdout[-2000:]
     return seconds, tail
@@ -95,15 +91,16 @@ def main(argv=None):
         notebooks = [p for p in notebooks if p.name.startswith(tuple(args.prefixes))]
 
     with tempfile.TemporaryDirectory(prefix="bench_notebooks_") as work:
-        env = {"CNN_COURSE_QUICK": "0", "CNN_COURSE_DATA": str(pathlib.Path(work) / "data"),
-               "MPLBACKEND": "Agg"}
+        # Set once for this whole run: the kernels and the demo inherit it.
+        os.environ.update({"CNN_COURSE_QUICK": "0", "CNN_COURSE_DATA": str(pathlib.Path(work) / "data"),
+                           "MPLBACKEND": "Agg"})
         print(f"\n{'notebook':<36} {'seconds':>8} {'slowest cell':>13} {'its seconds':>12}  within budget")
         for path in notebooks:
-            total, index, cell = time_notebook(path, env, work)
+            total, index, cell = time_notebook(path, work)
             ok = total <= budgets["notebook"] and cell <= budgets["cell"]
             print(f"{path.stem:<36} {total:>8.1f} {index:>13} {cell:>12.1f}  {'yes' if ok else 'NO'}", flush=True)
         if not args.no_demo:
-            seconds, tail = time_demo(env, str(pathlib.Path(work) / "demo_output"))
+            seconds, tail = time_demo(str(pathlib.Path(work) / "demo_output"))
             print(f"\ncnn-course demo: {seconds:.1f} s ({'within' if seconds <= budgets['demo'] else 'OVER'} "
                   f"the {budgets['demo']:.0f} s budget)\n{tail}")
 
