@@ -4,6 +4,7 @@ Usage:
     python benchmarks/bench_notebooks.py              # every notebook, then the demo
     python benchmarks/bench_notebooks.py 03 07        # notebooks whose name starts with 03 or 07
     python benchmarks/bench_notebooks.py --no-demo
+    python benchmarks/bench_notebooks.py 03 --save executed/   # also keep the executed notebooks
 
 Each notebook runs top to bottom in a fresh Jupyter kernel (nbclient), in default mode
 (`CNN_COURSE_QUICK=0`), with its data in a temporary folder made once for the whole run
@@ -49,7 +50,7 @@ def _timestamp(text):
 def time_notebook(path, workdir):
     """Run one notebook in a kernel that inherits this process's environment.
 
-    Returns (total seconds, index of its slowest code cell, that cell's seconds).
+    Returns (the executed notebook, total seconds, index of its slowest code cell, that cell's seconds).
     """
     from nbclient import NotebookClient
 
@@ -61,7 +62,7 @@ def time_notebook(path, workdir):
     total = time.perf_counter() - start
     code = [(i, _cell_seconds(c)) for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     slowest = max(code, key=lambda item: item[1])
-    return total, slowest[0], slowest[1]
+    return notebook, total, slowest[0], slowest[1]
 
 
 def time_demo(output):
@@ -78,6 +79,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prefixes", nargs="*", help="run only the notebooks whose name starts with one of these")
     parser.add_argument("--no-demo", action="store_true", help="skip `cnn-course demo`")
+    parser.add_argument("--save", metavar="DIR",
+                        help="write each executed notebook, with its outputs, into DIR (to read what it printed)")
     args = parser.parse_args(argv)
 
     gflops = matmul_gflops()
@@ -96,7 +99,10 @@ def main(argv=None):
                            "MPLBACKEND": "Agg"})
         print(f"\n{'notebook':<36} {'seconds':>8} {'slowest cell':>13} {'its seconds':>12}  within budget")
         for path in notebooks:
-            total, index, cell = time_notebook(path, work)
+            executed, total, index, cell = time_notebook(path, work)
+            if args.save:
+                pathlib.Path(args.save).mkdir(parents=True, exist_ok=True)
+                nbformat.write(executed, pathlib.Path(args.save) / path.name)
             ok = total <= budgets["notebook"] and cell <= budgets["cell"]
             print(f"{path.stem:<36} {total:>8.1f} {index:>13} {cell:>12.1f}  {'yes' if ok else 'NO'}", flush=True)
         if not args.no_demo:

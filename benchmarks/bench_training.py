@@ -119,14 +119,10 @@ def pipeline_vs_training():
     n = len(images)
 
     def augment():
-        return augmentation.make_augmentation(rotation_range=30, width_shift_range=0.15,
-                                              height_shift_range=0.15, zoom_range=0.15,
-                                              horizontal_flip=True, seed=0)
+        return augmentation.recipe("shapes", seed=0)  # the demo's and the notebooks' augmentation
 
     def convnet(aug=None):
-        model = models.build_convnet(images.shape[1:], len(shapes.DEFAULT_CLASSES),
-                                     filters=(32, 64, 128), dense_units=(64,), dropout=0.5,
-                                     augmentation=aug)
+        model = models.shapes_convnet(images.shape[1:], len(shapes.DEFAULT_CLASSES), augmentation=aug)
         return models.compile_for_task(model, "multiclass")
 
     def pipeline_rate(ds):

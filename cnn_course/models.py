@@ -180,16 +180,17 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
                   kernel_size=3, padding="valid", pool_size=2, convs_per_block=1,
                   dense_units=(64,), dropout=0.0, activation="relu", augmentation=None,
                   name="convnet", *, pool_last=True, pooling="max", downsample="pool",
-                  batchnorm=False, head="flatten"):
+                  batchnorm=False, head="flatten", kernel_initializer="glorot_uniform"):
     """Build a conv/pooling stack with a dense head, the lectures' basic convnet.
 
     Layout: `Input -> [augmentation] -> block1 ... blockN -> Flatten (or
     GlobalAveragePooling2D) -> [Dropout] -> Dense(units) ... -> [Dropout] ->
     output`, where each block is `convs_per_block` x `Conv2D(filters[i],
     kernel_size, activation)` then pooling (or a strided last convolution).
+    (`GlobalMaxPooling2D` instead of Flatten with `head="gmp"`.)
     The output layer and the loss follow the task (`task_head`); compile with
     `compile_for_task`. Layers are named `block{i}_conv{j}`, `block{i}_bn{j}`,
-    `block{i}_act{j}`, `block{i}_pool` (like VGG16), `flatten` or `gap`,
+    `block{i}_act{j}`, `block{i}_pool` (like VGG16), `flatten`, `gap` or `gmp`,
     `dropout{k}`, `dense{k}` and `output`. Every network of `PRESETS` is
     built with it. Introduced in `notebooks/00_getting_started`.
 
@@ -221,8 +222,13 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
         batchnorm: if True, each convolution is `Conv2D(use_bias=False) ->
             BatchNormalization -> Activation` (conv-BN-ReLU) instead of
             `Conv2D(activation)`; BN's shift replaces the bias.
-        head: "flatten" (`Flatten`) or "gap" (`GlobalAveragePooling2D`, one
-            value per channel, far fewer dense weights).
+        head: "flatten" (`Flatten`), "gap" (`GlobalAveragePooling2D`: the
+            mean of each channel, far fewer dense weights) or "gmp"
+            (`GlobalMaxPooling2D`: the largest value of each channel, i.e.
+            whether its feature is anywhere in the image).
+        kernel_initializer: initializer of the convolution and hidden dense
+            kernels: Keras's default "glorot_uniform", or "he_normal" (He et
+            al., made for ReLU: keeps the signal's size from layer to layer).
 
     Returns:
         An uncompiled `keras.Model`.
@@ -248,7 +254,7 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
                    pool_last=pool_last, downsample=downsample, pooling=pooling)
     paddings = _block_paddings(padding, filters)
     check_choice("batchnorm", batchnorm, (True, False))
-    head = check_choice("head", head, ("flatten", "gap"))
+    head = check_choice("head", head, ("flatten", "gap", "gmp"))
     dropout = check_fraction("dropout", dropout)
     out = task_head(task, num_classes)
     pool_layer = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}[pooling]
@@ -259,34 +265,37 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
         down = _downsamples(i, len(filters), pool_size, pool_last)
         for j in range(1, convs_per_block + 1):
             strides = pool_size if down and downsample == "stride" and j == convs_per_block else 1
-            x = _conv(x, f, kernel_size, strides, pad, activation, batchnorm, f"block{i}", j)
+            x = _conv(x, f, kernel_size, strides, pad, activation, batchnorm, f"block{i}", j,
+                      kernel_initializer)
         if down and downsample == "pool":
             x = pool_layer(pool_size, name=f"block{i}_pool")(x)
     if head == "gap":
         x = keras.layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, channels)
+    elif head == "gmp":
+        x = keras.layers.GlobalMaxPooling2D(name="gmp")(x)  # (batch, channels)
     else:
         x = keras.layers.Flatten(name="flatten")(x)  # (batch, height * width * channels)
-    x = _dense_head(x, dense_units, dropout, activation)
+    x = _dense_head(x, dense_units, dropout, activation, kernel_initializer)
     outputs = keras.layers.Dense(out["units"], activation=out["activation"], name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
-def _conv(x, filters, kernel_size, strides, padding, activation, batchnorm, block, j):
+def _conv(x, filters, kernel_size, strides, padding, activation, batchnorm, block, j, initializer):
     """One convolution of a block: `Conv2D(activation)`, or `Conv2D(no bias) -> BN -> Activation`."""
     keras = import_keras()
 
+    conv = {"strides": strides, "padding": padding, "kernel_initializer": initializer,
+            "name": f"{block}_conv{j}"}
     if not batchnorm:
-        return keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
-                                   activation=activation, name=f"{block}_conv{j}")(x)
-    x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=False,
-                            name=f"{block}_conv{j}")(x)
+        return keras.layers.Conv2D(filters, kernel_size, activation=activation, **conv)(x)
+    x = keras.layers.Conv2D(filters, kernel_size, use_bias=False, **conv)(x)
     # momentum 0.9, not Keras's 0.99: a small dataset gives few steps per epoch, and with 0.99 the
     # moving statistics used at evaluation still lag the training ones after several epochs.
     x = keras.layers.BatchNormalization(momentum=0.9, name=f"{block}_bn{j}")(x)
     return keras.layers.Activation(activation, name=f"{block}_act{j}")(x)
 
 
-def _dense_head(x, units, dropout, activation):
+def _dense_head(x, units, dropout, activation, initializer="glorot_uniform"):
     """Hidden dense layers, each after a Dropout; with no hidden layer, the Dropout alone."""
     keras = import_keras()
 
@@ -294,7 +303,7 @@ def _dense_head(x, units, dropout, activation):
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{k}")(x)
         x = keras.layers.Dense(check_positive_int("dense_units", n), activation=activation,
-                               name=f"dense{k}")(x)
+                               kernel_initializer=initializer, name=f"dense{k}")(x)
     if dropout and not units:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     return x
@@ -441,10 +450,28 @@ def lenet5():
                          pooling="average", dense_units=(120, 84), activation="sigmoid", name="lenet5")
 
 
-#: Named presets: the classic networks, each with its published parameter count.
+def shapes_convnet(input_shape=(64, 64, 3), num_classes=4, dropout=0.0, augmentation=None,
+                   name="shapes_convnet"):
+    """The course's convnet for its shapes dataset: three conv-BN-ReLU/max-pooling blocks, global max pooling.
+
+    Filters 16, 32 and 64, He initialisation, batch normalization, and a
+    `GlobalMaxPooling2D` head straight into the softmax: 24,180 parameters
+    at 64x64 (224 of them BN's moving statistics, not trained). Each choice
+    makes it learn from the first epochs, also with augmentation; notebook 03
+    shows the book's Flatten network next to it.
+
+    >>> shapes_convnet().count_params()
+    24180
+    """
+    return build_convnet(input_shape, num_classes, filters=(16, 32, 64), dense_units=(), dropout=dropout,
+                         augmentation=augmentation, batchnorm=True, head="gmp",
+                         kernel_initializer="he_normal", name=name)
+
+
+#: Named presets: the classic networks, each with its published parameter count, and the course's own.
 PRESETS = {"keras_io_mnist": keras_io_mnist_convnet, "mnist": mnist_convnet,
            "mnist_2nd_edition": mnist_convnet_2nd_edition, "cats_vs_dogs": cats_vs_dogs_convnet,
-           "lenet5": lenet5}
+           "lenet5": lenet5, "shapes": shapes_convnet}
 
 
 def build_preset(name, **kwargs):

@@ -79,6 +79,43 @@ def _find_conv_layer(model, layer_name):
                     f"Its convolution layers are: {[layer.name for layer in convs]}")
 
 
+def _grad_cam_layers(model):
+    """Layers whose output Grad-CAM can explain: each conv layer, then the BN/activation layers right after it.
+
+    With batch normalization a block is `Conv2D -> BatchNormalization ->
+    Activation`; its feature map, as the next block sees it, is the
+    activation's output.
+    """
+    keras = import_keras()
+
+    followers = (keras.layers.BatchNormalization, keras.layers.Activation, keras.layers.ReLU)
+    chosen, after_conv = [], False
+    for layer in _walk(model):
+        if isinstance(layer, _conv_classes()):
+            chosen.append(layer)
+            after_conv = True
+        elif after_conv and isinstance(layer, followers):
+            chosen.append(layer)
+        else:
+            after_conv = False
+    return chosen
+
+
+def _find_grad_cam_layer(model, layer_name):
+    """Grad-CAM's layer: `layer_name`, or by default the last of `_grad_cam_layers`."""
+    _find_conv_layer(model, None)  # raises when the model has no convolution at all
+    candidates = _grad_cam_layers(model)
+    if layer_name is None:
+        return candidates[-1]
+    for layer in candidates:
+        if layer.name == layer_name:
+            return layer
+    raise arg_error("layer_name", layer_name,
+                    "the name of a convolution layer of the model (or of the BatchNormalization or "
+                    "activation layers right after one)",
+                    f"Its layers of that kind are: {[layer.name for layer in candidates]}")
+
+
 def _find_layer(model, name):
     for layer in _walk(model):
         if layer.name == name:
@@ -230,7 +267,7 @@ def _grad_cam(model, image, class_index=None, layer_name=None):
     """Grad-CAM heatmap with the class explained and its probability."""
     tf = import_tensorflow_quietly()
 
-    target = _find_conv_layer(model, layer_name)
+    target = _find_grad_cam_layer(model, layer_name)
     x = _as_batch(image)
     head, activation = _logit_head(model)
     with tf.GradientTape() as tape:
@@ -296,17 +333,21 @@ def grad_cam(model, image, class_index=None, layer_name=None):
         model: a trained Keras classifier taking images.
         image: one image `(height, width, channels)`, preprocessed as the model expects.
         class_index: the class to explain; None for the predicted class.
-        layer_name: the conv layer whose feature map is used; default: the
-            last convolution layer (nested models are searched too), which has
-            the most class-specific features that still keep a spatial layout.
+        layer_name: the layer whose feature map is used: a convolution layer,
+            or a BatchNormalization or activation layer right after one.
+            Default: the last convolution layer (nested models are searched
+            too), which has the most class-specific features that still keep
+            a spatial layout; when batch normalization and an activation
+            follow it (`Conv2D -> BatchNormalization -> Activation`), the
+            last of those, as keras.io's Grad-CAM example does.
 
     Returns:
         A float32 array `(height, width)` of the image's size, in [0, 1] (all
         zeros when nothing speaks for the class).
 
     Raises:
-        ValueError: if `layer_name` is not a convolution layer (the message lists
-            them), `class_index` is out of range, or the image shape is wrong.
+        ValueError: if `layer_name` is not one of those layers (the message
+            lists them), `class_index` is out of range, or the image shape is wrong.
 
     Example:
 

@@ -7,7 +7,7 @@
 # embedded image dataset (no download needed), look at it, train a first small
 # convolutional network and read its training curves.
 #
-# **Time:** under a minute on a 2-core laptop CPU.
+# **Time:** about a minute on a 2-core laptop CPU.
 #
 # Every helper used here lives in the `cnn_course` package; each one is imported
 # by name, so you can always tell where a function comes from (and read its
@@ -190,7 +190,7 @@ print("differences from the model written by hand:", models.compare_layers(model
 #
 # `training.fit` checks the labels against the loss before it starts, then
 # trains; with `patience` it stops when validation accuracy stops improving and
-# keeps the best weights. On a 2-core laptop each epoch takes about a second.
+# keeps the best weights. On a 2-core laptop each epoch takes about two seconds.
 #
 # It prints one line per epoch: the loss and accuracy on the training images,
 # the same on the validation images (`val_loss`, `val_accuracy`), and the
@@ -205,7 +205,7 @@ print(f"trained {len(history.history['loss'])} epochs in {history.seconds:.0f} s
 # accuracy keeps climbing towards 100% while validation accuracy stalls and
 # validation loss rises, the network is memorising the training images: it
 # **overfits**. With only 250 images per class that starts after about 10
-# epochs; later notebooks fight it with augmentation and dropout.
+# epochs; notebook 03 fights it with augmentation.
 
 # %%
 plots.plot_history(history, metrics=("loss", "accuracy"));
@@ -214,7 +214,7 @@ plots.plot_history(history, metrics=("loss", "accuracy"));
 # ## Evaluate
 #
 # Test accuracy is measured once, at the end, on images the model has never
-# seen. Expect about 70-75% (chance is 25%: there are four classes). The grid
+# seen. Expect about 70% to 80% (chance is 25%: there are four classes). The grid
 # shows test images titled "true / predicted", wrong ones in red.
 
 # %%
@@ -231,5 +231,7 @@ plots.show_images(test.images, test.labels, test.class_names, predictions=probab
 #    test accuracy change?
 # 2. Replace the convnet with `models.build_dense(train.image_shape, train.num_classes)`
 #    and compare: how many parameters, what test accuracy?
-# 3. Run `cnn-course demo` in a terminal: it trains a dense baseline, this
-#    convnet, and the convnet with augmentation and dropout, and prints a table.
+# 3. Run `cnn-course demo` in a terminal: it trains a dense baseline and the
+#    course's convnet for the shapes (`models.shapes_convnet`, 24,180
+#    parameters: batch normalization and global max pooling, notebook 03),
+#    without and with augmentation, and prints a table.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnn_course.augmentation import make_augmentation, show_augmentations
+from cnn_course.augmentation import RECIPES, make_augmentation, recipe, show_augmentations
 
 
 def _image(h=16, w=16):
@@ -55,6 +55,20 @@ def test_shift_moves_the_bar_by_at_most_the_range():
     starts = np.array([c[0] for c in cols if len(c)])
     assert np.all(np.abs(starts - 1) <= 0.25 * 16 + 1)
     assert len(set(starts.tolist())) > 1  # it really moves
+
+
+def test_recipes_build_the_layers_their_arguments_name():
+    shapes = recipe("shapes", seed=0)
+    shift, flip = shapes.layers
+    assert shift.height_factor == pytest.approx(0.1) and shift.width_factor == pytest.approx(0.1)
+    assert flip.mode == "horizontal"
+    book = recipe("cats_vs_dogs").layers
+    assert [x.__class__.__name__ for x in book] == ["RandomRotation", "RandomTranslation", "RandomZoom",
+                                                    "RandomFlip"]
+    assert book[0].factor == pytest.approx((-40 / 360, 40 / 360))
+    assert set(RECIPES) == {"shapes", "cats_vs_dogs", "strong"}
+    with pytest.raises(ValueError, match=r"The `name` argument must be one of .*'shapes'.*Received: name='light'"):
+        recipe("light")
 
 
 @pytest.mark.parametrize("kwargs,name", [

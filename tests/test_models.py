@@ -57,8 +57,44 @@ def test_presets_are_the_networks_written_by_hand(name):
     assert models.compare_layers(by_hand, built) == []
 
 
+def test_shapes_preset_is_the_network_written_by_hand_and_counted_by_hand():
+    def conv_bn_relu(filters):
+        return [L.Conv2D(filters, 3, use_bias=False, kernel_initializer="he_normal"),
+                L.BatchNormalization(momentum=0.9), L.Activation("relu"), L.MaxPooling2D(2)]
+
+    by_hand = keras.Sequential([keras.Input((64, 64, 3)), *conv_bn_relu(16), *conv_bn_relu(32),
+                                *conv_bn_relu(64), L.GlobalMaxPooling2D(), L.Dense(4, activation="softmax")])
+    built = models.build_preset("shapes")
+    assert models.compare_layers(by_hand, built) == []
+    # Kernels without biases, 4 numbers per channel for each BN (2 trained, 2 moving statistics), 64 -> 4.
+    kernels, bns, output = 3 * 3 * 3 * 16 + 3 * 3 * 16 * 32 + 3 * 3 * 32 * 64, 4 * (16 + 32 + 64), 64 * 4 + 4
+    assert built.count_params() == kernels + bns + output == 24_180
+    assert built.get_layer("block2_conv1").get_config()["kernel_initializer"]["class_name"] == "HeNormal"
+    assert built.get_layer("block2_bn1").momentum == 0.9
+    assert built.get_layer("gmp").output.shape == (None, 64)
+    with_dropout = models.shapes_convnet(dropout=0.3)
+    assert [x.name for x in with_dropout.layers[-3:]] == ["gmp", "dropout", "output"]
+
+
+def test_global_max_pooling_head_takes_each_channels_maximum():
+    model = models.build_convnet((8, 8, 1), 2, filters=(3,), pool_size=None, dense_units=(), head="gmp")
+    features = keras.Model(model.input, model.get_layer("gmp").output)
+    feature_maps = keras.Model(model.input, model.get_layer("block1_conv1").output)
+    x = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(features.predict(x, verbose=0),
+                               feature_maps.predict(x, verbose=0).max(axis=(1, 2)), rtol=1e-6)
+
+
+def test_kernel_initializer_reaches_convolutions_and_hidden_dense_layers():
+    model = models.build_convnet((16, 16, 1), 2, filters=(4, 4), dense_units=(8,), kernel_initializer="he_normal")
+    for name in ("block1_conv1", "block2_conv1", "dense1"):
+        assert model.get_layer(name).get_config()["kernel_initializer"]["class_name"] == "HeNormal"
+    default = models.build_convnet((16, 16, 1), 2, filters=(4,), dense_units=(8,))
+    assert default.get_layer("dense1").get_config()["kernel_initializer"]["class_name"] == "GlorotUniform"
+
+
 def test_preset_names_and_options():
-    assert set(models.PRESETS) == set(PUBLISHED)
+    assert set(models.PRESETS) == set(PUBLISHED) | {"shapes"}
     assert models.build_preset("cats_vs_dogs", dropout=0.5).count_params() == 3_453_121
     assert [x.name for x in models.mnist_convnet().layers] == [
         "image", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool", "block3_conv1",
@@ -174,7 +210,7 @@ def test_input_too_small_names_the_block():
                              r"Received: padding=\('same',\)\. For example padding=\('same', 'valid'\)"),
     ({"padding": ("same", "full")}, r"`padding\[1\]` argument must be one of 'valid', 'same'"),
     ({"pooling": "min"}, r"`pooling` argument must be one of 'max', 'average'\. Received: pooling='min'"),
-    ({"head": "avg"}, r"`head` argument must be one of 'flatten', 'gap'\. Received: head='avg'"),
+    ({"head": "avg"}, r"`head` argument must be one of 'flatten', 'gap', 'gmp'\. Received: head='avg'"),
     ({"downsample": "conv"}, r"`downsample` argument must be one of 'pool', 'stride'"),
     ({"batchnorm": "yes"}, r"`batchnorm` argument must be one of True, False"),
     ({"pool_last": None}, r"`pool_last` argument must be one of True, False"),

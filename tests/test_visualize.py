@@ -186,3 +186,17 @@ def test_plots_return_figures(trained):
     title = ax.get_title()
     assert title.split(" (")[0] in shapes.DEFAULT_CLASSES and title.endswith("%)")
     plt.close("all")
+
+
+def test_grad_cam_explains_the_activation_after_batch_normalization():
+    # Conv2D -> BatchNormalization -> Activation: the block's feature map is the activation's output.
+    set_seed(0)
+    model = models.shapes_convnet((32, 32, 3), 4)
+    image = np.random.default_rng(0).random((32, 32, 3))
+    default = visualize.grad_cam(model, image)
+    np.testing.assert_allclose(default, visualize.grad_cam(model, image, layer_name="block3_act1"))
+    assert not np.allclose(default, visualize.grad_cam(model, image, layer_name="block3_conv1"))
+    assert visualize.grad_cam(model, image, layer_name="block2_bn1").shape == (32, 32)
+    listed = "block1_conv1', 'block1_bn1', 'block1_act1', 'block2_conv1', .*'block3_act1'"
+    with pytest.raises(ValueError, match=rf"Received: layer_name='block2_pool'.*{listed}"):
+        visualize.grad_cam(model, image, layer_name="block2_pool")
