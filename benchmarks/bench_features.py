@@ -1,7 +1,7 @@
 """Seconds per epoch of a classifier trained on cached features against the same head trained through the frozen base.
 
 Usage:
-    python benchmarks/bench_features.py              # VGG16 at 150x150 and the shapes base at 64x64 (under 1 minute on 2 cores)
+    python benchmarks/bench_features.py              # VGG16 at 150x150, the shapes base at 64x64 (< 1 min, 2 cores)
     python benchmarks/bench_features.py --images 96  # fewer images, quicker
 
 What it prints, for (a) `keras.applications.VGG16(weights=None, include_top=False,

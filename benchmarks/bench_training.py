@@ -97,7 +97,7 @@ def convnet_probe(onednn):
                          timeout=900)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
-    line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")][-1]
+    line = [text for text in out.stdout.splitlines() if text.startswith("RESULT ")][-1]
     return json.loads(line[len("RESULT "):])
 
 
@@ -174,7 +174,7 @@ def demo_peak_memory():
         seconds = time.perf_counter() - start
         if out.returncode != 0:
             raise RuntimeError(out.stderr[-3000:])
-    peak_kib = int([l for l in out.stdout.splitlines() if l.startswith("PEAK_KIB")][-1].split()[1])
+    peak_kib = int([text for text in out.stdout.splitlines() if text.startswith("PEAK_KIB")][-1].split()[1])
     return peak_kib / 1024 ** 2, seconds, out.stdout  # ru_maxrss is in KiB on Linux
 
 

@@ -137,7 +137,8 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     _log(_format_table(rows))
     _log("")
     by_name = {r["model"]: r for r in rows}
-    _log(f"convnet vs dense, test accuracy: {100 * (by_name['convnet']['test_accuracy'] - by_name['dense']['test_accuracy']):+.1f} points")
+    gain = by_name["convnet"]["test_accuracy"] - by_name["dense"]["test_accuracy"]
+    _log(f"convnet vs dense, test accuracy: {100 * gain:+.1f} points")
     _log(f"augmentation vs plain convnet, validation accuracy: "
          f"{100 * (by_name['convnet+aug']['val_accuracy'] - by_name['convnet']['val_accuracy']):+.1f} points")
     _log(f"Saved: {curves}, {grid}, {results}")

@@ -63,7 +63,8 @@ def check_output_and_loss(model, labels):
     >>> check_output_and_loss(model, np.array([0, 2, 1]))
     Traceback (most recent call last):
     ...
-    ValueError: The output layer has no activation (it outputs raw scores, 'logits') but the loss sparse_categorical_crossentropy expects probabilities (from_logits=False). Fix: add activation='softmax' to the last layer, or compile with loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True).
+    ValueError: The output layer has no activation (it outputs raw scores, 'logits') but the loss ... Fix: add
+    activation='softmax' to the last layer, or compile with ...(from_logits=True).
     """
     check_labels_for_model(model, labels)
     loss = _loss_name(model) or ""

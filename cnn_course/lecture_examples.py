@@ -209,7 +209,8 @@ EXAMPLES = (
         inputs=_inputs(height=10, width=10, kernel=3, padding="valid", stride=1, filters=1),
         compute=_conv_output_shape,
         slide_value=(8, 8, 1),
-        extraction_note="The sizes are stated in words; 10x10 and 3x3 are the deck's own image and kernel (lines 51-70).",
+        extraction_note="The sizes are stated in words; 10x10 and 3x3 are the deck's own image and kernel "
+                        "(lines 51-70).",
     ),
     WorkedExample(
         key="deck002_same_padding_size",

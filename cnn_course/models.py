@@ -24,7 +24,7 @@ def task_head(task, num_classes=None, one_hot=False):
     | task | units | activation | loss |
     |---|---|---|---|
     | binary | 1 | sigmoid | binary_crossentropy |
-    | multiclass (single label) | classes | softmax | sparse_categorical_crossentropy (integer labels) or categorical_crossentropy (one-hot) |
+    | multiclass (one label) | classes | softmax | sparse_categorical_crossentropy (one-hot: categorical_crossentropy) |
     | multilabel | classes | sigmoid | binary_crossentropy |
     | regression | outputs | none (linear) | mse |
     | regression_0_1 (targets in [0, 1]) | outputs | sigmoid | mse |

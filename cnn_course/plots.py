@@ -181,7 +181,7 @@ def show_images(images, labels=None, class_names=None, predictions=None, titles=
             titles = [name_of(label) for label in labels]
             if predicted is not None:
                 titles = [f"{t} / {name_of(p)}" for t, p in zip(titles, predicted)]
-                colours = ["green" if l == p else "red" for l, p in zip(labels, predicted)]
+                colours = ["green" if true == guess else "red" for true, guess in zip(labels, predicted)]
         elif predicted is not None:
             titles = [f"pred {name_of(p)}" for p in predicted]
     ncols = max(1, min(int(ncols), n))

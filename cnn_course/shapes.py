@@ -423,8 +423,9 @@ def render_shape(shape, rng, image_size=64, clutter=True):
     colour and a tilt of up to 25 degrees from upright; it is always clearly
     darker or clearly brighter than its whole background. The background is a
     flat colour or a gentle linear gradient, often with pixel noise. All shapes
-    cover about the same area at the same size, so pixel counts give no clue. With `clutter=True`, distractor lines, dots and small
-    irregular blobs are drawn behind the shape and a few thin ones over it.
+    cover about the same area at the same size, so pixel counts give no clue.
+    With `clutter=True`, distractor lines, dots and small irregular blobs are
+    drawn behind the shape and a few thin ones over it.
     Drawing happens at 4x the size and is box-averaged down (anti-aliasing).
 
     Args:

@@ -1,4 +1,4 @@
-"""A small pretrained convolutional base for offline transfer learning, pretrained on shapes that are not course classes."""
+"""A small convolutional base for offline transfer learning, pretrained on shapes that are not the course's classes."""
 
 import hashlib
 import json

@@ -1,4 +1,4 @@
-"""Training: a `fit` helper with early stopping, atomic best-model checkpoints and label/loss checks before it starts."""
+"""Training: a `fit` helper with early stopping, atomic best-model checkpoints and label/loss checks up front."""
 
 import os
 import pathlib
@@ -92,7 +92,7 @@ def check_labels_for_model(model, labels):
     >>> check_labels_for_model(model, np.eye(3))
     Traceback (most recent call last):
     ...
-    ValueError: The labels are one-hot vectors (shape (3, 3)) but the loss is sparse_categorical_crossentropy, which expects integer class labels of shape (n,). Fix: compile with loss='categorical_crossentropy', or pass labels.argmax(axis=1).
+    ValueError: The labels are one-hot vectors (shape (3, 3)) but the loss is ... or pass labels.argmax(axis=1).
     """
     if getattr(model, "optimizer", None) is None or model.loss is None:
         raise ValueError("The model is not compiled. Call cnn_course.models.compile_for_task(model, task) "
@@ -225,12 +225,10 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     if validation is None and monitor.startswith("val_") and (patience or checkpoint):
         raise arg_error("validation", None, f"a dataset when monitoring {monitor!r}",
                         "Pass validation data, or monitor='loss'")
-    first_labels = None
-    for _, first_labels in train.take(1):
-        break
-    if first_labels is None:
+    first_batch = next(iter(train.take(1)), None)
+    if first_batch is None:
         raise arg_error("train", "an empty dataset", "a dataset with at least one batch")
-    check_labels_for_model(model, np.asarray(first_labels))
+    check_labels_for_model(model, np.asarray(first_batch[1]))
     # Trainable flags changed since compile (e.g. a base unfrozen) are ignored by Keras
     # until the model is compiled again: say so instead of training the wrong weights.
     from cnn_course.transfer import check_compiled_trainability

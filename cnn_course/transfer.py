@@ -569,7 +569,7 @@ def trainable_summary(model, when=None):
     This is the number of trainable weights before freezing the conv base: 4
     >>> _ = freeze(base)
     >>> print(trainable_summary(model, "after freezing the conv base"))
-    This is the number of trainable weights after freezing the conv base: 2 (145 trainable parameters; 2 frozen tensors, 112 frozen parameters)
+    This is the number of trainable weights after freezing the conv base: 2 (145 trainable ... frozen parameters)
     """
     def count(weights):
         return int(sum(int(np.prod(w.shape)) for w in weights))
@@ -698,7 +698,7 @@ def unfreeze_from(base, layer_name=None, last_n=None, include_batchnorm=False, a
     >>> unfreeze_from(base, "block2_con1")
     Traceback (most recent call last):
     ...
-    ValueError: The base 'sequential...' has no layer named 'block2_con1'. Did you mean 'block2_conv1'? Layers with weights, in order: block1_conv1, block2_conv1, block3_conv1. All layers: block1_conv1, block2_conv1, block3_conv1.
+    ValueError: The base 'sequential...' has no layer named 'block2_con1'. Did you mean ... block3_conv1.
     """
     layers = list(base.layers)
     if (layer_name is None) == (last_n is None):
@@ -785,7 +785,7 @@ def check_compiled_trainability(model):
     >>> check_compiled_trainability(model)
     Traceback (most recent call last):
     ...
-    RuntimeError: The trainable weights changed after the model was compiled: the optimizer updates 4 weight tensors, the model now has 2 trainable. Frozen since compile (still being updated): sequential.../hidden/kernel, sequential.../hidden/bias. Keras trains the weights that were trainable when it compiled the model, so your change has no effect. Fix: call model.compile(...) again (with a new optimizer) after changing `trainable`, or use cnn_course.transfer.fine_tune, which unfreezes and recompiles in one call.
+    RuntimeError: The trainable weights changed after the model was compiled: the optimizer updates ... in one call.
     """
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
@@ -889,7 +889,7 @@ def fine_tune(model, base, from_layer=None, last_n=None, learning_rate=1e-5, opt
     >>> transfer.fine_tune(model, base, "conv2")
     Traceback (most recent call last):
     ...
-    RuntimeError: The classifier on top of the base has not been trained yet. Fix: train the classifier on top of the frozen base first (feature extraction), then fine-tune; otherwise the large gradients of a random head wreck the pretrained filters.
+    RuntimeError: The classifier on top of the base has not been trained yet. Fix: train the ... pretrained filters.
     >>> _ = model.fit(np.zeros((4, 8, 8, 3)), np.zeros(4), verbose=0)
     >>> model = transfer.fine_tune(model, base, "conv2")
     >>> round(float(model.optimizer.learning_rate), 8), transfer.trainable_summary(model).trainable_tensors

@@ -29,7 +29,7 @@ def _sublayers(model):
     """The layers of `model` other than its inputs (`InputLayer`)."""
     keras = import_keras()
 
-    return [l for l in getattr(model, "layers", []) if not isinstance(l, keras.layers.InputLayer)]
+    return [layer for layer in getattr(model, "layers", []) if not isinstance(layer, keras.layers.InputLayer)]
 
 
 def _walk(model):
@@ -169,7 +169,7 @@ def _trace(model, x, targets, stop_before_last=False):
     keras = import_keras()
 
     layers = _sublayers(model)
-    top_level = all(any(t is l for l in layers) for t in targets)
+    top_level = all(any(t is layer for layer in layers) for t in targets)
     if _is_functional(model) and top_level:
         last = model.layers[-1].input if stop_before_last else model.outputs[0]
         inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
@@ -241,7 +241,7 @@ def activations(model, image, layer_names=None):
             layer_names = [layer_names]
         targets = [_find_layer(model, name) for name in layer_names]
     found, out = _trace(model, x, targets)
-    if not (_is_functional(model) and all(any(t is l for l in _sublayers(model)) for t in targets)):
+    if not (_is_functional(model) and all(any(t is layer for layer in _sublayers(model)) for t in targets)):
         _check_replay(model, x, out)
     return {t.name: np.asarray(found[t])[0] for t in targets}
 
@@ -295,7 +295,7 @@ def _grad_cam(model, image, class_index=None, layer_name=None):
         else:
             score = logits[0, class_index]
             probability = float(p[class_index])
-    if not (_is_functional(model) and any(target is l for l in _sublayers(model))):
+    if not (_is_functional(model) and any(target is layer for layer in _sublayers(model))):
         _check_replay(model, x, probs)
     grads = tape.gradient(score, feature_map)  # (1, fh, fw, channels)
     weights = tf.reduce_mean(grads, axis=(0, 1, 2))  # (channels,): one importance per channel
@@ -463,7 +463,7 @@ def show_filters(model_or_layer, layer_name=None, max_filters=32, ax=None):
         layer = model_or_layer
     elif layer_name is None:  # the first conv layer: its filters look at pixels
         _find_conv_layer(model_or_layer, None)  # raises when there is none
-        layer = next(l for l in _walk(model_or_layer) if isinstance(l, _conv_classes()))
+        layer = next(found for found in _walk(model_or_layer) if isinstance(found, _conv_classes()))
     else:
         layer = _find_conv_layer(model_or_layer, layer_name)
     if not layer.built:

@@ -111,7 +111,7 @@ for example in lecture_examples.EXAMPLES:
 # %%
 slips = lecture_examples.parameter_slips()
 print(f"{len(lecture_examples.PARAMETER_EXAMPLES)} parameter examples checked, {len(slips)} differ from the slide:")
-for key, example in slips:
+for _key, example in slips:
     print(f"- deck {example.deck[:3]}, line {example.line}: {example.claim}")
     print(f"  correct: {example.correct:,}" if isinstance(example.correct, int) else f"  correct: {example.correct}")
     print(f"  {example.slip}")

@@ -21,8 +21,6 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
-import time
-
 import numpy as np
 
 from cnn_course import (augmentation, data, datasets, models, plots, pretrained, settings, shapes,

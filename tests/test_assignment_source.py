@@ -178,7 +178,8 @@ def test_master_without_check_cell_for_a_question_is_refused(tmp_path):
 
 def test_two_checks_with_one_name_are_refused(tmp_path):
     path = tmp_path / "bad.py"
-    path.write_text(TOY.replace("def the_answer", "def doubles_negative_numbers").replace('"q2", points=1.5', '"q1", points=1.5'))
+    renamed = TOY.replace("def the_answer", "def doubles_negative_numbers")
+    path.write_text(renamed.replace('"q2", points=1.5', '"q1", points=1.5'))
     with pytest.raises(ValueError, match="share the name"):
         Master(path)
 

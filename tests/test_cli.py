@@ -28,7 +28,18 @@ def test_demo_quick_prints_table_and_writes_outputs(tmp_path):
         assert (tmp_path / "results" / name).stat().st_size > 0
     rows = json.loads((tmp_path / "results" / "results.json").read_text())["rows"]
     assert [r["model"] for r in rows] == ["dense", "convnet", "convnet+aug"]
-    assert all(0.0 <= r["test_accuracy"] <= 1.0 for r in rows)
+    # Each accuracy is a count of right answers over its split's images (quick mode: 12, 6 and 6 per
+    # class, 4 classes), the table prints the same numbers as results.json, and the summary line
+    # is their difference.
+    sizes = {"train_accuracy": 48, "val_accuracy": 24, "test_accuracy": 24}
+    for r in rows:
+        for key, n in sizes.items():
+            assert 0.0 <= r[key] <= 1.0 and r[key] * n == pytest.approx(round(r[key] * n), abs=1e-4), (r, key)
+        printed = next(line for line in out.stdout.splitlines() if line.startswith(f"{r['model']} "))
+        assert printed.split()[-4:-1] == [f"{r[key]:.3f}" for key in sizes]  # then the seconds
+    by_name = {r["model"]: r for r in rows}
+    gain = 100 * (by_name["convnet"]["test_accuracy"] - by_name["dense"]["test_accuracy"])
+    assert f"convnet vs dense, test accuracy: {gain:+.1f} points" in out.stdout
     for r in rows:  # the epoch a model first passes 50% validation accuracy, or None
         assert r["first_epoch_val_above_half"] in (None, *range(1, r["epochs"] + 1))
     assert "val acc > 0.5 from epoch" in out.stdout

@@ -275,14 +275,16 @@ def test_conv2d_channel_mismatch():
 
 
 def test_kernel_larger_than_padded_input():
-    with pytest.raises(ValueError, match=r"padded input, 4x4 \(input 4x4.*Received: kernel='5x5'. Use a smaller kernel"):
+    with pytest.raises(ValueError,
+                       match=r"padded input, 4x4 \(input 4x4.*Received: kernel='5x5'. Use a smaller kernel"):
         conv2d(np.zeros((4, 4, 1)), np.zeros((5, 5, 1, 1)))
     with pytest.raises(ValueError, match="padded input, 3x4"):
         cross_correlate2d(np.zeros((3, 4)), np.zeros((4, 2)))
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: cross_correlate2d(np.zeros((5, 5)), np.ones((3, 3)), padding="centre"), "`padding` argument must be one of 'valid', 'same', 'full'"),
+    (lambda: cross_correlate2d(np.zeros((5, 5)), np.ones((3, 3)), padding="centre"),
+     "`padding` argument must be one of 'valid', 'same', 'full'"),
     (lambda: cross_correlate2d(np.zeros((5, 5)), np.ones((3, 3)), padding=-1), "`padding`"),
     (lambda: cross_correlate2d(np.zeros((5, 5)), np.ones((3, 3)), stride=0), "`stride`"),
     (lambda: cross_correlate2d(np.zeros((5, 5, 1)), np.ones((3, 3))), "use conv2d for channels"),

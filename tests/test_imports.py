@@ -1,4 +1,4 @@
-"""`import cnn_course` and its NumPy-only modules start without TensorFlow; the modules that need it import it quietly."""
+"""`import cnn_course` and its NumPy-only modules start without TensorFlow; the others import it quietly."""
 
 import os
 import subprocess

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnn_course import models
+from cnn_course import convolution, models
 from cnn_course.explain import compare_dense_and_conv, conv_params, dense_params, explain_model
 from cnn_course.lecture_examples import PARAMETER_EXAMPLES
 
@@ -181,7 +181,7 @@ def test_dense_64x64_into_128_units():
 def test_valid_3x3_convolution_on_10x10_image():
     """002 lines 159-166: a centred 3x3 kernel on the 10x10 image loses a pixel at each end: 8x8."""
     layer_output = keras.layers.Conv2D(1, 3)(keras.Input((10, 10, 1)))
-    assert 10 - 3 + 1 == 8
+    assert convolution.output_size(10, 3) == layer_output.shape[1] == 8  # the course's formula agrees with Keras
     _assert_slide("valid_3x3_on_10x10", tuple(layer_output.shape[1:3]))
 
 

@@ -4,7 +4,6 @@ import json
 import pathlib
 import re
 import sys
-import time
 
 import nbformat
 import pytest
@@ -12,8 +11,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("*.py"))
-#: Wall-clock limit for one notebook in quick mode (CI).
-QUICK_LIMIT_SECONDS = 180
+#: nbclient's limit for one cell in quick mode: it stops a hung cell (speed is measured in
+#: benchmarks/bench_notebooks.py, never asserted here).
+CELL_TIMEOUT_SECONDS = 180
 #: Calls that train or run a network for long, as the notebooks make them: a cell with one
 #: must show progress.
 TRAINS = re.compile(r"\b(?:training\.fit|learning_curves\.(?:learning|capacity)_curve"
@@ -71,12 +71,9 @@ def test_notebook_runs_in_quick_mode(notebook, kernel_env):
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, kernel_name="cnn-course-test", timeout=QUICK_LIMIT_SECONDS,
+    client = NotebookClient(nb, kernel_name="cnn-course-test", timeout=CELL_TIMEOUT_SECONDS,
                             resources={"metadata": {"path": str(kernel_env)}})
-    start = time.perf_counter()
     client.execute()
-    elapsed = time.perf_counter() - start
-    assert elapsed < QUICK_LIMIT_SECONDS, f"{notebook.name} took {elapsed:.0f} s in quick mode"
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.get("output_type") == "error"]
     assert not errors

@@ -1,6 +1,5 @@
 """Two seeded runs in fresh processes give bit-identical weights (the students' seed complaint)."""
 
-import hashlib
 import subprocess
 import sys
 import textwrap

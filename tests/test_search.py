@@ -47,7 +47,8 @@ def test_same_seed_same_configurations_and_bounds():
     tried = {seed: [] for seed in (0, 1)}
     for seed in (0, 0, 1):
         tried_now = []
-        search.random_search(lambda **c: (tried_now.append(c), _score(**c))[1], space, 4, seed=seed, verbose=0)
+        search.random_search(lambda sink=tried_now, **c: (sink.append(c), _score(**c))[1], space, 4,
+                             seed=seed, verbose=0)
         if tried[seed]:
             assert tried_now == tried[seed]
         tried[seed] = tried_now

@@ -1,4 +1,4 @@
-"""Tests for cnn_course.shapes_base: the shipped weights load, are reproduced by their script's code, and come from other images."""
+"""cnn_course.shapes_base: the shipped weights load, are reproduced by their script, and come from other images."""
 
 import hashlib
 

@@ -9,6 +9,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cnn_course import augmentation, models, shapes, visualize
 from cnn_course.reproducibility import set_seed
@@ -94,10 +95,26 @@ def test_wrong_layer_name_lists_the_conv_layers(trained):
 
 
 @pytest.mark.trains
-def test_grad_cam_on_an_earlier_layer_has_the_image_size(trained):
+def test_grad_cam_on_an_earlier_layer_matches_the_formula_computed_here(trained):
+    # An independent Grad-CAM of block1_conv1 for the predicted class: the gradient of its logit
+    # with respect to the feature map, averaged per channel; ReLU of the weighted sum of the
+    # channels; bilinear resize to the image; divided by its maximum (Selvaraju et al., 2017).
     functional, sequential, images, _, _ = trained
+    x = tf.constant(images[1:2], tf.float32)
+    output = functional.get_layer("output")
+    probe = keras.Model(functional.inputs, [functional.get_layer("block1_conv1").output, output.input])
+    with tf.GradientTape() as tape:
+        feature_map, features = probe(x, training=False)
+        logits = tf.matmul(features, output.kernel) + output.bias
+        score = logits[0, int(tf.argmax(logits[0]))]
+    grads = tape.gradient(score, feature_map)
+    cam = tf.nn.relu(tf.reduce_sum(feature_map[0] * tf.reduce_mean(grads, axis=(0, 1, 2)), axis=-1))
+    cam = tf.image.resize(cam[..., None], (SIZE, SIZE), method="bilinear")[..., 0].numpy()
+    expected = cam / cam.max()
+
     heatmap = visualize.grad_cam(sequential, images[1], layer_name="block1_conv1")
-    assert heatmap.shape == (SIZE, SIZE)
+    np.testing.assert_allclose(heatmap, expected, atol=1e-4)
+    assert not np.allclose(heatmap, visualize.grad_cam(sequential, images[1]), atol=0.05)  # not the default layer
 
 
 def _small_model(kind, augment):

@@ -364,7 +364,7 @@ def output_shapes_of_model(model):
     assert len(layers) == len(_ARCHITECTURE), (
         f"the model has {len(layers)} layer(s) after its input, the table {len(_ARCHITECTURE)}: "
         "get the layers right first (see the check of the layers and their order)")
-    for position, (entry, kind, digest) in enumerate(zip(layers, _ARCHITECTURE, _SHAPE_DIGESTS), 1):
+    for position, (entry, _kind, digest) in enumerate(zip(layers, _ARCHITECTURE, _SHAPE_DIGESTS), 1):
         shape = _as_shape(tuple(entry["last"].output.shape))
         assert _digest(shape) == digest, (
             f"layer {position} ({type(entry['layer']).__name__}) outputs {shape} per image: not the shape "

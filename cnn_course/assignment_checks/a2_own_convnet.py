@@ -2,7 +2,7 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a2_own_convnet'
-VERSION = 'a755b4b5988d'
+VERSION = '999cd400a7a6'
 QUESTIONS = {"q1": {"public": 2, "hidden": 1}, "q2": {"public": 3, "hidden": 0}, "q3": {"public": 2, "hidden": 0}, "q4": {"public": 2, "hidden": 0}, "q5": {"public": 2, "hidden": 2}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
@@ -222,7 +222,7 @@ def output_shapes_of_model(model):
     assert len(layers) == len(_ARCHITECTURE), (
         f"the model has {len(layers)} layer(s) after its input, the table {len(_ARCHITECTURE)}: "
         "get the layers right first (see the check of the layers and their order)")
-    for position, (entry, kind, digest) in enumerate(zip(layers, _ARCHITECTURE, _SHAPE_DIGESTS), 1):
+    for position, (entry, _kind, digest) in enumerate(zip(layers, _ARCHITECTURE, _SHAPE_DIGESTS), 1):
         shape = _as_shape(tuple(entry["last"].output.shape))
         assert _digest(shape) == digest, (
             f"layer {position} ({type(entry['layer']).__name__}) outputs {shape} per image: not the shape "
