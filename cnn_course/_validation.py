@@ -26,6 +26,29 @@ def arg_error(name, value, expected, fix=None):
     return ValueError(message)
 
 
+def input_too_small_error(input_size, stack, map_size, where, fix):
+    """Build the package's one `ValueError` for an input that a stack of layers shrinks to nothing.
+
+    Args:
+        input_size: `(height, width)` received.
+        stack: what was asked of it, e.g. "3 conv(3x3, valid)+max-pool(2x2) blocks".
+        map_size: `(height, width)` of the feature map where it vanishes (0 or less is shown as 0).
+        where: the layer or block after which it vanishes, e.g. "block3".
+        fix: what to do instead.
+
+    Returns:
+        A `ValueError` (to be raised by the caller).
+
+    Example:
+
+    >>> str(input_too_small_error((20, 20), "4 conv blocks", (0, 0), "block4", "Use a larger input."))
+    'Input 20x20 is too small for 4 conv blocks: the feature map would be 0x0 after block4. Use a larger input.'
+    """
+    h, w = (max(int(v), 0) for v in map_size)
+    return ValueError(f"Input {input_size[0]}x{input_size[1]} is too small for {stack}: the feature map "
+                      f"would be {h}x{w} after {where}. {fix}")
+
+
 def check_positive_int(name, value):
     """Return `value` if it is an integer >= 1, else raise the standard error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:

@@ -87,12 +87,16 @@ def pad_amounts(size, kernel, stride=1, padding="same"):
     return padding, padding
 
 
-def output_size(size, kernel, padding=0, stride=1):
+def output_size(size, kernel, padding=0, stride=1, dilation=1, allow_empty=False):
     """Length of a convolution's (or pooling's) output along one axis.
 
     The lecture formula, with `p` zeros on each side:
 
         output = floor((size - kernel + 2 * p) / stride) + 1
+
+    The course's one implementation of it: `models.convnet_shapes` and
+    `explain` call it too. A dilated kernel spans `dilation * (kernel - 1) + 1`
+    pixels.
 
     `padding` may also be a name: `"valid"` is `p = 0`; `"same"` pads as
     Keras does, so the output is `ceil(size / stride)` (equal to `size` for
@@ -103,9 +107,12 @@ def output_size(size, kernel, padding=0, stride=1):
         kernel: kernel (or pooling window) length.
         padding: an int >= 0, or `"valid"`, `"same"` or `"full"`.
         stride: step between neighbouring windows.
+        dilation: spacing between the kernel's taps (1: a plain kernel).
+        allow_empty: if True, return 0 when the kernel does not fit instead
+            of raising (for callers that name the layer where a stack vanishes).
 
     Returns:
-        The output length, an int >= 1.
+        The output length, an int >= 1 (or 0 with `allow_empty`).
 
     Raises:
         ValueError: if an argument is invalid, or if the kernel does not fit
@@ -120,15 +127,20 @@ def output_size(size, kernel, padding=0, stride=1):
     3
     >>> output_size(7, 3, padding="same", stride=2)
     4
+    >>> output_size(2, 3, allow_empty=True)
+    0
     """
-    before, after = pad_amounts(size, kernel, stride, padding)
+    span = check_positive_int("dilation", dilation) * (check_positive_int("kernel", kernel) - 1) + 1
+    before, after = pad_amounts(size, span, stride, padding)
     padded = size + before + after
-    if kernel > padded:
+    if span > padded:
+        if allow_empty:
+            return 0
         raise arg_error(
-            "size", size, f"at least the kernel size {kernel} once padded (it is {padded})",
+            "size", size, f"at least the kernel size {span} once padded (it is {padded})",
             "Use a smaller kernel, add padding (e.g. padding='same'), or a larger input",
         )
-    return (padded - kernel) // stride + 1
+    return (padded - span) // stride + 1
 
 
 # ---------------------------------------------------------------------------

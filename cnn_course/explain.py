@@ -5,7 +5,8 @@ import html
 import math
 import numbers
 
-from cnn_course._validation import arg_error, check_positive_int
+from cnn_course._validation import arg_error, check_positive_int, input_too_small_error
+from cnn_course.convolution import output_size
 from cnn_course.settings import import_keras
 
 # ---------------------------------------------------------------------------
@@ -249,11 +250,10 @@ def _axis_how(size, kernel, stride, padding, dilation=1):
     """(output size, formula) along one axis of a convolution or pooling."""
     if size is None:
         return None, "?"
+    out = output_size(size, kernel, padding, stride, dilation, allow_empty=True)
     if padding == "same":
-        out = -(-size // stride)
         return out, f"ceil({size}/{stride}) = {out}"
     span = dilation * (kernel - 1) + 1
-    out = max(0, (size - span) // stride + 1)
     if stride == 1:
         return out, f"{size} - {span} + 1 = {out}"
     return out, f"floor(({size} - {span})/{stride}) + 1 = {out}"
@@ -669,11 +669,9 @@ def compare_dense_and_conv(input_shape, dense_units=(100,), conv_filters=(100,),
     for i, filters in enumerate(conv_filters, start=1):
         parts = _conv_parts(current, filters, kernel, stride, padding)
         if min(parts[0][1:3]) < 1:
-            raise ValueError(
-                f"Input {shape[0]}x{shape[1]} is too small for {len(conv_filters)} {kernel[0]}x{kernel[1]} "
-                f"{padding} convolutions: the feature map would be {parts[0][1]}x{parts[0][2]} after conv{i}. "
-                "Use a larger input_shape, fewer convolutions, or padding='same'."
-            )
+            raise input_too_small_error(
+                shape, f"{len(conv_filters)} {kernel[0]}x{kernel[1]} {padding} convolutions", parts[0][1:3],
+                f"conv{i}", "Use a larger input_shape, fewer convolutions, or padding='same'.")
         conv_parts.append((f"conv{i}", "Conv2D", parts))
         current = parts[0]
     if conv_head:

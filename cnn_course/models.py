@@ -1,8 +1,11 @@
 """Model builders: conv/pooling stacks with a dense head, dense baselines, the classic presets, heads per task."""
 
 import numbers
+import warnings
 
-from cnn_course._validation import arg_error, check_choice, check_fraction, check_pair, check_positive_int
+from cnn_course._validation import (arg_error, check_choice, check_fraction, check_pair, check_positive_int,
+                                    input_too_small_error)
+from cnn_course.convolution import output_size
 from cnn_course.settings import import_keras
 
 #: The lecture's table: last-layer activation and loss for each kind of task.
@@ -72,23 +75,22 @@ def task_head(task, num_classes=None, one_hot=False):
 
 
 def conv_output_size(size, kernel, stride=1, padding="valid"):
-    """Length of a convolution or pooling output along one axis.
+    """Deprecated: use `cnn_course.convolution.output_size(size, kernel, padding, stride)`.
 
-    `floor((size - kernel + 2 * pad) / stride) + 1`, with `pad = 0` for
-    "valid"; for "same" Keras pads so that the output is `ceil(size / stride)`.
+    Kept so that old notebooks still run; it returns 0 where the window does
+    not fit, as it always did (`output_size(..., allow_empty=True)`).
 
     Example:
 
-    >>> conv_output_size(150, 3)   # 3x3 valid convolution
-    148
-    >>> conv_output_size(148, 2, stride=2)   # 2x2 max pooling
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     conv_output_size(148, 2, stride=2)
     74
-    >>> conv_output_size(7, 3, padding="same")
-    7
     """
-    if padding == "same":
-        return -(-size // stride)
-    return max(0, (size - kernel) // stride + 1)
+    warnings.warn("models.conv_output_size is deprecated: use convolution.output_size(size, kernel, "
+                  "padding, stride)", DeprecationWarning, stacklevel=2)
+    return output_size(size, kernel, padding, stride, allow_empty=True)
 
 
 def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="valid",
@@ -141,20 +143,19 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
         down = _downsamples(i, len(filters), pool_size, pool_last)
         for j in range(1, convs_per_block + 1):
             s = (ph, pw) if down and downsample == "stride" and j == convs_per_block else (1, 1)
-            h, w = conv_output_size(h, kh, s[0], pad), conv_output_size(w, kw, s[1], pad)
+            h = output_size(h, kh, pad, s[0], allow_empty=True)
+            w = output_size(w, kw, pad, s[1], allow_empty=True)
             if h < 1 or w < 1:
                 break
         if h >= 1 and w >= 1 and down and downsample == "pool":
-            h, w = conv_output_size(h, ph, ph), conv_output_size(w, pw, pw)
+            h, w = output_size(h, ph, 0, ph, allow_empty=True), output_size(w, pw, 0, pw, allow_empty=True)
         if h < 1 or w < 1:
             stride = f", stride {ph}x{pw}" if pool_size and downsample == "stride" else ""
             pool = f"+{pooling}-pool({ph}x{pw})" if pool_size and downsample == "pool" else ""
-            raise ValueError(
-                f"Input {input_shape[0]}x{input_shape[1]} is too small for {len(filters)} "
-                f"conv({kh}x{kw}, {pad}{stride}){pool} blocks: the feature map would be "
-                f"{max(h, 0)}x{max(w, 0)} after block{i}. Use a larger input_shape, fewer blocks "
-                f"(filters={tuple(filters[:i - 1]) or '(...)'}), or padding='same'."
-            )
+            raise input_too_small_error(
+                input_shape, f"{len(filters)} conv({kh}x{kw}, {pad}{stride}){pool} blocks", (h, w), f"block{i}",
+                f"Use a larger input_shape, fewer blocks (filters={tuple(filters[:i - 1]) or '(...)'}), "
+                "or padding='same'.")
         shapes.append((f"block{i}", (h, w, f)))
     return shapes
 

@@ -298,3 +298,22 @@ def test_kernel_larger_than_padded_input():
 def test_bad_arguments_raise_the_standard_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_one_output_size_formula_serves_the_builder_and_explain():
+    # The deprecated models.conv_output_size and explain's shape column both go through
+    # convolution.output_size; a dilated 3x3 kernel spans 5 pixels, as in Keras.
+    import keras
+
+    from cnn_course import explain, models
+
+    assert output_size(10, 3, dilation=2) == 6 == keras.layers.Conv2D(1, 3, dilation_rate=2)(
+        keras.Input((10, 10, 1))).shape[1]
+    assert output_size(2, 3, allow_empty=True) == 0
+    with pytest.warns(DeprecationWarning, match="convolution.output_size"):
+        assert models.conv_output_size(148, 2, stride=2) == 74
+    model = keras.Sequential([keras.Input((10, 10, 1)), keras.layers.Conv2D(1, 3, dilation_rate=2, name="c")])
+    assert "(None, 6, 6, 1)" in str(explain.explain_model(model))
+    with pytest.raises(ValueError, match=r"^Input 20x20 is too small for 4 conv\(3x3, valid\)\+max-pool\(2x2\) "
+                                         r"blocks: the feature map would be 0x0 after block3\. Use a larger"):
+        models.convnet_shapes((20, 20, 3), (8, 8, 8, 8))

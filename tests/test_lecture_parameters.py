@@ -192,8 +192,8 @@ def test_same_padding_padded_size(size, kernel):
     padded = keras.layers.ZeroPadding2D(((pad // 2, pad - pad // 2), (pad // 2, pad - pad // 2)))
     out = keras.layers.Conv2D(1, kernel)(padded(keras.Input((size, size, 1))))
     assert tuple(out.shape[1:3]) == (size, size)
-    assert models.conv_output_size(size + kernel - 1, kernel) == size  # N + k2 - 1: same size
-    assert models.conv_output_size(size + kernel - 2, kernel) == size - 1  # the slide's N + k2 - 2: one short
+    assert convolution.output_size(size + kernel - 1, kernel) == size  # N + k2 - 1: same size
+    assert convolution.output_size(size + kernel - 2, kernel) == size - 1  # the slide's N + k2 - 2: one short
     _assert_slide("same_padding_padded_size", "N + k2 - 1")
 
 
@@ -247,7 +247,7 @@ def test_valid_5x5_sizes_stride_2():
         x = keras.layers.Conv2D(1, 5, strides=2)(x)
         sizes.append(x.shape[1])
     _assert_slide("valid_5x5_stride_2_sizes", sizes)
-    assert models.conv_output_size(12, 5, stride=2) == 4  # from the slide's 12x12 the chain would stall at 4x4
+    assert convolution.output_size(12, 5, stride=2) == 4  # from the slide's 12x12 the chain would stall at 4x4
 
 
 def test_2x2_pooling_halves_the_image():
