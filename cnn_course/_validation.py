@@ -3,14 +3,17 @@
 import numbers
 
 
-def arg_error(name, value, expected, fix=None):
+def arg_error(name, value, expected, fix=None, *, describe=False):
     """Build the package's standard `ValueError` for a bad argument.
 
     Args:
         name: the argument's name, as the caller wrote it.
-        value: what the caller passed.
+        value: what the caller passed, or (with `describe=True`) a phrase
+            describing it, for values whose repr says little (an array, a dataset).
         expected: a phrase completing "must be ...", e.g. "a positive integer".
         fix: optional sentence telling the student what to do instead.
+        describe: whether `value` is a description (shown as it is) rather
+            than the value itself (shown as its repr).
 
     Returns:
         A `ValueError` (to be raised by the caller).
@@ -19,8 +22,11 @@ def arg_error(name, value, expected, fix=None):
 
     >>> str(arg_error("epochs", -1, "a positive integer"))
     'The `epochs` argument must be a positive integer. Received: epochs=-1'
+    >>> str(arg_error("train", "an empty dataset", "a dataset with at least one batch", describe=True))
+    'The `train` argument must be a dataset with at least one batch. Received for `train`: an empty dataset'
     """
-    message = f"The `{name}` argument must be {expected}. Received: {name}={value!r}"
+    received = f" for `{name}`: {value}" if describe else f": {name}={value!r}"
+    message = f"The `{name}` argument must be {expected}. Received{received}"
     if fix:
         message += f". {fix}"
     return ValueError(message)

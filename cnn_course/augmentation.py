@@ -215,8 +215,9 @@ def show_augmentations(image, augmentation, n=9, ncols=3, ax=None):
     image = np.asarray(image)
     if image.ndim != 3:
         raise arg_error(
-            "image", f"array of shape {image.shape}", "one image of shape (height, width, channels)",
+            "image", f"an array of shape {image.shape}", "one image of shape (height, width, channels)",
             "Pass images[0], not the whole batch",
+            describe=True,
         )
     n = int(n)
     if n < 1:

@@ -151,7 +151,7 @@ def output_size(size, kernel, padding=0, stride=1, dilation=1, allow_empty=False
 def _as_array(name, value, ndims, description):
     array = np.asarray(value)
     if array.ndim not in ndims or array.size == 0 or array.dtype.kind not in "biuf":
-        raise arg_error(name, f"array of shape {array.shape} and dtype {array.dtype}", description)
+        raise arg_error(name, f"array of shape {array.shape} and dtype {array.dtype}", description, describe=True)
     return array.astype(np.result_type(array.dtype, np.float32))
 
 
@@ -225,15 +225,17 @@ def conv2d(x, kernels, bias=None, padding="valid", stride=1, flip=False):
     kh, kw, c_in, c_out = kernels.shape
     if x.shape[-1] != c_in:
         raise arg_error(
-            "kernels", f"array of shape {kernels.shape}",
+            "kernels", f"an array of shape {kernels.shape}",
             f"shaped (kh, kw, {x.shape[-1]}, C_out) to match the input's {x.shape[-1]} channels",
             "The third kernel axis is the number of input channels",
+            describe=True,
         )
     if bias is None:
         bias = np.zeros(c_out)
     bias = np.asarray(bias, dtype=float)
     if bias.shape != (c_out,):
-        raise arg_error("bias", f"array of shape {bias.shape}", f"an array of shape ({c_out},), one per filter")
+        raise arg_error("bias", f"an array of shape {bias.shape}", f"an array of shape ({c_out},), one per filter",
+                        describe=True)
     if flip:
         kernels = kernels[::-1, ::-1]  # turn each filter 180 degrees: true convolution
     sh, sw = check_pair("stride", stride)

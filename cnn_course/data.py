@@ -19,6 +19,7 @@ def _as_arrays(source, labels, image_size, color_mode):
             raise arg_error(
                 "labels", "an array", "None when the source is an ImageSet or a folder",
                 "The ImageSet already carries its labels",
+                describe=True,
             )
         return source.images, source.labels
     images = np.asarray(source)
@@ -26,15 +27,17 @@ def _as_arrays(source, labels, image_size, color_mode):
         images = images[..., None]
     if images.ndim != 4:
         raise arg_error(
-            "source", f"array of shape {images.shape}",
+            "source", f"an array of shape {images.shape}",
             "a folder path, an ImageSet, or an array of shape (n, height, width, channels)",
+            describe=True,
         )
     if labels is None:
         raise arg_error("labels", None, "an array with one label per image when the source is an array")
     labels = np.asarray(labels)
     if len(labels) != len(images):
         raise arg_error(
-            "labels", f"{len(labels)} labels", f"one label per image ({len(images)} images)"
+            "labels", f"{len(labels)} labels", f"one label per image ({len(images)} images)",
+            describe=True,
         )
     return images, labels
 

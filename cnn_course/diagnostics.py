@@ -218,7 +218,7 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
         raise arg_error("target_loss", target_loss, "a number or None")
     x, y = np.asarray(x)[:n_examples], np.asarray(y)[:n_examples]
     if len(x) != len(y):
-        raise arg_error("y", f"{len(y)} labels", f"as many labels as inputs ({len(x)})")
+        raise arg_error("y", f"{len(y)} labels", f"as many labels as inputs ({len(x)})", describe=True)
     set_seed(seed)
     model = model_fn()
     if not isinstance(model, keras.Model):

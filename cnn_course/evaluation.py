@@ -89,7 +89,7 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
     if _is_dataset(dataset):
         if labels is not None:
             raise arg_error("labels", "an array", "None when `dataset` is a tf.data.Dataset",
-                            "The dataset already carries its labels")
+                            "The dataset already carries its labels", describe=True)
     else:
         from cnn_course.data import make_dataset
 
@@ -103,7 +103,7 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
     for batch in dataset:
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
             raise arg_error("dataset", "batches without labels", "a dataset of (images, labels) batches",
-                            "Build it with cnn_course.data.make_dataset(images, labels)")
+                            "Build it with cnn_course.data.make_dataset(images, labels)", describe=True)
         x, y = batch[0], batch[1]
         p = np.asarray(model(x, training=False), dtype=np.float32)  # (batch, units)
         if p.ndim == 1:
@@ -114,7 +114,7 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
         if verbose and beat.due():
             print_line(f"predicted {done} images", seconds=beat.elapsed)
     if not probs:
-        raise arg_error("dataset", "an empty dataset", "a dataset with at least one batch")
+        raise arg_error("dataset", "an empty dataset", "a dataset with at least one batch", describe=True)
     return np.concatenate(truths), np.concatenate(probs)
 
 
@@ -141,7 +141,8 @@ def predicted_classes(y_prob, threshold=0.5):
     if y_prob.ndim == 2 and y_prob.shape[1] > 1:
         return y_prob.argmax(axis=1).astype(np.int64)
     if y_prob.ndim not in (1, 2):
-        raise arg_error("y_prob", f"array of shape {y_prob.shape}", "an array (n,), (n, 1) or (n, classes)")
+        raise arg_error("y_prob", f"an array of shape {y_prob.shape}", "an array (n,), (n, 1) or (n, classes)",
+                        describe=True)
     return (y_prob.reshape(-1) >= threshold).astype(np.int64)
 
 
@@ -195,7 +196,7 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     y_true = _class_indices(y_true)
     y_pred = _as_predictions(y_pred)
     if len(y_true) != len(y_pred):
-        raise arg_error("y_pred", f"{len(y_pred)} predictions", f"one per label ({len(y_true)} labels)")
+        raise arg_error("y_pred", f"{len(y_pred)} predictions", f"one per label ({len(y_true)} labels)", describe=True)
     if num_classes is None:
         num_classes = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
     num_classes = check_positive_int("num_classes", num_classes)
@@ -236,7 +237,8 @@ def plot_confusion_matrix(cm, class_names=None, normalize=False, ax=None):
     """
     cm = np.asarray(cm)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise arg_error("cm", f"array of shape {cm.shape}", "a square confusion matrix (classes, classes)")
+        raise arg_error("cm", f"an array of shape {cm.shape}", "a square confusion matrix (classes, classes)",
+                        describe=True)
     n = cm.shape[0]
     names = _names(class_names, n)
     if normalize:
@@ -289,7 +291,8 @@ def most_confused_pairs(cm, class_names=None, top=5):
     """
     cm = np.asarray(cm)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise arg_error("cm", f"array of shape {cm.shape}", "a square confusion matrix (classes, classes)")
+        raise arg_error("cm", f"an array of shape {cm.shape}", "a square confusion matrix (classes, classes)",
+                        describe=True)
     top = check_positive_int("top", top)
     names = _names(class_names, cm.shape[0])
     pairs = [(int(cm[i, j]), i, j) for i in range(cm.shape[0]) for j in range(cm.shape[1])
@@ -437,7 +440,7 @@ def worst_errors(y_true, y_prob, k=10):
     y_true = _class_indices(y_true)
     y_pred = predicted_classes(y_prob)
     if len(y_true) != len(y_pred):
-        raise arg_error("y_prob", f"{len(y_pred)} predictions", f"one per label ({len(y_true)} labels)")
+        raise arg_error("y_prob", f"{len(y_pred)} predictions", f"one per label ({len(y_true)} labels)", describe=True)
     wrong = np.flatnonzero(y_pred != y_true)
     confidence = _confidences(y_prob)[wrong]
     order = np.argsort(-confidence, kind="stable")

@@ -105,7 +105,8 @@ def to_grayscale(image):
         image = image[..., 0]
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
         raise arg_error(
-            "image", f"array of shape {image.shape}", "shaped (H, W), (H, W, 1) or (H, W, 3)",
+            "image", f"an array of shape {image.shape}", "shaped (H, W), (H, W, 1) or (H, W, 3)",
+            describe=True,
         )
     scale = 255.0 if image.dtype == np.uint8 else 1.0
     image = image.astype(float) / scale
@@ -120,7 +121,7 @@ def _as_kernel(kernel):
         return get_kernel(kernel), kernel
     array = np.asarray(kernel, dtype=float)
     if array.ndim != 2:
-        raise arg_error("kernel", f"array of shape {array.shape}", "a kernel name or a 2-D array")
+        raise arg_error("kernel", f"an array of shape {array.shape}", "a kernel name or a 2-D array", describe=True)
     return array, "custom"
 
 
@@ -230,7 +231,8 @@ def show_convolution(image, kernel, ax=None, title=None, padding="same", flip=Fa
     else:
         axes = list(np.ravel(ax))
         if len(axes) != 3:
-            raise arg_error("ax", f"{len(axes)} Axes", "a sequence of 3 Axes (input, kernel, feature map)")
+            raise arg_error("ax", f"{len(axes)} Axes", "a sequence of 3 Axes (input, kernel, feature map)",
+                            describe=True)
         fig = axes[0].figure
     ax_in, ax_k, ax_out = axes
 

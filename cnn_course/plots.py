@@ -91,7 +91,8 @@ def plot_history(history, metrics=("loss", "accuracy"), smoothing=0.0, title=Non
         axes = list(np.ravel(ax))
         if len(axes) != len(present):
             raise arg_error(
-                "ax", f"{len(axes)} Axes", f"one Axes per metric plotted ({present})"
+                "ax", f"{len(axes)} Axes", f"one Axes per metric plotted ({present})",
+                describe=True,
             )
         fig = axes[0].figure
     for axis, name in zip(axes, present):
@@ -150,8 +151,9 @@ def show_images(images, labels=None, class_names=None, predictions=None, titles=
         images = images[..., None]
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
         raise arg_error(
-            "images", f"array of shape {images.shape}",
+            "images", f"an array of shape {images.shape}",
             "an array of shape (n, height, width, 1 or 3)",
+            describe=True,
         )
     n = min(len(images), int(max_images))
     images = images[:n]

@@ -315,8 +315,9 @@ def vgg16_preprocess(images):
         images = np.array(images, dtype="float32")  # a copy: preprocess_input works in place
     if len(images.shape) < 1 or images.shape[-1] != 3:
         raise arg_error(
-            "images", f"<array of shape {tuple(images.shape)}>", "RGB images with 3 channels on the last axis",
+            "images", f"an array of shape {tuple(images.shape)}", "RGB images with 3 channels on the last axis",
             "Load the images with color_mode='rgb'",
+            describe=True,
         )
     return keras.applications.vgg16.preprocess_input(images)
 

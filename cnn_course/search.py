@@ -456,7 +456,7 @@ class SearchResult:
         else:
             axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
             if len(axes) != len(params):
-                raise arg_error("ax", f"{len(axes)} Axes", f"{len(params)} Axes, one per hyperparameter")
+                raise arg_error("ax", f"{len(axes)} Axes", f"{len(params)} Axes, one per hyperparameter", describe=True)
             fig = axes[0].figure
         best = self.best(metric, self.mode if metric == self.metric else ("min" if "loss" in metric else "max"))
         for axis, name in zip(axes, params):

@@ -227,7 +227,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
                         "Pass validation data, or monitor='loss'")
     first_batch = next(iter(train.take(1)), None)
     if first_batch is None:
-        raise arg_error("train", "an empty dataset", "a dataset with at least one batch")
+        raise arg_error("train", "an empty dataset", "a dataset with at least one batch", describe=True)
     check_labels_for_model(model, np.asarray(first_batch[1]))
     # Trainable flags changed since compile (e.g. a base unfrozen) are ignored by Keras
     # until the model is compiled again: say so instead of training the wrong weights.

@@ -195,8 +195,8 @@ def _as_images(images):
     if images.ndim == 3:  # (n, h, w): grayscale without a channel axis
         images = images[..., None]
     if images.ndim != 4 or len(images) == 0 or not np.issubdtype(images.dtype, np.number):
-        raise arg_error("images", f"array of shape {images.shape} and dtype {images.dtype}",
-                        "an ImageSet or a non-empty numeric array of shape (n, height, width, channels)")
+        raise arg_error("images", f"an array of shape {images.shape} and dtype {images.dtype}",
+                        "an ImageSet or a non-empty numeric array of shape (n, height, width, channels)", describe=True)
     return images
 
 

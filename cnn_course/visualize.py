@@ -137,9 +137,9 @@ def _as_batch(image):
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3:
-        raise arg_error("image", f"array of shape {np.shape(image)}",
+        raise arg_error("image", f"an array of shape {np.shape(image)}",
                         "one image of shape (height, width, channels)",
-                        "To explain the i-th image of a batch pass images[i]")
+                        "To explain the i-th image of a batch pass images[i]", describe=True)
     return array[None].astype("float32")  # (1, height, width, channels)
 
 
@@ -391,8 +391,8 @@ def heatmap_mass_inside(heatmap, bbox):
     """
     heatmap = np.asarray(heatmap, dtype="float64")
     if heatmap.ndim != 2 or (heatmap.size and heatmap.min() < 0):
-        raise arg_error("heatmap", f"array of shape {heatmap.shape}",
-                        "a non-negative 2-D array (height, width)")
+        raise arg_error("heatmap", f"an array of shape {heatmap.shape}",
+                        "a non-negative 2-D array (height, width)", describe=True)
     box = np.asarray(bbox).reshape(-1)
     if box.size != 4 or not np.all(np.equal(np.mod(box, 1), 0)) or box[0] >= box[2] or box[1] >= box[3]:
         raise arg_error("bbox", bbox, "4 integers (x0, y0, x1, y1) with x0 < x1 and y0 < y1",

@@ -86,3 +86,7 @@ def test_argument_errors(tmp_path, blobs):
         training.fit(model, ds, ds, checkpoint=tmp_path / "best.h5")
     with pytest.raises(ValueError, match="The `epochs` argument must be a positive integer"):
         training.fit(model, ds, epochs=0)
+    empty = ds.take(0)
+    with pytest.raises(ValueError, match=r"must be a dataset with at least one batch\. "
+                                         r"Received for `train`: an empty dataset$"):
+        training.fit(model, empty, epochs=1)
