@@ -23,17 +23,14 @@ def _log(message):
 
 
 def _format_table(rows):
+    from cnn_course.tables import text_table
+
     headers = ["model", "parameters", "epochs", "val acc > 0.5 from epoch", "train acc", "val acc",
                "test acc", "seconds"]
     cells = [[r["model"], f"{r['parameters']:,}", f"{r['epochs']} (best {r['best_epoch']})",
               str(r["first_epoch_val_above_half"] or "never"),
-              f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
-              f"{r['test_accuracy']:.3f}", f"{r['seconds']:.1f}"] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
-    out = [line, "-" * len(line)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(out)
+              r["train_accuracy"], r["val_accuracy"], r["test_accuracy"], f"{r['seconds']:.1f}"] for r in rows]
+    return text_table(headers, cells, align="l" * len(headers), rule=True)
 
 
 def _first_epoch_above(values, threshold):

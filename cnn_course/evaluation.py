@@ -1,11 +1,11 @@
 """Evaluating a trained classifier: aligned predictions, confusion matrix, per-class table, worst errors."""
 
-import html
 
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int
 from cnn_course.settings import import_tensorflow_quietly
+from cnn_course.tables import html_table, text_table  # noqa: F401  (also evaluation.text_table, as before)
 
 
 # ---------------------------------------------------------------------------
@@ -304,36 +304,6 @@ def most_confused_pairs(cm, class_names=None, top=5):
 # ---------------------------------------------------------------------------
 # Per-class table
 # ---------------------------------------------------------------------------
-
-
-def _format_cell(value):
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def text_table(columns, rows):
-    """Format rows as a plain-text table with right-aligned columns (floats to 3 decimals).
-
-    Example:
-
-    >>> print(text_table(["class", "n"], [["cat", 3], ["dog", 12]]))
-    class   n
-      cat   3
-      dog  12
-    """
-    cells = [[str(c) for c in columns]] + [[_format_cell(v) for v in row] for row in rows]
-    widths = [max(len(r[k]) for r in cells) for k in range(len(columns))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells)
-
-
-def html_table(columns, rows):
-    """Format rows as an HTML table (what Jupyter shows for `_repr_html_`)."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_format_cell(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class ClassificationTable:

@@ -8,6 +8,7 @@ import numbers
 from cnn_course._validation import arg_error, check_positive_int, input_too_small_error
 from cnn_course.convolution import output_size
 from cnn_course.settings import import_keras
+from cnn_course.tables import html_table, text_table
 
 # ---------------------------------------------------------------------------
 # Parameter counters that need no model
@@ -205,30 +206,14 @@ class ModelExplanation:
             )
 
     def __str__(self):
-        cells = list(self._cells("  "))
-        widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(_COLUMNS)]
-
-        def line(values):
-            parts = [v.rjust(w) if i == 3 else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
-            return "  ".join(parts).rstrip()
-
-        out = [f'Model: "{self.name}"', line(_COLUMNS), line(["-" * w for w in widths])]
-        out += [line(c) for c in cells]
-        out += ["-" * len(line(["-" * w for w in widths]))] + self.totals_lines()
-        return "\n".join(out)
+        table = text_table(_COLUMNS, self._cells("  "), align="lllrll", rule=True)
+        width = max(len(line) for line in table.splitlines())
+        return "\n".join([f'Model: "{self.name}"', table, "-" * width, *self.totals_lines()])
 
     def _repr_html_(self):
-        esc = html.escape
-        head = "".join(f"<th>{esc(h)}</th>" for h in _COLUMNS)
-        body = []
-        for c in self._cells("\u00a0\u00a0\u00a0\u00a0"):
-            tds = [f"<td>{esc(c[0])}</td>", f"<td><code>{esc(c[1])}</code></td>",
-                   f"<td><code>{esc(c[2])}</code></td>", f'<td style="text-align:right">{esc(c[3])}</td>',
-                   f"<td><code>{esc(c[4])}</code></td>", f"<td>{esc(c[5])}</td>"]
-            body.append("<tr>" + "".join(tds) + "</tr>")
-        foot = "".join(f'<tr><td colspan="6"><b>{esc(t)}</b></td></tr>' for t in self.totals_lines())
-        return (f"<p><b>Model: {esc(self.name)}</b></p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody><tfoot>{foot}</tfoot></table>")
+        cells = self._cells("\u00a0\u00a0\u00a0\u00a0")
+        return html_table(_COLUMNS, cells, align="lllrll", code=(1, 2, 4), footer=self.totals_lines(),
+                          title=f"Model: {self.name}")
 
 
 def _format_shape(shape):

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int
-from cnn_course.evaluation import html_table, text_table
+from cnn_course.tables import html_table, text_table
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course.tables import text_table
 
 
 # --------------------------------------------------------------------------- spaces
@@ -399,9 +400,8 @@ class SearchResult:
             cells += [_fmt(row["metrics"].get(m, "")) for m in metrics]
             cells.append(f"{row['seconds']:.1f}")
             lines.append(cells)
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         title = f"{len(self.rows)} trials, sorted by {self.metric} ({self.mode})"
-        return "\n".join([title] + ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines])
+        return title + "\n" + text_table(lines[0], lines[1:])
 
     def __repr__(self):
         return f"<SearchResult: {len(self.rows)} trials, metric={self.metric!r}, mode={self.mode!r}>"

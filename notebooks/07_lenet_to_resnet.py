@@ -27,7 +27,7 @@ import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnn_course import architectures, data, datasets, evaluation, explain, models, settings, shapes, training
+from cnn_course import architectures, data, datasets, explain, models, settings, shapes, tables, training
 from cnn_course.reproducibility import set_seed
 
 keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
@@ -105,7 +105,7 @@ big = {"LeNet-5 (1998)": lenet, "AlexNet (2012)": architectures.alexnet(),
        "ResNet-50 (2015)": architectures.resnet50()}
 rows = [[name, count_layers(m, keras.layers.Conv2D), count_layers(m, keras.layers.Dense),
          f"{m.count_params():,}", f"{dense_share(m):.1%}"] for name, m in big.items()]
-print(evaluation.text_table(["network", "conv layers", "dense layers", "parameters", "in dense layers"],
+print(tables.text_table(["network", "conv layers", "dense layers", "parameters", "in dense layers"],
                             rows))
 # Keras's own networks, with random weights (weights=None): nothing is downloaded.
 print(f"\nkeras.applications.VGG16:    {keras.applications.VGG16(weights=None).count_params():,}")
@@ -175,7 +175,7 @@ print("1x1 convolution output:", out.shape, " equals pixel-wise matrix product:"
 # %%
 inception = architectures.inception_3a_counts()
 naive, reduced = inception["naive"], inception["reduced"]
-print(evaluation.text_table(
+print(tables.text_table(
     ["Inception (3a)", "parameters", "multiply-adds per image", "output channels"],
     [["naive (no 1x1 reductions)", f"{naive['params']:,}", f"{naive['multiply_adds']:,}", naive["out_channels"]],
      ["with 1x1 reductions", f"{reduced['params']:,}", f"{reduced['multiply_adds']:,}", reduced["out_channels"]]]))
@@ -274,7 +274,7 @@ train_and_evaluate(architectures.small_vgg)
 # %%
 train_and_evaluate(architectures.small_inception)
 train_and_evaluate(architectures.small_resnet)
-print(evaluation.text_table(["model", "parameters", "test accuracy", "seconds per epoch"], results))
+print(tables.text_table(["model", "parameters", "test accuracy", "seconds per epoch"], results))
 
 # %% [markdown]
 # What to expect (our runs with three seeds, and with another CPU's rounding:
