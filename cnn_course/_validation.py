@@ -2,6 +2,8 @@
 
 import numbers
 
+import numpy as np
+
 
 def arg_error(name, value, expected, fix=None, *, describe=False):
     """Build the package's standard `ValueError` for a bad argument.
@@ -53,6 +55,38 @@ def input_too_small_error(input_size, stack, map_size, where, fix):
     h, w = (max(int(v), 0) for v in map_size)
     return ValueError(f"Input {input_size[0]}x{input_size[1]} is too small for {stack}: the feature map "
                       f"would be {h}x{w} after {where}. {fix}")
+
+
+def check_seed(seed, allow_none=False, fix=None):
+    """Return `seed` as an int if it is an integer >= 0 (or None when `allow_none`), else raise the standard error.
+
+    The one seed check of the package: NumPy's generators and `keras.utils.set_random_seed`
+    take non-negative integers.
+
+    Example:
+
+    >>> check_seed(3), check_seed(None, allow_none=True)
+    (3, None)
+    """
+    if seed is None and allow_none:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        expected = "a non-negative integer" + (" or None" if allow_none else "")
+        raise arg_error("seed", seed, expected, fix or "For example seed=0")
+    return int(seed)
+
+
+def check_bool(name, value):
+    """Return `value` as a bool if it is True or False (NumPy's too), else raise the standard error.
+
+    Example:
+
+    >>> check_bool("verbose", True)
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise arg_error(name, value, "True or False")
+    return bool(value)
 
 
 def check_positive_int(name, value):

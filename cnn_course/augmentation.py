@@ -5,7 +5,7 @@ import types
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice
+from cnn_course._validation import arg_error, check_choice, check_seed
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 
@@ -97,8 +97,7 @@ def make_augmentation(
     zoom_range = _check_range("zoom_range", zoom_range, 0, 0.99)
     shear_range = _check_range("shear_range", shear_range, 0, 60)
     fill_mode = check_choice("fill_mode", fill_mode, ("nearest", "reflect", "constant", "wrap"))
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise arg_error("seed", seed, "an integer or None")
+    seed = check_seed(seed, allow_none=True)
 
     def next_seed(offset):
         # Each layer gets its own seed so that they do not draw the same numbers.

@@ -5,7 +5,7 @@ import html
 import math
 import numbers
 
-from cnn_course._validation import arg_error, check_positive_int, input_too_small_error
+from cnn_course._validation import arg_error, check_bool, check_positive_int, input_too_small_error
 from cnn_course.convolution import output_size
 from cnn_course.settings import import_keras
 from cnn_course.tables import html_table, text_table
@@ -13,12 +13,6 @@ from cnn_course.tables import html_table, text_table
 # ---------------------------------------------------------------------------
 # Parameter counters that need no model
 # ---------------------------------------------------------------------------
-
-
-def _check_bias(bias):
-    if not isinstance(bias, bool):
-        raise arg_error("bias", bias, "True or False")
-    return bias
 
 
 def _kernel_tuple(value, name="kernel_size"):
@@ -62,7 +56,7 @@ def dense_params(n_inputs, units, bias=True):
     """
     n_inputs = check_positive_int("n_inputs", n_inputs)
     units = check_positive_int("units", units)
-    return (n_inputs + int(_check_bias(bias))) * units
+    return (n_inputs + int(check_bool("bias", bias))) * units
 
 
 def conv_params(kernel_size, in_channels, filters, bias=True):
@@ -96,7 +90,7 @@ def conv_params(kernel_size, in_channels, filters, bias=True):
     kernel = _kernel_tuple(kernel_size)
     in_channels = check_positive_int("in_channels", in_channels)
     filters = check_positive_int("filters", filters)
-    return (math.prod(kernel) * in_channels + int(_check_bias(bias))) * filters
+    return (math.prod(kernel) * in_channels + int(check_bool("bias", bias))) * filters
 
 
 # ---------------------------------------------------------------------------

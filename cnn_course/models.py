@@ -3,8 +3,8 @@
 import numbers
 import warnings
 
-from cnn_course._validation import (arg_error, check_choice, check_fraction, check_pair, check_positive_int,
-                                    input_too_small_error)
+from cnn_course._validation import (arg_error, check_bool, check_choice, check_fraction, check_pair,
+                                    check_positive_int, input_too_small_error)
 from cnn_course.convolution import output_size
 from cnn_course.settings import import_keras
 
@@ -134,7 +134,7 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
     paddings = _block_paddings(padding, filters)
     ph, pw = check_pair("pool_size", pool_size) if pool_size else (1, 1)
     convs_per_block = check_positive_int("convs_per_block", convs_per_block)
-    check_choice("pool_last", pool_last, (True, False))
+    check_bool("pool_last", pool_last)
     downsample = check_choice("downsample", downsample, ("pool", "stride"))
     pooling = check_choice("pooling", pooling, ("max", "average"))
     h, w, _ = input_shape
@@ -254,7 +254,7 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     convnet_shapes(input_shape, filters, kernel_size, padding, pool_size, convs_per_block,
                    pool_last=pool_last, downsample=downsample, pooling=pooling)
     paddings = _block_paddings(padding, filters)
-    check_choice("batchnorm", batchnorm, (True, False))
+    check_bool("batchnorm", batchnorm)
     head = check_choice("head", head, ("flatten", "gap", "gmp"))
     dropout = check_fraction("dropout", dropout)
     out = task_head(task, num_classes)

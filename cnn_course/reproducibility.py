@@ -5,7 +5,7 @@ import random
 
 import numpy as np
 
-from cnn_course._validation import arg_error
+from cnn_course._validation import check_seed
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 
@@ -44,8 +44,7 @@ def set_seed(seed=0, deterministic=True):
     >>> a == b
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise arg_error("seed", seed, "a non-negative integer", "For example: set_seed(42)")
+    seed = check_seed(seed, fix="For example: set_seed(42)")
     keras = import_keras()
     tf = import_tensorflow_quietly()
 

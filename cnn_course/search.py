@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_positive_int, check_seed
 from cnn_course.tables import text_table
 
 
@@ -531,8 +531,7 @@ def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_para
 
     if not callable(evaluate_fn):
         raise arg_error("evaluate_fn", evaluate_fn, "a function config -> dict of metrics")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise arg_error("seed", seed, "a non-negative integer")
+    seed = check_seed(seed)
     check_choice("mode", mode, ("max", "min"))
     keys = [config_key(c) for c in configurations]
     done = {}
@@ -663,8 +662,7 @@ def sample_configurations(space, n_trials, seed=0):
                             f"To sample from the list write {name}=choice({value!r}); "
                             "to hold it fixed pass a tuple")
     n_trials = check_positive_int("n_trials", n_trials)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise arg_error("seed", seed, "a non-negative integer")
+    seed = check_seed(seed)
     rng = np.random.default_rng(int(seed))
     return [{name: d.sample(rng) if isinstance(d, Distribution) else d for name, d in space.items()}
             for _ in range(n_trials)]

@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_bool, check_choice, check_positive_int, check_seed
 
 #: Every shape the generator can draw; a dataset's classes are a subset of these.
 #: The ones after "hexagon" were added for the source task that pretrains
@@ -410,12 +410,6 @@ def _check_image_size(image_size):
     return int(image_size)
 
 
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise arg_error(name, value, "True or False")
-    return bool(value)
-
-
 def render_shape(shape, rng, image_size=64, clutter=True):
     """Draw one image of one shape, with a random background and clutter.
 
@@ -465,7 +459,7 @@ def render_shape(shape, rng, image_size=64, clutter=True):
             "Create one with numpy.random.default_rng(seed).",
         )
     image_size = _check_image_size(image_size)
-    clutter = _check_bool("clutter", clutter)
+    clutter = check_bool("clutter", clutter)
     scene = _sample_scene(shape, rng, image_size, clutter)
     return _draw(scene), _shape_bbox(scene)
 
@@ -473,12 +467,6 @@ def render_shape(shape, rng, image_size=64, clutter=True):
 # ---------------------------------------------------------------------------
 # Many images: in memory and on disk
 # ---------------------------------------------------------------------------
-
-
-def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise arg_error("seed", seed, "a non-negative integer")
-    return int(seed)
 
 
 def _check_class_names(class_names):
@@ -583,8 +571,8 @@ def make_shapes_arrays(
     n_per_class = check_positive_int("n_per_class", n_per_class)
     image_size = _check_image_size(image_size)
     class_names = _check_class_names(class_names)
-    seed = _check_seed(seed)
-    clutter = _check_bool("clutter", clutter)
+    seed = check_seed(seed)
+    clutter = check_bool("clutter", clutter)
     if not isinstance(split, str) or not split:
         raise arg_error("split", split, "a non-empty string such as 'train'")
     n = n_per_class * len(class_names)
@@ -612,8 +600,8 @@ def _config(image_size, class_names, counts, seed, clutter):
         "image_size": _check_image_size(image_size),
         "class_names": list(_check_class_names(class_names)),
         "counts": _check_counts(counts),
-        "seed": _check_seed(seed),
-        "clutter": _check_bool("clutter", clutter),
+        "seed": check_seed(seed),
+        "clutter": check_bool("clutter", clutter),
     }
 
 

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_positive_int
+from cnn_course._validation import arg_error, check_bool, check_positive_int
 from cnn_course.files import atomic_path
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
@@ -212,8 +212,7 @@ def load_shapes_base(trainable=False, weights_path=None, name="shapes_base"):
     >>> base.trainable, base.output_shape
     (False, (None, 6, 6, 128))
     """
-    if not isinstance(trainable, (bool, np.bool_)):
-        raise arg_error("trainable", trainable, "True or False")
+    trainable = check_bool("trainable", trainable)
     path = WEIGHTS_PATH if weights_path is None else pathlib.Path(weights_path)
     if not path.is_file():
         raise FileNotFoundError(

@@ -212,8 +212,8 @@ def test_input_too_small_names_the_block():
     ({"pooling": "min"}, r"`pooling` argument must be one of 'max', 'average'\. Received: pooling='min'"),
     ({"head": "avg"}, r"`head` argument must be one of 'flatten', 'gap', 'gmp'\. Received: head='avg'"),
     ({"downsample": "conv"}, r"`downsample` argument must be one of 'pool', 'stride'"),
-    ({"batchnorm": "yes"}, r"`batchnorm` argument must be one of True, False"),
-    ({"pool_last": None}, r"`pool_last` argument must be one of True, False"),
+    ({"batchnorm": "yes"}, r"`batchnorm` argument must be True or False"),
+    ({"pool_last": None}, r"`pool_last` argument must be True or False"),
     ({"filters": 8}, r"`filters` argument must be a non-empty tuple .*For three blocks"),
 ])
 def test_new_arguments_are_validated(kwargs, message):
