@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_course import shapes
+from cnn_course import shape_drawing, shapes
 
 SMALL = {"image_size": 32, "counts": {"train": 3, "validation": 2, "test": 2}, "verbose": False}
 
@@ -135,12 +135,12 @@ def test_bbox_holds_exactly_the_shape_pixels(shape, clutter):
     # Independent of how the bbox is computed: draw each scene twice, with and
     # without the shape, and look at which pixels the shape changed.
     for seed in range(6):
-        scene = shapes._sample_scene(shape, np.random.default_rng(seed), 48, clutter)
-        with_shape = shapes._draw(scene)
-        without = shapes._draw(scene, with_shape=False)
+        scene = shape_drawing._sample_scene(shape, np.random.default_rng(seed), 48, clutter)
+        with_shape = shape_drawing._draw(scene)
+        without = shape_drawing._draw(scene, with_shape=False)
         changed = np.any(with_shape != without, axis=-1)  # (H, W)
         ys, xs = np.nonzero(changed)
-        x0, y0, x1, y1 = shapes._shape_bbox(scene)
+        x0, y0, x1, y1 = shape_drawing._shape_bbox(scene)
         assert changed.sum() > 30  # the shape is visible, not hidden by clutter
         assert xs.min() >= x0 and xs.max() < x1 and ys.min() >= y0 and ys.max() < y1
         if not clutter:  # nothing drawn over the shape: the box is tight
@@ -149,9 +149,9 @@ def test_bbox_holds_exactly_the_shape_pixels(shape, clutter):
 
 def test_render_shape_bbox_is_the_scene_bbox():
     image, bbox = shapes.render_shape("star", np.random.default_rng(7), image_size=48)
-    scene = shapes._sample_scene("star", np.random.default_rng(7), 48, True)
-    np.testing.assert_array_equal(image, shapes._draw(scene))
-    assert bbox == shapes._shape_bbox(scene)
+    scene = shape_drawing._sample_scene("star", np.random.default_rng(7), 48, True)
+    np.testing.assert_array_equal(image, shape_drawing._draw(scene))
+    assert bbox == shape_drawing._shape_bbox(scene)
 
 
 def test_shape_contrasts_with_background():
