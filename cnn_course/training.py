@@ -170,7 +170,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     the model's output layer and loss (`check_labels_for_model`), so a wrong
     loss gives a clear message instead of a stack trace from inside `fit`, and
     that no layer was frozen or unfrozen since the model was compiled
-    (`cnn_course.transfer.check_compiled_trainability`).
+    (`cnn_course.freezing.check_compiled_trainability`).
 
     Progress: one plain line per epoch (`cnn_course.progress.ProgressLine`)::
 
@@ -231,7 +231,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     check_labels_for_model(model, np.asarray(first_batch[1]))
     # Trainable flags changed since compile (e.g. a base unfrozen) are ignored by Keras
     # until the model is compiled again: say so instead of training the wrong weights.
-    from cnn_course.transfer import check_compiled_trainability
+    from cnn_course.freezing import check_compiled_trainability
 
     check_compiled_trainability(model)
 

@@ -467,3 +467,22 @@ def test_forgotten_recompile_is_caught(change):
         model.fit(images, labels, epochs=1, verbose=0, callbacks=[transfer.RecompileCheck()])
     models.compile_for_task(model, "binary", learning_rate=1e-5)
     transfer.check_compiled_trainability(model)  # recompiled: fine again
+
+
+@pytest.mark.trains
+def test_state_lives_on_the_objects_it_describes():
+    # fine_tune's record of what it compiled the model to train is kept on that model, not in
+    # module state: another model is unaffected, and each base keeps its own last extraction.
+    model, base, _, _ = trained_head_model()
+    other, other_base, _, _ = trained_head_model(epochs=0)
+    assert transfer.compiled_trainable(model) is None
+    transfer.fine_tune(model, base, "block2_conv1")
+    assert set(transfer.compiled_trainable(model)) == {id(v) for v in model.trainable_variables}
+    assert transfer.compiled_trainable(other) is None
+    with pytest.raises(RuntimeError, match="train the classifier on top of the frozen base first"):
+        transfer.fine_tune(other, other_base, "block2_conv1")
+    first, second = small_base(name="first"), small_base(name="second")
+    transfer.extract_features(first, random_images(n=4), verbose=0)
+    transfer.extract_features(second, random_images(n=2), verbose=0)
+    assert transfer.last_extraction(first).shape[0] == 4 and transfer.last_extraction(second).shape[0] == 2
+    assert transfer.last_extraction() is transfer.last_extraction(second)
