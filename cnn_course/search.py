@@ -1,509 +1,23 @@
-"""Hyperparameter search: grid and random search over a space, seeded per trial and resumable from a JSON-lines file."""
+"""Hyperparameter search: grid and random search over a space, seeded per trial and resumable from a JSON-lines file.
 
-import itertools
+The spaces (`log_uniform`, `uniform`, `int_uniform`, `choice`, `grid`) are in `cnn_course.search_spaces`,
+the results file and `SearchResult` in `cnn_course.search_result`; all are importable from here, as before.
+"""
+
 import json
-import math
 import numbers
-import os
 import pathlib
 import time
 
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int, check_seed
-from cnn_course.tables import text_table
-
-
-# --------------------------------------------------------------------------- spaces
-
-
-class Distribution:
-    """Base class of the random-search distributions; `sample(rng)` draws one value."""
-
-    #: Whether a plot should use a logarithmic axis for this hyperparameter.
-    log = False
-
-    def sample(self, rng):
-        raise NotImplementedError
-
-
-class _LogUniform(Distribution):
-    log = True
-
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-    def sample(self, rng):
-        return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
-
-    def __repr__(self):
-        return f"log_uniform({self.low!r}, {self.high!r})"
-
-
-class _Uniform(Distribution):
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-    def sample(self, rng):
-        return float(rng.uniform(self.low, self.high))
-
-    def __repr__(self):
-        return f"uniform({self.low!r}, {self.high!r})"
-
-
-class _IntUniform(Distribution):
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-    def sample(self, rng):
-        return int(rng.integers(self.low, self.high + 1))
-
-    def __repr__(self):
-        return f"int_uniform({self.low!r}, {self.high!r})"
-
-
-class _Choice(Distribution):
-    def __init__(self, options):
-        self.options = list(options)
-
-    def sample(self, rng):
-        return self.options[int(rng.integers(len(self.options)))]
-
-    def __repr__(self):
-        return f"choice({self.options!r})"
-
-
-def _check_real(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise arg_error(name, value, "a finite number")
-    return value
-
-
-def _check_bounds(low, high, positive=False):
-    _check_real("low", low)
-    _check_real("high", high)
-    if positive and low <= 0:
-        raise arg_error("low", low, "greater than 0 for a log-uniform distribution",
-                        "For learning rates use e.g. log_uniform(1e-4, 1e-1)")
-    if high <= low:
-        raise arg_error("high", high, f"greater than low={low!r}")
-
-
-def log_uniform(low, high):
-    """A distribution uniform in log-space: as many draws in [1e-4, 1e-3] as in [1e-2, 1e-1].
-
-    The right prior for scale-like hyperparameters (learning rate, weight
-    decay) whose good values can lie anywhere over several decades.
-
-    Args:
-        low: smallest value, > 0.
-        high: largest value, > low.
-
-    Returns:
-        A `Distribution` for `random_search`.
-
-    Raises:
-        ValueError: if `low <= 0` or `high <= low`.
-
-    Example:
-
-    >>> import numpy as np
-    >>> d = log_uniform(1e-4, 1e-1)
-    >>> values = [d.sample(np.random.default_rng(s)) for s in range(3)]
-    >>> all(1e-4 <= v <= 1e-1 for v in values)
-    True
-    """
-    _check_bounds(low, high, positive=True)
-    return _LogUniform(float(low), float(high))
-
-
-def uniform(low, high):
-    """A distribution uniform over [low, high), e.g. for a dropout rate.
-
-    Args:
-        low: smallest value.
-        high: largest value, > low.
-
-    Returns:
-        A `Distribution` for `random_search`.
-
-    Raises:
-        ValueError: if `high <= low`.
-
-    Example:
-
-    >>> import numpy as np
-    >>> 0.0 <= uniform(0.0, 0.5).sample(np.random.default_rng(0)) < 0.5
-    True
-    """
-    _check_bounds(low, high)
-    return _Uniform(float(low), float(high))
-
-
-def int_uniform(low, high):
-    """A distribution over the integers low, low + 1, ..., high (both included).
-
-    Args:
-        low: smallest integer.
-        high: largest integer, > low.
-
-    Returns:
-        A `Distribution` for `random_search`.
-
-    Raises:
-        ValueError: if the bounds are not integers or `high <= low`.
-
-    Example:
-
-    >>> import numpy as np
-    >>> sorted({int_uniform(1, 3).sample(np.random.default_rng(s)) for s in range(20)})
-    [1, 2, 3]
-    """
-    for name, value in (("low", low), ("high", high)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise arg_error(name, value, "an integer")
-    _check_bounds(low, high)
-    return _IntUniform(int(low), int(high))
-
-
-def choice(options):
-    """A distribution picking one of `options` with equal probability.
-
-    Args:
-        options: a non-empty list, e.g. `["adam", "sgd"]` or `[(32, 64), (64, 128)]`.
-            Values must be JSON-friendly (numbers, strings, None, bools,
-            tuples/lists of those) so that finished trials can be saved.
-
-    Returns:
-        A `Distribution` for `random_search`.
-
-    Raises:
-        ValueError: if `options` is empty or not a list/tuple.
-
-    Example:
-
-    >>> import numpy as np
-    >>> choice(["adam", "sgd"]).sample(np.random.default_rng(0)) in ("adam", "sgd")
-    True
-    """
-    if not isinstance(options, (list, tuple)) or not options:
-        raise arg_error("options", options, "a non-empty list of values", "For example choice(['adam', 'sgd'])")
-    return _Choice(options)
-
-
-class Grid:
-    """A grid search space: every combination of the listed values (see `grid`)."""
-
-    def __init__(self, values):
-        self.values = values
-
-    def __len__(self):
-        return math.prod(len(v) for v in self.values.values())
-
-    def configurations(self):
-        """All combinations, the last hyperparameter varying fastest, as a list of dicts."""
-        names = list(self.values)
-        return [dict(zip(names, combo)) for combo in itertools.product(*self.values.values())]
-
-    def __repr__(self):
-        return f"grid({self.values!r})"
-
-
-def grid(values):
-    """A grid search space: the Cartesian product of a list of values per hyperparameter.
-
-    Args:
-        values: a dict `name -> list of values`, e.g.
-            `{"learning_rate": [1e-3, 1e-2], "dropout": [0.0, 0.5]}`.
-
-    Returns:
-        A `Grid`; `len(grid)` is the number of configurations.
-
-    Raises:
-        ValueError: if `values` is not a non-empty dict of non-empty lists.
-
-    Example:
-
-    >>> space = grid({"learning_rate": [1e-3, 1e-2], "dropout": [0.0, 0.5]})
-    >>> len(space)
-    4
-    >>> space.configurations()[1]
-    {'learning_rate': 0.001, 'dropout': 0.5}
-    """
-    if isinstance(values, Grid):
-        return values
-    if not isinstance(values, dict) or not values:
-        raise arg_error("space", values, "a non-empty dict name -> list of values",
-                        "For example grid({'learning_rate': [1e-3, 1e-2]})")
-    for name, options in values.items():
-        if not isinstance(options, (list, tuple)) or not options:
-            raise arg_error(name, options, "a non-empty list of values to try",
-                            f"For one fixed value write {name}=[value]")
-    return Grid({name: list(options) for name, options in values.items()})
-
-
-# --------------------------------------------------------------------------- results file
-
-
-def _jsonable(value):
-    """Convert NumPy scalars and tuples to plain JSON types (raises for other objects)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    raise arg_error("config value", value, "a number, string, bool, None, or a list/tuple of those",
-                    "Pass a name (e.g. 'adam') and build the object inside evaluate_fn")
-
-
-def config_key(config):
-    """The text that identifies a configuration in a results file: sorted-key JSON.
-
-    Example:
-
-    >>> config_key({"lr": 0.01, "dropout": 0.5})
-    '{"dropout": 0.5, "lr": 0.01}'
-    """
-    return json.dumps({k: _jsonable(v) for k, v in config.items()}, sort_keys=True)
-
-
-def read_results(path):
-    """Read the finished trials of a results file (JSON lines), ignoring a partial last line.
-
-    A search killed while writing leaves at most one incomplete last line (no
-    final newline): it is ignored here, and cut off when the search resumes.
-
-    Args:
-        path: the JSON-lines file (a missing file reads as no trials).
-
-    Returns:
-        A list of trial dicts with keys `trial`, `key`, `config`, `metrics`, `seconds`, `seed`.
-
-    Raises:
-        ValueError: if a complete line (one followed by a newline) is not valid
-            JSON, which only happens if the file was edited by hand.
-    """
-    path = pathlib.Path(path)
-    if not path.exists():
-        return []
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    rows = []
-    for number, line in enumerate(lines[:-1], start=1):  # the last element follows the final newline
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as error:
-            raise ValueError(
-                f"Line {number} of the results file {os.fspath(path)} is not valid JSON ({error}). "
-                "Fix: delete that line (its trial will be run again) or start a new results file."
-            ) from None
-    return rows
-
-
-def _drop_partial_last_line(path):
-    """Truncate a results file after its last newline (removes a half-written trial)."""
-    if not path.exists():
-        return
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end != len(data):
-        with open(path, "r+b") as f:
-            f.truncate(end)
-            f.flush()
-            os.fsync(f.fileno())
-
-
-def _append(path, record):
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-# --------------------------------------------------------------------------- result
-
-
-class SearchResult:
-    """The trials of a search: a table sorted by a metric, the best trial, marginal plots.
-
-    Attributes:
-        rows: one dict per finished trial (`trial`, `config`, `metrics`,
-            `seconds`, `seed`, `key`), in trial order.
-        metric, mode: the metric that sorts `table` and its direction ("max"/"min").
-        log_params: names of hyperparameters drawn log-uniformly (plotted on a log axis).
-    """
-
-    def __init__(self, rows, metric="val_accuracy", mode="max", log_params=()):
-        self.rows = sorted(rows, key=lambda r: r["trial"])
-        self.metric = metric
-        self.mode = check_choice("mode", mode, ("max", "min"))
-        self.log_params = tuple(log_params)
-
-    def __len__(self):
-        return len(self.rows)
-
-    def _sorted(self, metric, mode):
-        have = [r for r in self.rows if _finite(r["metrics"].get(metric))]
-        missing = [r for r in self.rows if r not in have]
-        have.sort(key=lambda r: r["metrics"][metric], reverse=(mode == "max"))
-        return have + missing
-
-    @property
-    def table(self):
-        """The rows sorted by `metric`, best first (rows without that metric last)."""
-        return self._sorted(self.metric, self.mode)
-
-    @property
-    def param_names(self):
-        names = []
-        for row in self.rows:
-            names += [n for n in row["config"] if n not in names]
-        return names
-
-    @property
-    def metric_names(self):
-        names = []
-        for row in self.rows:
-            names += [n for n in row["metrics"] if n not in names]
-        return names
-
-    def best(self, metric=None, mode=None):
-        """The best trial by `metric` ("max" or "min" in `mode`; defaults: the search's).
-
-        Returns:
-            The trial's row: a dict with `config`, `metrics`, `seconds`, `trial`.
-
-        Raises:
-            ValueError: if no finished trial reported `metric`.
-        """
-        metric = self.metric if metric is None else metric
-        mode = self.mode if mode is None else check_choice("mode", mode, ("max", "min"))
-        rows = self._sorted(metric, mode)
-        if not rows or not _finite(rows[0]["metrics"].get(metric)):
-            raise arg_error("metric", metric, f"one of the reported metrics {self.metric_names}")
-        return rows[0]
-
-    def __str__(self):
-        params, metrics = self.param_names, self.metric_names
-        header = ["rank", "trial"] + params + metrics + ["seconds"]
-        lines = [header]
-        for rank, row in enumerate(self.table, start=1):
-            cells = [str(rank), str(row["trial"])]
-            cells += [_fmt(row["config"].get(p, "")) for p in params]
-            cells += [_fmt(row["metrics"].get(m, "")) for m in metrics]
-            cells.append(f"{row['seconds']:.1f}")
-            lines.append(cells)
-        title = f"{len(self.rows)} trials, sorted by {self.metric} ({self.mode})"
-        return title + "\n" + text_table(lines[0], lines[1:])
-
-    def __repr__(self):
-        return f"<SearchResult: {len(self.rows)} trials, metric={self.metric!r}, mode={self.mode!r}>"
-
-    def to_dataframe(self):
-        """The sorted table as a pandas DataFrame (one column per hyperparameter and metric).
-
-        Raises:
-            ImportError: if pandas is not installed (the rest of the class works without it).
-        """
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError("to_dataframe() needs pandas: pip install pandas. "
-                              "Without it, print(result) shows the same table.") from None
-        return pd.DataFrame([{"trial": r["trial"], **r["config"], **r["metrics"], "seconds": r["seconds"]}
-                             for r in self.table])
-
-    def plot_marginals(self, metric=None, ax=None):
-        """Plot `metric` against each hyperparameter, one panel per hyperparameter.
-
-        Each point is a trial; a line joins the mean metric at each distinct
-        value (useful for a grid), and the best trial is ringed. Learning rates
-        usually show the lecture's U-shape (or an upside-down U for accuracy):
-        too small learns nothing in the budget, too large diverges. The x-axis
-        is logarithmic for log-uniform hyperparameters and for positive values
-        spanning more than two decades; non-numeric values (e.g. optimizer
-        names) are placed at evenly spaced ticks.
-
-        Args:
-            metric: the metric to plot (default: the search's metric).
-            ax: None for a new figure, or one Axes per hyperparameter (a single
-                Axes when there is one hyperparameter).
-
-        Returns:
-            The matplotlib Figure.
-
-        Raises:
-            ValueError: if no trial reported `metric`, or `ax` has the wrong
-                number of Axes.
-        """
-        import matplotlib.pyplot as plt
-
-        metric = self.metric if metric is None else metric
-        rows = [r for r in self.rows if _finite(r["metrics"].get(metric))]
-        if not rows:
-            raise arg_error("metric", metric, f"one of the reported metrics {self.metric_names}")
-        params = self.param_names
-        if ax is None:
-            fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params), 3.2), squeeze=False)
-            axes = list(axes.ravel())
-        else:
-            axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
-            if len(axes) != len(params):
-                raise arg_error("ax", f"{len(axes)} Axes", f"{len(params)} Axes, one per hyperparameter", describe=True)
-            fig = axes[0].figure
-        best = self.best(metric, self.mode if metric == self.metric else ("min" if "loss" in metric else "max"))
-        for axis, name in zip(axes, params):
-            values = [r["config"].get(name) for r in rows]
-            ys = [r["metrics"][metric] for r in rows]
-            numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
-            if numeric:
-                xs = [float(v) for v in values]
-                ticks = None
-            else:
-                labels = list(dict.fromkeys(json.dumps(_jsonable(v)) for v in values))
-                xs = [labels.index(json.dumps(_jsonable(v))) for v in values]
-                ticks = labels
-            axis.scatter(xs, ys, s=18, alpha=0.7)
-            distinct = sorted(set(xs))
-            if len(distinct) < len(xs):  # repeated values (a grid): join the means
-                means = [np.mean([y for x, y in zip(xs, ys) if x == d]) for d in distinct]
-                axis.plot(distinct, means, "-", color="C1", label="mean")
-            bx = best["config"].get(name)
-            if bx is not None or not numeric:
-                bx = float(bx) if numeric else ticks.index(json.dumps(_jsonable(bx)))
-                axis.scatter([bx], [best["metrics"][metric]], s=90, facecolors="none",
-                             edgecolors="red", label="best")
-            if numeric and (name in self.log_params or _spans_decades(xs)):
-                axis.set_xscale("log")
-            if ticks is not None:
-                axis.set_xticks(range(len(ticks)))
-                axis.set_xticklabels([t.strip('"') for t in ticks], rotation=30)
-            axis.set_xlabel(name)
-            axis.set_ylabel(metric)
-            axis.grid(alpha=0.3)
-        axes[0].set_title(f"{metric} vs each hyperparameter ({len(rows)} trials)", loc="left", fontsize=9)
-        return fig
-
-
-def _finite(value):
-    return isinstance(value, numbers.Real) and math.isfinite(value)
-
-
-def _spans_decades(xs):
-    return min(xs) > 0 and max(xs) / min(xs) > 100
-
-
-def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+from cnn_course.search_result import (  # noqa: F401  (search.read_results, search.config_key, as before)
+    SearchResult, append_result, config_key, drop_partial_last_line, format_value, jsonable, read_results,
+)
+from cnn_course.search_spaces import (  # noqa: F401  (search.log_uniform, ..., as before)
+    Distribution, Grid, choice, grid, int_uniform, log_uniform, uniform,
+)
 
 
 # --------------------------------------------------------------------------- search loop
@@ -517,13 +31,13 @@ def _check_metrics(metrics, config):
             "Fix: end evaluate_fn with e.g. `return model.evaluate(val, return_dict=True)` with "
             "names prefixed 'val_', or build the dict yourself."
         )
-    return {k: float(v) if isinstance(v, (numbers.Real, np.generic)) else _jsonable(v)
+    return {k: float(v) if isinstance(v, (numbers.Real, np.generic)) else jsonable(v)
             for k, v in metrics.items()}
 
 
 def _shown(config, metrics):
-    """A trial's hyperparameters (as `_fmt` writes them) and then its metrics, for its progress line."""
-    return {**{name: _fmt(value) for name, value in config.items()}, **metrics}
+    """A trial's hyperparameters (as `format_value` writes them) and then its metrics, for its progress line."""
+    return {**{name: format_value(value) for name, value in config.items()}, **metrics}
 
 
 def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_params, verbose):
@@ -539,7 +53,7 @@ def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_para
     if results_path is not None:
         path = pathlib.Path(results_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _drop_partial_last_line(path)
+        drop_partial_last_line(path)
         for row in read_results(path):
             done.setdefault(row.get("key"), row)
     wanted = set(keys)
@@ -569,7 +83,7 @@ def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_para
                "seconds": round(seconds, 3), "seed": seed + trial}
         row["config"] = {name: row["config"][name] for name in config}  # keep the space's order
         if path is not None:
-            _append(path, row)
+            append_result(path, row)
         rows[key] = row
         if verbose:
             print_line("trial", trial + 1, len(configurations), _shown(config, metrics), seconds=seconds)
@@ -702,6 +216,7 @@ def random_search(evaluate_fn, space, n_trials, seed=0, results_path=None, *, me
 
     Example:
 
+    >>> import math
     >>> space = {"learning_rate": log_uniform(1e-4, 1e-1), "dropout": uniform(0.0, 0.5)}
     >>> result = random_search(lambda learning_rate, dropout: {"val_loss": abs(math.log10(learning_rate) + 2)},
     ...                        space, n_trials=5, metric="val_loss", mode="min", verbose=0)

@@ -8,9 +8,9 @@ import pytest
 
 #: Modules that must import without TensorFlow or Keras: the lectures' maths and the data generator.
 NUMPY_ONLY = ["convolution", "filters", "lecture_examples", "exercises", "explain", "explanation",
-              "layer_arithmetic", "dense_vs_conv", "shapes", "shape_drawing", "datasets", "settings", "files",
-              "tables", "notebook_files", "cli", "_validation", "checks", "assignment_source", "submission",
-              "grading", "assignment", "sample_submissions"]
+              "layer_arithmetic", "dense_vs_conv", "search_spaces", "shapes", "shape_drawing", "datasets",
+              "settings", "files", "tables", "notebook_files", "cli", "_validation", "checks", "assignment_source",
+              "submission", "grading", "assignment", "sample_submissions"]
 
 
 def _fresh_python(code, **env):
