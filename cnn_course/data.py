@@ -10,7 +10,7 @@ from cnn_course.settings import import_tensorflow_quietly
 
 def _as_arrays(source, labels, image_size, color_mode):
     """Return (images uint8 (n,h,w,c), labels (n,) or (n,k)) from any accepted source."""
-    from cnn_course.datasets import ImageSet, load_image_folder
+    from cnn_course.image_folders import ImageSet, load_image_folder
 
     if isinstance(source, (str, os.PathLike)):
         source = load_image_folder(source, image_size=image_size, color_mode=color_mode)

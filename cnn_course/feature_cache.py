@@ -190,7 +190,7 @@ def _preprocess_fingerprint(preprocess, image_shape):
 
 
 def _as_images(images):
-    from cnn_course.datasets import ImageSet
+    from cnn_course.image_folders import ImageSet
 
     if isinstance(images, ImageSet):
         images = images.images

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 
 from cnn_course._validation import arg_error
-from cnn_course.datasets import _downloads_allowed, _why_not_downloaded, keras_datasets_dir
+from cnn_course.keras_cache import downloads_allowed, keras_datasets_dir, why_not_downloaded
 from cnn_course.settings import import_keras
 
 keras = import_keras()
@@ -177,7 +177,7 @@ def _download_vgg16(cache_dir):
 
 def _unavailable(path, allow_download, reason=None):
     """Build the `WeightsUnavailableError` that tells the student where to put the file."""
-    why = _why_not_downloaded(None if reason is None else f"{type(reason).__name__}: {reason}")
+    why = why_not_downloaded(None if reason is None else f"{type(reason).__name__}: {reason}")
     return WeightsUnavailableError(
         f"VGG16's ImageNet weights are not in the Keras cache (looked for {path}) and {why}. "
         f"Download {VGG16_NOTOP_URL} and save it, keeping the name {VGG16_NOTOP_FILE}, in the "
@@ -241,7 +241,7 @@ def vgg16_base(input_shape=(150, 150, 3), weights="imagenet", allow_download=Tru
     >>> del os.environ["KERAS_HOME"]
     """
     input_shape = _check_input_shape(input_shape)
-    download = _downloads_allowed(allow_download)  # also checks allow_download is a bool
+    download = downloads_allowed(allow_download)  # also checks allow_download is a bool
     imagenet = isinstance(weights, str) and weights == "imagenet"
     if weights is None or imagenet:
         path = None

@@ -1,12 +1,14 @@
-"""Tests for cnn_course.datasets: image folders, offline Keras datasets, bundled digits.
+"""Tests for cnn_course.datasets: image folders, offline Keras datasets, bundled digits, the shapes.
 
 Every dataset file is written here, in `tmp_path`, in the real on-disk format;
-nothing is ever downloaded (`_download_with_keras` is replaced where a test
-reaches the download branch).
+nothing is ever downloaded (`keras_cache.download_with_keras`, which the
+loaders call through the module, is replaced where a test reaches the
+download branch).
 """
 
 import gzip
 import io
+import json
 import pathlib
 import pickle
 import sys
@@ -17,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_course import datasets
+from cnn_course import datasets, image_folders, keras_cache, keras_datasets, shapes, small_datasets
 from cnn_course.datasets import (
     DatasetUnavailableError,
     ImageFolderError,
@@ -411,7 +413,7 @@ def keras_home(tmp_path, monkeypatch):
     def no_network(name):
         raise AssertionError(f"tried to download {name}")
 
-    monkeypatch.setattr(datasets, "_download_with_keras", no_network)
+    monkeypatch.setattr(keras_cache, "download_with_keras", no_network)
     return home
 
 
@@ -556,7 +558,7 @@ def test_failed_download_becomes_dataset_unavailable(keras_home, monkeypatch):
     def offline(name):
         raise Exception("URL fetch failure on https://...: None -- [Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(datasets, "_download_with_keras", offline)
+    monkeypatch.setattr(keras_cache, "download_with_keras", offline)
     with pytest.raises(DatasetUnavailableError) as err:
         load_mnist()
     message = str(err.value)
@@ -572,7 +574,7 @@ def test_successful_download_is_converted(keras_home, monkeypatch):
         calls.append(name)
         return (x_train, y_train.reshape(-1, 1)), (x_test, y_test.reshape(-1, 1))
 
-    monkeypatch.setattr(datasets, "_download_with_keras", fake_keras)
+    monkeypatch.setattr(keras_cache, "download_with_keras", fake_keras)
     data = load_cifar10(validation_size=2)
     assert calls == ["cifar10"]
     check_splits(data, x_train, y_train, x_test, y_test, 2, datasets.CIFAR10_NAMES)
@@ -774,7 +776,7 @@ def test_mnist_sample_refuses_pixels_in_another_format():
         return np.linspace(0, 1, 5000 * 784).reshape(5000, 784), np.arange(5000) % 10
 
     with pytest.raises(ValueError, match=r"range \[0, 1\].*changed its format"):
-        datasets._read_mnist_sample(scaled_to_one)
+        small_datasets._read_mnist_sample(scaled_to_one)
 
 
 def test_mnist_offline_error_points_to_mnist_sample(keras_home):
@@ -851,3 +853,91 @@ def test_mnist_sample_is_recognised_by_a_model_of_scikit_learns_digits(mnist_sam
         scores[name] = reference.score(features, test.labels)
     others = max(score for name, score in scores.items() if name != "as loaded")
     assert scores["as loaded"] > 0.3 and scores["as loaded"] > others + 0.1, scores
+
+
+# ---------------------------------------------------------------------------
+# load_shapes, and the facade
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quick_data_dir(tmp_path, monkeypatch):
+    """Quick mode, with the default data folder in `tmp_path` (never the repository's data/)."""
+    monkeypatch.setenv("CNN_COURSE_QUICK", "1")
+    monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path))
+    return tmp_path
+
+
+def test_load_shapes_quick_mode_writes_the_quick_dataset_in_the_data_folder(quick_data_dir):
+    splits = datasets.load_shapes()
+    assert {split: len(s) for split, s in splits.items()} == {"train": 48, "validation": 24, "test": 24}
+    per_class = dict(datasets.QUICK_SHAPES_COUNTS)
+    assert per_class == {"train": 12, "validation": 6, "test": 6}
+    folder = quick_data_dir / "shapes_quick"
+    assert sorted(p.name for p in quick_data_dir.iterdir()) == ["shapes_quick"]
+    for split, s in splits.items():
+        assert s.class_names == tuple(sorted(shapes.DEFAULT_CLASSES))  # folder names, sorted
+        assert s.image_shape == (64, 64, 3) and s.images.dtype == np.uint8
+        assert np.bincount(s.labels).tolist() == [per_class[split]] * len(shapes.DEFAULT_CLASSES)
+        assert all(pathlib.Path(p).parent.parent == folder / split for p in s.paths)
+
+
+def test_load_shapes_second_call_reuses_the_folder(quick_data_dir, untouched, capsys):
+    first = datasets.load_shapes()
+    assert "Writing shapes dataset" in capsys.readouterr().out
+    untouched(quick_data_dir)  # nothing under it may change from here on
+    second = datasets.load_shapes()
+    assert "already in" in capsys.readouterr().out
+    for split in ("train", "validation", "test"):
+        assert second[split].paths == first[split].paths
+        assert np.array_equal(second[split].images, first[split].images)
+
+
+def test_load_shapes_arguments_win_over_the_settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNN_COURSE_QUICK", raising=False)
+    monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path / "default"))
+    splits = datasets.load_shapes(quick=True, seed=1, data_dir=tmp_path / "mine")
+    assert len(splits["train"]) == 48 and not (tmp_path / "default").exists()
+    manifest = json.loads((tmp_path / "mine" / shapes.MANIFEST_NAME).read_text())
+    assert manifest["config"]["seed"] == 1
+    seed_0 = datasets.load_shapes(quick=True, data_dir=tmp_path / "seed_0")
+    assert not np.array_equal(seed_0["train"].images, splits["train"].images)
+
+
+def test_load_shapes_full_mode_asks_for_the_full_dataset(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNN_COURSE_QUICK", raising=False)
+    monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path))
+    calls = []
+    real = shapes.make_shapes_dataset
+
+    def small(directory, counts=None, seed=0):  # records the request, writes a small dataset instead
+        calls.append((pathlib.Path(directory), counts, seed))
+        return real(directory, counts={"train": 2, "validation": 1, "test": 1}, seed=seed, verbose=False)
+
+    monkeypatch.setattr(shapes, "make_shapes_dataset", small)
+    splits = datasets.load_shapes()
+    assert calls == [(tmp_path / "shapes", None, 0)]  # None: shapes.DEFAULT_COUNTS
+    assert {split: len(s) for split, s in splits.items()} == {"train": 8, "validation": 4, "test": 4}
+
+
+def test_load_shapes_checks_quick_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="The `quick` argument must be True or False"):
+        datasets.load_shapes(quick="yes")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError):
+        datasets.QUICK_SHAPES_COUNTS["train"] = 1000  # read-only
+
+
+def test_datasets_reexports_every_public_name_from_its_module():
+    before_the_split = {
+        "ImageSet", "ImageFolderError", "IMAGE_EXTENSIONS", "load_image_folder", "load_split_folders",
+        "OFFLINE_ENV", "DatasetUnavailableError", "keras_datasets_dir",
+        "DIGIT_NAMES", "FASHION_MNIST_NAMES", "CIFAR10_NAMES", "load_mnist", "load_fashion_mnist", "load_cifar10",
+        "load_digits", "load_mnist_sample",
+    }
+    assert before_the_split | {"QUICK_SHAPES_COUNTS", "load_shapes"} == set(datasets.__all__)
+    homes = (image_folders, keras_cache, keras_datasets, small_datasets)
+    for name in before_the_split:
+        owners = [module for module in homes if name in vars(module)]
+        assert owners and all(vars(module)[name] is getattr(datasets, name) for module in owners), name
