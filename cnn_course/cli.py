@@ -15,7 +15,6 @@ DEMO_CONFIG = {
     "default": {"dense_epochs": 20, "conv_epochs": 20, "aug_epochs": 30, "patience": 8},
     "quick": {"dense_epochs": 2, "conv_epochs": 2, "aug_epochs": 2, "patience": 2},
 }
-QUICK_COUNTS = {"train": 12, "validation": 6, "test": 6}
 
 
 def _log(message):
@@ -58,7 +57,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     Returns:
         The list of result rows (dicts), one per model.
     """
-    from cnn_course import augmentation, data, datasets, models, plots, reproducibility, shapes, training
+    from cnn_course import augmentation, data, datasets, models, plots, reproducibility, training
 
     quick = settings.quick_mode() if quick is None else quick
     config = DEMO_CONFIG["quick" if quick else "default"]
@@ -68,9 +67,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     start = time.perf_counter()
 
     _log(f"[1/5] Dataset: {data_dir}")
-    counts = QUICK_COUNTS if quick else None
-    root = shapes.make_shapes_dataset(data_dir, counts=counts, seed=seed)
-    splits = datasets.load_split_folders(root)
+    splits = datasets.load_shapes(quick=quick, seed=seed, data_dir=data_dir)
     train, val, test = splits["train"], splits["validation"], splits["test"]
     names = train.class_names
     _log(f"      {len(train)} train / {len(val)} validation / {len(test)} test images of "
@@ -127,7 +124,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     grid = plots.save_figure(fig, output_dir / "augmentations.png")
     plt.close(fig)
     results = output_dir / "results.json"
-    write_text_atomically(results, json.dumps({"seed": seed, "quick": quick, "dataset": os.fspath(root),
+    write_text_atomically(results, json.dumps({"seed": seed, "quick": quick, "dataset": os.fspath(data_dir),
                                                "rows": rows}, indent=2))
 
     _log("")

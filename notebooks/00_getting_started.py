@@ -62,7 +62,8 @@ print(sorted(p.name for p in (root / "train").iterdir()))
 # %% [markdown]
 # `datasets.load_split_folders` reads every image once (a corrupt file would be
 # reported here, by name) and returns one `ImageSet` per split: a uint8 array of
-# images and their integer labels, in a fixed order.
+# images and their integer labels, in a fixed order. (The later notebooks do
+# both steps in one line: `splits = datasets.load_shapes(quick=QUICK)`.)
 
 # %%
 splits = datasets.load_split_folders(root)

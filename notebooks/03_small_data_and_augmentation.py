@@ -21,7 +21,7 @@
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import matplotlib.pyplot as plt
 
-from cnn_course import augmentation, data, datasets, models, plots, settings, shapes, training
+from cnn_course import augmentation, data, datasets, models, plots, settings, training
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -39,10 +39,7 @@ CATS_VS_DOGS = None  # e.g. "data/cats_and_dogs_small" (train/, validation/, tes
 if CATS_VS_DOGS:
     splits = datasets.load_split_folders(CATS_VS_DOGS, image_size=(150, 150))
 else:
-    counts = {"train": 12, "validation": 6, "test": 6} if QUICK else None
-    root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
-                                      counts=counts, seed=0)
-    splits = datasets.load_split_folders(root)
+    splits = datasets.load_shapes(quick=QUICK)  # the course's shapes: made once, then read
 train, validation, test = splits["train"], splits["validation"], splits["test"]
 TASK = "binary" if train.num_classes == 2 else "multiclass"
 print(f"{len(train)} training images, {train.num_classes} classes {train.class_names}, "

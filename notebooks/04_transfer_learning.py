@@ -23,8 +23,8 @@
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import numpy as np
 
-from cnn_course import (augmentation, data, datasets, models, plots, pretrained, settings, shapes,
-                        shapes_base, training, transfer)
+from cnn_course import (augmentation, data, datasets, models, plots, pretrained, settings, shapes_base,
+                        training, transfer)
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -40,10 +40,7 @@ PER_CLASS = 10 if QUICK else 50  # training images per class: a small dataset
 # comparison is measured on the same 400 test images.
 
 # %%
-counts = {"train": 12, "validation": 6, "test": 6} if QUICK else None
-root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
-                                  counts=counts, seed=0)
-splits = datasets.load_split_folders(root)
+splits = datasets.load_shapes(quick=QUICK)  # the course's shapes: made once, then read
 full_train, validation, test = splits["train"], splits["validation"], splits["test"]
 keep = np.concatenate([np.flatnonzero(full_train.labels == c)[:PER_CLASS]
                        for c in range(full_train.num_classes)])

@@ -38,10 +38,7 @@ EPOCHS = 2 if QUICK else 20
 # untrained one has nothing to show.
 
 # %%
-counts = {"train": 12, "validation": 6, "test": 6} if QUICK else None
-root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
-                                  counts=counts, seed=0)
-splits = datasets.load_split_folders(root)
+splits = datasets.load_shapes(quick=QUICK)  # the course's shapes: made once, then read
 train, validation, test = splits["train"], splits["validation"], splits["test"]
 augment = augmentation.recipe("shapes", seed=SEED)
 model = models.compile_for_task(
@@ -96,7 +93,7 @@ for layer_name in ("block1_act1", "block2_act1", "block3_act1"):
 
 # %%
 images, generator_labels, boxes = shapes.make_shapes_arrays(
-    counts["test"] if counts else shapes.DEFAULT_COUNTS["test"], seed=0, split="test")
+    (datasets.QUICK_SHAPES_COUNTS if QUICK else shapes.DEFAULT_COUNTS)["test"], seed=0, split="test")
 # The same pixels as the test folder (the generator is seeded per image). The generator
 # numbers classes in its own order; the folders sort them by name: translate.
 labels = np.array([train.class_names.index(shapes.DEFAULT_CLASSES[g]) for g in generator_labels])

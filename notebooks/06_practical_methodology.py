@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from cnn_course import (augmentation, data, datasets, diagnostics, evaluation, learning_curves, models,
-                        plots, search, settings, shapes, training)
+                        plots, search, settings, training)
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -40,10 +40,7 @@ OUTPUT = pathlib.Path(tempfile.mkdtemp(prefix="cnn_course_06_"))  # search resul
 # validation set.
 
 # %%
-counts = {"train": 12, "validation": 6, "test": 6} if QUICK else None
-root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
-                                  counts=counts, seed=0)
-splits = datasets.load_split_folders(root)
+splits = datasets.load_shapes(quick=QUICK)  # the course's shapes: made once, then read
 train, validation, test = splits["train"], splits["validation"], splits["test"]
 names = train.class_names
 train_ds = data.make_dataset(train, batch_size=32, shuffle=True, seed=SEED)

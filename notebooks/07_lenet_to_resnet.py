@@ -27,7 +27,7 @@ import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnn_course import architectures, data, datasets, explain, models, settings, shapes, tables, training
+from cnn_course import architectures, data, datasets, explain, models, settings, tables, training
 from cnn_course.reproducibility import set_seed
 
 keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
@@ -246,10 +246,7 @@ except ValueError as error:
 #   offer both: `pooling="avg"` or `pooling="max"`.)
 
 # %%
-counts = {"train": 12, "validation": 6, "test": 6} if QUICK else None
-root = shapes.make_shapes_dataset(settings.default_data_dir() / ("shapes_quick" if QUICK else "shapes"),
-                                  counts=counts, seed=0)
-splits = datasets.load_split_folders(root)
+splits = datasets.load_shapes(quick=QUICK)  # the course's shapes: made once, then read
 train_ds = data.make_dataset(splits["train"], batch_size=16, shuffle=True, seed=SEED)
 val_ds = data.make_dataset(splits["validation"], batch_size=128)
 test_ds = data.make_dataset(splits["test"], batch_size=128)
