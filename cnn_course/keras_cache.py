@@ -5,6 +5,7 @@ The dataset loaders (`cnn_course.keras_datasets`) and the pretrained weights
 folder, and both download only when allowed: this module holds what they share.
 """
 
+import hashlib
 import os
 import pathlib
 
@@ -165,3 +166,80 @@ def damaged_error(title, path, reason, instructions):
         f"file is probably incomplete. Delete it and {instructions[0].lower()}{instructions[1:]}, "
         f"then run again. {_OFFLINE_HINT}"
     )
+
+
+class HashMismatchError(ValueError):
+    """A cached file's hash differs from the published one: the file is damaged or not the right one."""
+
+
+def check_file_hash(path, expected):
+    """Raise `HashMismatchError` if the file's MD5 (32 hex digits) or SHA-256 (64) is not `expected`.
+
+    The same check as `keras.utils.get_file(..., file_hash=...)`, done when a
+    cached file is read, so a half-downloaded or swapped file is caught there.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = path.write_bytes(b"abc")
+    >>> check_file_hash(path, "900150983cd24fb0d6963f7d28e17f72")  # MD5 of b"abc": no error
+    """
+    digest = hashlib.md5() if len(expected) == 32 else hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        raise HashMismatchError(f"its {digest.name.upper()} is {digest.hexdigest()}, the published one {expected}")
+
+
+def load_through_cache(title, keras_name, found, read, looked_for, instructions, allow_download, hashes=None,
+                       damaged=(OSError, ValueError, KeyError, EOFError)):
+    """The one ladder of the Keras datasets: the cached file, else a download if allowed, else a clear error.
+
+    1. `found` (a cached file or folder, or None): check the files in `hashes`
+       against their published hashes, then `read(found)`; an error there
+       means a damaged file (`damaged_error`, naming it).
+    2. Nothing found and downloads not allowed: `unavailable_error`.
+    3. Otherwise `download_with_keras(keras_name)`; a failure there is
+       `unavailable_error` with the reason.
+
+    Args:
+        title: the dataset's name, e.g. "MNIST".
+        keras_name: its module in `keras.datasets`, e.g. "mnist".
+        found: what was found in the cache, or None.
+        read: a function `found -> ((x_train, y_train), (x_test, y_test))`.
+        looked_for: what was looked for (for the message).
+        instructions: what to download and where to save it, as a sentence
+            without its final full stop.
+        allow_download: the loader's `allow_download` argument.
+        hashes: optional dict `path -> published MD5 or SHA-256` of files to check.
+        damaged: the exceptions of `read` that mean a damaged file.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))`.
+
+    Raises:
+        DatasetUnavailableError: as described above.
+        ValueError: `allow_download` is not True or False.
+    """
+    download = downloads_allowed(allow_download)
+    if found is not None:
+        for path, expected in (hashes or {}).items():
+            try:
+                check_file_hash(path, expected)
+            except HashMismatchError as exc:
+                raise damaged_error(title, path, exc, instructions) from exc
+        try:
+            return read(found)
+        except DatasetUnavailableError:
+            raise
+        except damaged as exc:
+            raise damaged_error(title, found, exc, instructions) from exc
+    if not download:
+        raise unavailable_error(title, looked_for, instructions, allow_download)
+    try:
+        return download_with_keras(keras_name)
+    except Exception as exc:  # get_file raises a plain Exception on network failure
+        raise unavailable_error(title, looked_for, instructions, allow_download, reason=exc) from exc
+

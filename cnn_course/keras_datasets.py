@@ -12,7 +12,7 @@ import numpy as np
 from cnn_course import keras_cache
 from cnn_course._validation import arg_error
 from cnn_course.image_folders import ImageSet
-from cnn_course.keras_cache import damaged_error, downloads_allowed, keras_datasets_dir, unavailable_error
+from cnn_course.keras_cache import damaged_error, keras_datasets_dir
 
 _KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 _CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -23,6 +23,18 @@ _FASHION_FILES = (
     "t10k-labels-idx1-ubyte.gz",
 )
 _CIFAR10_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+
+#: The published hash of each cached file, checked when it is read: the SHA-256 that
+#: keras.datasets passes to get_file for MNIST and CIFAR-10, and the MD5s that Zalando
+#: publishes for Fashion-MNIST (Keras checks none for it).
+PUBLISHED_HASHES = {
+    "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    "cifar-10-python.tar.gz": "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+}
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_MNIST_NAMES = (
@@ -110,22 +122,17 @@ def load_mnist(validation_size=5000, allow_download=True):
     >>> del os.environ["KERAS_HOME"]
     """
     validation_size = _check_validation_size(validation_size)
-    download = downloads_allowed(allow_download)
     path = keras_datasets_dir() / "mnist.npz"
-    instructions = f"Download {_KERAS_URL}mnist.npz and save it as {path}"
-    if path.is_file():
-        try:
-            with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as f:
-                train, test = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise damaged_error("MNIST", path, exc, instructions) from exc
-    elif not download:
-        raise unavailable_error("MNIST", path, instructions, allow_download)
-    else:
-        try:
-            train, test = keras_cache.download_with_keras("mnist")
-        except Exception as exc:  # get_file raises a plain Exception on network failure
-            raise unavailable_error("MNIST", path, instructions, allow_download, reason=exc) from exc
+
+    def read(found):
+        with open(found, "rb") as stream, np.load(stream, allow_pickle=False) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+
+    train, test = keras_cache.load_through_cache(
+        "MNIST", "mnist", path if path.is_file() else None, read, path,
+        f"Download {_KERAS_URL}mnist.npz and save it as {path}", allow_download,
+        hashes={path: PUBLISHED_HASHES["mnist.npz"]},
+        damaged=(OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile))
     return _to_splits(train, test, validation_size, DIGIT_NAMES)
 
 
@@ -172,30 +179,26 @@ def load_fashion_mnist(validation_size=5000, allow_download=True):
     (50000, 'Ankle boot')
     """
     validation_size = _check_validation_size(validation_size)
-    download = downloads_allowed(allow_download)
     folder = keras_datasets_dir() / "fashion-mnist"
     missing = [name for name in _FASHION_FILES if not (folder / name).is_file()]
     instructions = (
         "Download " + ", ".join(_KERAS_URL + name for name in (missing or _FASHION_FILES))
         + f" and save them (keeping these file names, do not unzip) in the folder {folder}"
     )
-    if not missing:
+
+    def read(found):
         arrays = []
         for name in _FASHION_FILES:
             try:
-                arrays.append(_read_idx(folder / name, 0x803 if "images" in name else 0x801))
-            except (OSError, ValueError, EOFError) as exc:
-                raise damaged_error("Fashion-MNIST", folder / name, exc, instructions) from exc
-        train, test = (arrays[0], arrays[1]), (arrays[2], arrays[3])
-    elif not download:
-        raise unavailable_error(
-            "Fashion-MNIST", ", ".join(str(folder / m) for m in missing), instructions, allow_download
-        )
-    else:
-        try:
-            train, test = keras_cache.download_with_keras("fashion_mnist")
-        except Exception as exc:  # get_file raises a plain Exception on network failure
-            raise unavailable_error("Fashion-MNIST", folder, instructions, allow_download, reason=exc) from exc
+                arrays.append(_read_idx(found / name, 0x803 if "images" in name else 0x801))
+            except (OSError, ValueError, EOFError) as exc:  # name the file, not the folder
+                raise damaged_error("Fashion-MNIST", found / name, exc, instructions) from exc
+        return (arrays[0], arrays[1]), (arrays[2], arrays[3])
+
+    looked_for = ", ".join(str(folder / m) for m in missing) if missing else folder
+    train, test = keras_cache.load_through_cache(
+        "Fashion-MNIST", "fashion_mnist", None if missing else folder, read, looked_for, instructions,
+        allow_download, hashes={folder / name: PUBLISHED_HASHES[name] for name in _FASHION_FILES})
     return _to_splits(train, test, validation_size, FASHION_MNIST_NAMES)
 
 
@@ -294,7 +297,6 @@ def load_cifar10(validation_size=5000, allow_download=True):
     (10000, 32, 32, 3)
     """
     validation_size = _check_validation_size(validation_size)
-    download = downloads_allowed(allow_download)
     sources = _cifar10_sources(keras_datasets_dir())
     archive = sources[2]
     instructions = f"Download {_CIFAR10_URL} and save it as {archive} (no need to extract it)"
@@ -304,16 +306,9 @@ def load_cifar10(validation_size=5000, allow_download=True):
             found = source
             break
     looked_for = f"{sources[0]}{os.sep} or {archive}"
-    if found is not None:
-        try:
-            train, test = _read_cifar10(found)
-        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, tarfile.TarError) as exc:
-            raise damaged_error("CIFAR-10", found, exc, instructions) from exc
-    elif not download:
-        raise unavailable_error("CIFAR-10", looked_for, instructions, allow_download)
-    else:
-        try:
-            train, test = keras_cache.download_with_keras("cifar10")
-        except Exception as exc:  # get_file raises a plain Exception on network failure
-            raise unavailable_error("CIFAR-10", looked_for, instructions, allow_download, reason=exc) from exc
+    # An archive (ours or Keras 3's name for it) has a published hash; an extracted folder has none.
+    hashes = {found: PUBLISHED_HASHES["cifar-10-python.tar.gz"]} if found is not None and found.is_file() else None
+    train, test = keras_cache.load_through_cache(
+        "CIFAR-10", "cifar10", found, _read_cifar10, looked_for, instructions, allow_download, hashes=hashes,
+        damaged=(OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, tarfile.TarError))
     return _to_splits(train, test, validation_size, CIFAR10_NAMES)

@@ -414,7 +414,15 @@ def keras_home(tmp_path, monkeypatch):
         raise AssertionError(f"tried to download {name}")
 
     monkeypatch.setattr(keras_cache, "download_with_keras", no_network)
+    # The fake cache files made here cannot have the published hashes: record the checks instead
+    # (test_published_hash_* below run the real check).
+    HASH_CHECKS.clear()
+    monkeypatch.setattr(keras_cache, "check_file_hash", lambda path, expected: HASH_CHECKS.append(
+        (pathlib.Path(path).name, expected)))
     return home
+
+
+HASH_CHECKS = []  # (file name, expected hash) of each check, in the keras_home fixture
 
 
 def fake_arrays(n_train, n_test, shape, seed=0):
@@ -446,6 +454,31 @@ def test_mnist_from_cache(keras_home, untouched):
     data = load_mnist(validation_size=5)
     assert data["train"].images.shape == (15, 28, 28, 1) and data["validation"].images.shape == (5, 28, 28, 1)
     check_splits(data, x_train, y_train, x_test, y_test, 5, tuple("0123456789"))
+    assert HASH_CHECKS == [("mnist.npz", keras_datasets.PUBLISHED_HASHES["mnist.npz"])]
+
+
+REAL_CHECK_FILE_HASH = keras_cache.check_file_hash
+
+
+def test_published_hash_mismatch_is_a_damaged_file_and_a_match_loads(keras_home, monkeypatch):
+    monkeypatch.setattr(keras_cache, "check_file_hash", REAL_CHECK_FILE_HASH)
+    x_train, y_train, x_test, y_test = fake_arrays(20, 10, (28, 28))
+    path = keras_home / "datasets" / "mnist.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    # A readable file with another hash than the published one (a truncated or swapped download).
+    with pytest.raises(datasets.DatasetUnavailableError,
+                       match=r"Found MNIST at '.*mnist\.npz' but could not read it \(HashMismatchError: its SHA256 "
+                             r"is [0-9a-f]{64}, the published one 731c5ac6.*Delete it and download"):
+        load_mnist(validation_size=5)
+    import hashlib
+
+    own = hashlib.sha256(path.read_bytes()).hexdigest()
+    monkeypatch.setitem(keras_datasets.PUBLISHED_HASHES, "mnist.npz", own)
+    assert len(load_mnist(validation_size=5)["train"]) == 15
+    # MD5s (32 hex digits) are checked too, as for Fashion-MNIST's files.
+    REAL_CHECK_FILE_HASH(path, hashlib.md5(path.read_bytes()).hexdigest())
+    with pytest.raises(keras_cache.HashMismatchError, match="its MD5 is"):
+        REAL_CHECK_FILE_HASH(path, "0" * 32)
 
 
 def test_validation_size_zero_and_too_large(keras_home):
