@@ -89,6 +89,75 @@ def check_bool(name, value):
     return bool(value)
 
 
+def check_image_size(image_size, minimum=1, pair=True, fix=None):
+    """The one image-size check: an integer >= `minimum`, or (with `pair`) a `(height, width)` of them.
+
+    Args:
+        image_size: what the caller passed.
+        minimum: the smallest side allowed.
+        pair: True to accept `(height, width)` and return a pair (an int means
+            a square); False for one side, returned as an int.
+        fix: the sentence telling what to do instead (a default is given).
+
+    Returns:
+        `(height, width)` with `pair`, else the side.
+
+    Example:
+
+    >>> check_image_size(128), check_image_size((96, 64)), check_image_size(64, minimum=16, pair=False)
+    ((128, 128), (96, 64), 64)
+    """
+    def side(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+
+    if not pair:
+        if not side(image_size):
+            raise arg_error("image_size", image_size, f"an integer of at least {minimum}",
+                            fix or f"For example image_size={max(minimum, 64)}")
+        return int(image_size)
+    if side(image_size):
+        image_size = (image_size, image_size)
+    if not (isinstance(image_size, (tuple, list)) and len(image_size) == 2 and all(side(v) for v in image_size)):
+        raise arg_error("image_size", image_size,
+                        "None, a positive integer or a tuple (height, width) of positive integers"
+                        if minimum == 1 else f"an integer or a tuple (height, width) of integers >= {minimum}",
+                        fix or "For example image_size=(128, 128)")
+    return int(image_size[0]), int(image_size[1])
+
+
+def check_class_names(class_names, allowed=None, min_count=1, fix=None, kind="name"):
+    """The one class-names check: a list (or tuple) of at least `min_count` distinct non-empty strings.
+
+    Args:
+        class_names: what the caller passed.
+        allowed: if given, the names each one must be among (the message lists them).
+        min_count: the fewest names accepted.
+        fix: the sentence telling what to do instead (a default is given).
+        kind: what a name stands for, in the message ("shape", "folder").
+
+    Returns:
+        The names as a tuple.
+
+    Example:
+
+    >>> check_class_names(["cats", "dogs"])
+    ('cats', 'dogs')
+    """
+    if isinstance(class_names, str):
+        raise arg_error("class_names", class_names, "a list of names, not a single string",
+                        f"Write class_names=[{class_names!r}, ...]")
+    names = tuple(class_names) if isinstance(class_names, (list, tuple)) else None
+    if names is None or len(names) < min_count or not all(isinstance(n, str) and n for n in names) \
+            or len(set(names)) != len(names):
+        expected = f"a list of at least {min_count} distinct names" if min_count > 1 else "a list of distinct names"
+        raise arg_error("class_names", class_names, expected, fix or "For example class_names=['cats', 'dogs']")
+    unknown = [n for n in names if allowed is not None and n not in allowed]
+    if unknown:
+        raise arg_error("class_names", class_names, f"a list of {kind}s from {', '.join(map(repr, allowed))}",
+                        f"{unknown[0]!r} is not a {kind} of that list")
+    return names
+
+
 def check_positive_int(name, value):
     """Return `value` if it is an integer >= 1, else raise the standard error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:

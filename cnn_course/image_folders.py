@@ -1,7 +1,6 @@
 """Image folders: load images stored as `<split>/<class name>/<image files>` into `ImageSet`s."""
 
 import dataclasses
-import numbers
 import os
 import pathlib
 import warnings
@@ -9,7 +8,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from cnn_course._validation import arg_error, check_choice
+from cnn_course._validation import arg_error, check_choice, check_class_names, check_image_size
 
 
 @dataclasses.dataclass
@@ -175,38 +174,11 @@ def _decode(path, size, mode):
 
 
 def _check_image_size(image_size):
-    if image_size is None:
-        return None
-    if isinstance(image_size, numbers.Integral) and not isinstance(image_size, bool):
-        image_size = (image_size, image_size)
-    ok = (
-        isinstance(image_size, (tuple, list))
-        and len(image_size) == 2
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in image_size)
-    )
-    if not ok:
-        raise arg_error(
-            "image_size", image_size, "None, a positive integer or a tuple (height, width) of positive integers",
-            "For example image_size=(128, 128)",
-        )
-    return (int(image_size[0]), int(image_size[1]))
+    return None if image_size is None else check_image_size(image_size)
 
 
 def _check_class_names(class_names):
-    if class_names is None:
-        return None
-    ok = (
-        not isinstance(class_names, str)
-        and isinstance(class_names, (list, tuple))
-        and all(isinstance(name, str) and name for name in class_names)
-        and len(set(class_names)) == len(class_names)
-    )
-    if not ok:
-        raise arg_error(
-            "class_names", class_names, "None or a list of distinct folder names",
-            "For example class_names=['cats', 'dogs']",
-        )
-    return tuple(class_names)
+    return None if class_names is None else check_class_names(class_names)
 
 
 def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file="raise", class_names=None):

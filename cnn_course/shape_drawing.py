@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 from PIL import Image, ImageDraw
 
-from cnn_course._validation import arg_error, check_bool, check_choice
+from cnn_course._validation import arg_error, check_bool, check_choice, check_image_size
 
 #: Every shape the generator can draw; a dataset's classes are a subset of these.
 #: The ones after "hexagon" were added for the source task that pretrains
@@ -380,16 +380,8 @@ def _shape_bbox(scene):
 
 
 def _check_image_size(image_size):
-    if (
-        isinstance(image_size, bool)
-        or not isinstance(image_size, numbers.Integral)
-        or image_size < MIN_IMAGE_SIZE
-    ):
-        raise arg_error(
-            "image_size", image_size, f"an integer of at least {MIN_IMAGE_SIZE}",
-            "Smaller images leave the shapes only a few pixels wide; try image_size=64.",
-        )
-    return int(image_size)
+    return check_image_size(image_size, minimum=MIN_IMAGE_SIZE, pair=False,
+                            fix="Smaller images leave the shapes only a few pixels wide; try image_size=64.")
 
 
 def render_shape(shape, rng, image_size=64, clutter=True):

@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from cnn_course._validation import arg_error, check_bool, check_positive_int, check_seed
+from cnn_course._validation import arg_error, check_bool, check_class_names, check_positive_int, check_seed
 from cnn_course.shape_drawing import (  # noqa: F401  (SHAPES, MIN_IMAGE_SIZE, render_shape: shapes.* as before)
     MIN_IMAGE_SIZE, SHAPES, _check_image_size, _draw, _sample_scene, _shape_bbox, render_shape,
 )
@@ -40,30 +40,8 @@ MANIFEST_NAME = "manifest.json"
 
 
 def _check_class_names(class_names):
-    if isinstance(class_names, str):
-        raise arg_error(
-            "class_names", class_names, "a list of shape names, not a single string",
-            f"Write class_names=[{class_names!r}, ...].",
-        )
-    try:
-        names = tuple(class_names)
-    except TypeError:
-        raise arg_error("class_names", class_names, "a list of shape names") from None
-    valid = ", ".join(repr(s) for s in SHAPES)
-    if len(names) < 2:
-        raise arg_error(
-            "class_names", class_names, "a list of at least 2 shape names",
-            f"Choose from {valid}.",
-        )
-    for name in names:
-        if name not in SHAPES:
-            raise arg_error(
-                "class_names", class_names, f"a list of names from {valid}",
-                f"{name!r} is not a shape this generator can draw.",
-            )
-    if len(set(names)) != len(names):
-        raise arg_error("class_names", class_names, "a list of distinct shape names")
-    return names
+    return check_class_names(class_names, allowed=SHAPES, min_count=2, kind="shape",
+                             fix=f"Choose from {', '.join(repr(s) for s in SHAPES)}")
 
 
 def _check_counts(counts):

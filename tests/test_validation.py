@@ -27,3 +27,18 @@ def test_true_or_false_arguments_follow_one_rule(bad):
     with pytest.raises(ValueError, match=r"The `batchnorm` argument must be True or False"):
         _validation.check_bool("batchnorm", bad)
     assert _validation.check_bool("x", np.bool_(True)) is True
+
+
+def test_class_names_and_image_size_follow_one_rule_for_folders_and_shapes(tmp_path):
+    from cnn_course import datasets
+
+    (tmp_path / "cats").mkdir()
+    for call in (lambda: datasets.load_image_folder(tmp_path, class_names="cats"),
+                 lambda: shapes.make_shapes_arrays(1, image_size=16, class_names="star")):
+        with pytest.raises(ValueError, match=r"`class_names` argument must be a list of names, not a single string"):
+            call()
+    with pytest.raises(ValueError, match=r"The `image_size` argument must be None, a positive integer or a tuple"):
+        datasets.load_image_folder(tmp_path, image_size=(0, 5))
+    with pytest.raises(ValueError, match=r"`image_size` argument must be an integer of at least 16\. .*try image_size"):
+        shapes.make_shapes_arrays(1, image_size=8)
+    assert _validation.check_image_size(32, minimum=16, pair=False) == 32
