@@ -9,6 +9,7 @@ import time
 
 from cnn_course import settings
 from cnn_course.files import write_text_atomically
+from cnn_course.tables import text_table
 
 #: Demo settings: default mode, and quick mode (CI) with smaller data and fewer epochs.
 DEMO_CONFIG = {
@@ -22,8 +23,6 @@ def _log(message):
 
 
 def _format_table(rows):
-    from cnn_course.tables import text_table
-
     headers = ["model", "parameters", "epochs", "val acc > 0.5 from epoch", "train acc", "val acc",
                "test acc", "seconds"]
     cells = [[r["model"], f"{r['parameters']:,}", f"{r['epochs']} (best {r['best_epoch']})",
@@ -66,6 +65,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     output_dir = pathlib.Path(output_dir)
     start = time.perf_counter()
 
+    data_dir = pathlib.Path(data_dir).expanduser().absolute()  # results.json records where it is
     _log(f"[1/5] Dataset: {data_dir}")
     splits = datasets.load_shapes(quick=quick, seed=seed, data_dir=data_dir)
     train, val, test = splits["train"], splits["validation"], splits["test"]

@@ -317,8 +317,8 @@ def check_compiled_trainability(model):
     known = None
     if getattr(optimizer, "built", False) and getattr(optimizer, "_trainable_variables", None) is not None:
         known = {id(v): v for v in optimizer._trainable_variables}
-    elif compiled_trainable(model) is not None and getattr(optimizer, "built", False):
-        known = compiled_trainable(model)
+    elif getattr(optimizer, "built", False):
+        known = compiled_trainable(model)  # None when fine_tune left no record
     if known is None:
         return  # not trained since compile: the next fit uses the current trainable flags
     now = {id(v): v for v in model.trainable_variables}
