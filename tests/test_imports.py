@@ -77,3 +77,57 @@ def test_bad_thread_limit_is_named(bad):
     out = _fresh_python(code, CNN_COURSE_THREADS=bad)
     assert out.returncode != 0
     assert f"CNN_COURSE_THREADS={bad!r}" in out.stderr and "positive integer" in out.stderr
+
+
+#: The public names of the three modules split in one module per idea, each still found in its old module,
+#: with the module that now holds it. `architectures` finds the small ones in `small_architectures` on first use.
+OLD_NAMES = {
+    "models": {
+        "task_heads": ["TASKS", "task_head", "compile_for_task"],
+        "convnet_builder": ["convnet_shapes", "build_convnet", "build_dense"],
+        "presets": ["keras_io_mnist_convnet", "mnist_convnet", "mnist_convnet_2nd_edition", "cats_vs_dogs_convnet",
+                    "lenet5", "shapes_convnet", "PRESETS", "build_preset"],
+        "model_comparison": ["COMPARED_CONFIG", "compare_layers"],
+        "models": ["conv_output_size"],
+    },
+    "architectures": {
+        "architectures": ["keras", "layers", "lenet5", "alexnet", "vgg_block", "vgg16", "naive_inception_module",
+                          "inception_module", "multiply_adds", "inception_3a_counts", "residual_block",
+                          "bottleneck_block", "resnet50"],
+        "small_architectures": ["small_lenet", "small_vgg", "small_inception", "small_resnet", "deep_plain_stack",
+                                "deep_residual_stack"],
+    },
+    "diagnostics": {
+        "diagnostics": ["keras", "check_output_and_loss", "OverfitResult", "can_overfit_small_batch"],
+        "gradient_health": ["GradientNormLogger", "plot_gradient_norms", "dead_relu_fraction"],
+    },
+}
+
+
+def test_split_modules_keep_every_old_name_and_import_in_any_order():
+    # A fresh process imports the new modules before the old ones (an import cycle would fail here), checks
+    # that the models family still starts without TensorFlow, then that each old name is the new one.
+    code = ("import importlib, sys\n"
+            f"OLD_NAMES = {OLD_NAMES!r}\n"
+            "for name in ('presets', 'model_comparison', 'convnet_builder', 'task_heads', 'models'):\n"
+            "    importlib.import_module('cnn_course.' + name)\n"
+            "assert 'tensorflow' not in sys.modules, 'the models modules import TensorFlow'\n"
+            "for name in ('small_architectures', 'architectures', 'gradient_health', 'diagnostics'):\n"
+            "    importlib.import_module('cnn_course.' + name)\n"
+            "missing = []\n"
+            "for old, homes in OLD_NAMES.items():\n"
+            "    old_module = importlib.import_module('cnn_course.' + old)\n"
+            "    for home, names in homes.items():\n"
+            "        new_module = importlib.import_module('cnn_course.' + home)\n"
+            "        for name in names:\n"
+            "            if getattr(old_module, name, None) is not getattr(new_module, name):\n"
+            "                missing.append(f'{old}.{name}')\n"
+            "            if name not in dir(old_module):\n"
+            "                missing.append(f'dir({old}) lacks {name}')\n"
+            "from cnn_course.architectures import small_vgg\n"
+            "from cnn_course.models import shapes_convnet\n"
+            "from cnn_course.diagnostics import dead_relu_fraction\n"
+            "print('MISSING', missing)")
+    out = _fresh_python(code)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "MISSING []" in out.stdout, out.stdout
