@@ -87,34 +87,38 @@ print("Keras:\n", np.asarray(keras_result)[0, :, :, 0].astype(int))
 # ## The slides' worked examples, checked
 #
 # Every worked example in the lecture decks that involves convolution, pooling,
-# output sizes or parameter counts is in `cnn_course.lecture_examples`, with the
-# correct answer computed by our reference code and tested against Keras and
-# SciPy. Slides are typed by people, and a few have a slip: a chance to check
-# you understood, not a reason to distrust the idea. First the convolution,
-# pooling and size examples:
+# output sizes or parameter and layer counts is in `cnn_course.lecture_examples.EXAMPLES`,
+# with the correct answer computed by our reference code or counted with Keras,
+# and tested. Slides are typed by people, and a few have a slip: a chance to
+# check you understood, not a reason to distrust the idea. Many of the
+# differences in the counts are roundings ("100 million" for 100,000,100) or
+# biases left out; a few are real mistakes (a cell of a feature map, a size in
+# the stride-2 chain, VGG16's number of convolutional layers). "no value" marks an
+# example where the slide prints no answer (a question, or a layer shown without
+# its count): work those out yourself before you look them up with
+# `lecture_examples.get_example(key).correct_value`.
 
 # %%
-for example in lecture_examples.EXAMPLES:
-    status = "SLIP" if example.is_slip else ("ok" if example.slide_agrees() else "question")
-    print(f"[{status:>8}] deck {example.deck[:3]}, lines {example.lines[0]}-{example.lines[1]}: "
-          f"{example.claim}")
-    if example.is_slip:
-        print(f"           slide: {np.asarray(example.slide_value).tolist()}  "
-              f"correct: {np.asarray(example.correct_value).tolist()}")
-        print(f"           {example.slip}")
+def shown(value):
+    """A slide's or a correct value, printed compactly: whole numbers as ints, big counts with separators."""
+    if isinstance(value, np.ndarray):
+        value = (value.astype(int) if np.all(value == np.round(value)) else value).tolist()
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
-# %% [markdown]
-# Then the parameter counts and layer sizes. Many differences are roundings
-# ("100 million" for 100,000,100) or biases left out; a few are real mistakes
-# (VGG16's number of convolutional layers, a size in the stride-2 chain).
 
-# %%
-slips = lecture_examples.parameter_slips()
-print(f"{len(lecture_examples.PARAMETER_EXAMPLES)} parameter examples checked, {len(slips)} differ from the slide:")
-for _key, example in slips:
-    print(f"- deck {example.deck[:3]}, line {example.line}: {example.claim}")
-    print(f"  correct: {example.correct:,}" if isinstance(example.correct, int) else f"  correct: {example.correct}")
-    print(f"  {example.slip}")
+for topic in lecture_examples.TOPICS:
+    examples = [example for example in lecture_examples.EXAMPLES if example.topic == topic]
+    print(f"\n{topic.upper()}: {len(examples)} example{'s' if len(examples) > 1 else ''}")
+    for example in examples:
+        status = "no value" if example.slide_value is None else ("SLIP" if example.is_slip else "ok")
+        first, last = example.lines
+        lines = f"line {first}" if first == last else f"lines {first}-{last}"
+        print(f"[{status:>8}] deck {example.deck[:3]}, {lines}: {example.claim}  ({example.key})")
+        if example.is_slip:
+            unit = "" if example.unit == 1 else f" (x {example.unit:,.0f})"
+            print(f"           slide: {shown(example.slide_value)}{unit}  correct: {shown(example.correct_value)}")
+            print(f"           {example.slip}")
+print(f"\n{len(lecture_examples.slips())} of {len(lecture_examples.EXAMPLES)} examples differ from the slide.")
 
 # %% [markdown]
 # **Exercise.** Compute the cross-correlation of the 2025 deck's example by hand
