@@ -5,6 +5,7 @@ import numbers
 from cnn_course._validation import (arg_error, check_bool, check_choice, check_fraction, check_pair,
                                     check_positive_int, input_too_small_error)
 from cnn_course.convolution import output_size
+from cnn_course.devices import output_dtype, replicas_in_scope
 from cnn_course.settings import import_keras
 from cnn_course.task_heads import task_head
 
@@ -193,7 +194,8 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     else:
         x = keras.layers.Flatten(name="flatten")(x)  # (batch, height * width * channels)
     x = _dense_head(x, dense_units, dropout, activation, kernel_initializer)
-    outputs = keras.layers.Dense(out["units"], activation=out["activation"], name="output")(x)
+    outputs = keras.layers.Dense(out["units"], activation=out["activation"], dtype=output_dtype(),
+                                 name="output")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -208,7 +210,10 @@ def _conv(x, filters, kernel_size, strides, padding, activation, batchnorm, bloc
     x = keras.layers.Conv2D(filters, kernel_size, use_bias=False, **conv)(x)
     # momentum 0.9, not Keras's 0.99: a small dataset gives few steps per epoch, and with 0.99 the
     # moving statistics used at evaluation still lag the training ones after several epochs.
-    x = keras.layers.BatchNormalization(momentum=0.9, name=f"{block}_bn{j}")(x)
+    # synchronized: under a strategy with several replicas, the batch statistics are those of the
+    # global batch (as on one device), not of each replica's share.
+    x = keras.layers.BatchNormalization(momentum=0.9, synchronized=replicas_in_scope() > 1,
+                                        name=f"{block}_bn{j}")(x)
     return keras.layers.Activation(activation, name=f"{block}_act{j}")(x)
 
 
@@ -258,5 +263,6 @@ def build_dense(input_shape, num_classes=None, task="multiclass", hidden_units=(
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Flatten(name="flatten")(inputs)
     x = _dense_head(x, hidden_units, dropout, activation)
-    outputs = keras.layers.Dense(head["units"], activation=head["activation"], name="output")(x)
+    outputs = keras.layers.Dense(head["units"], activation=head["activation"], dtype=output_dtype(),
+                                 name="output")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name)

@@ -56,3 +56,40 @@ def set_seed(seed=0, deterministic=True):
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     return seed
+
+
+def determinism_error(exc):
+    """Turn TensorFlow's "no deterministic kernel" error into one that names the op and the ways out.
+
+    With `set_seed(..., deterministic=True)` TensorFlow refuses to run an op
+    that has no deterministic kernel on the device (a few GPU kernels, such as
+    some segment reductions and scatter updates), rather than give numbers
+    that change from run to run. `training.fit` calls this on such an error.
+
+    Args:
+        exc: the exception raised while training.
+
+    Returns:
+        A `RuntimeError` to raise from `exc`, or None when `exc` is not about determinism.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> from cnn_course.reproducibility import determinism_error
+    >>> err = tf.errors.UnimplementedError(None, None, "Deterministic GPU implementation of "
+    ...                                    "unsorted segment reduction op not available.")
+    >>> print(determinism_error(err))  # doctest: +ELLIPSIS
+    TensorFlow has no deterministic kernel for an op this model uses: Deterministic GPU ... not available. ...
+    """
+    tf = import_tensorflow_quietly()
+    message = str(getattr(exc, "message", None) or exc)
+    if not isinstance(exc, tf.errors.UnimplementedError) or "eterminis" not in message:
+        return None
+    op = getattr(getattr(exc, "op", None), "name", None)
+    where = f" (op {op!r})" if op else ""
+    return RuntimeError(
+        f"TensorFlow has no deterministic kernel for an op this model uses{where}: {message.strip()} "
+        f"set_seed() turned deterministic ops on, so TensorFlow stops instead of giving numbers that change "
+        f"from run to run. Either call set_seed(seed, deterministic=False) (same seed, not bit-identical "
+        f"runs), or replace the layer that uses this op, or train on the CPU, where it has a deterministic kernel."
+    )

@@ -189,8 +189,10 @@ def check_installation():
 
     print(f"TensorFlow  {tf.__version__}")
     print(f"Keras       {keras.__version__} (backend: {keras.backend.backend()})")
-    gpus = tf.config.list_physical_devices("GPU")
-    print(f"GPUs        {len(gpus)}" + ("  (training runs on the CPU)" if not gpus else ""))
+    from cnn_course.devices import report
+
+    for line in report():  # GPUs, the strategy choose_strategy would pick, precision, XLA
+        print(line)
     print(f"CPU cores   {os.cpu_count()}")
     print(f"oneDNN      TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")
     print(f"Quick mode  {quick_mode()}  ({QUICK_ENV})")

@@ -70,7 +70,7 @@ def task_head(task, num_classes=None, one_hot=False):
 
 
 def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1e-3,
-                     one_hot=False, weight_decay=None):
+                     one_hot=False, weight_decay=None, jit_compile="auto"):
     """Compile a model with the loss and metrics its task needs.
 
     Args:
@@ -80,6 +80,9 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
         learning_rate: the optimizer's learning rate.
         one_hot: whether multiclass labels are one-hot vectors.
         weight_decay: optional decoupled weight decay (AdamW-style) for the optimizer.
+        jit_compile: compile the training step with XLA: "auto" (Keras's
+            default: on a GPU when the model allows it, off on a CPU and under
+            a `tf.distribute` strategy), True or False.
 
     Returns:
         The same model, compiled.
@@ -111,5 +114,6 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
             kwargs["weight_decay"] = weight_decay
         optimizer = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
                      "sgd": keras.optimizers.SGD}[name](**kwargs)
-    model.compile(optimizer=optimizer, loss=head["loss"], metrics=head["metrics"])
+    check_choice("jit_compile", jit_compile, ("auto", True, False))
+    model.compile(optimizer=optimizer, loss=head["loss"], metrics=head["metrics"], jit_compile=jit_compile)
     return model

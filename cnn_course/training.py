@@ -7,8 +7,10 @@ import time
 import numpy as np
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course.devices import is_chief, is_multi_worker
 from cnn_course.files import atomic_path
 from cnn_course.progress import ProgressLine, print_line
+from cnn_course.reproducibility import determinism_error
 from cnn_course.settings import import_keras
 
 keras = import_keras()
@@ -53,6 +55,8 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             )
         if value < self.best if self.lower_is_better else value > self.best:
             self.best, self.best_epoch = value, epoch + 1
+            if not is_chief(self.model.distribute_strategy):
+                return  # in a multi-worker cluster only the chief writes; the others hold the same weights
             with atomic_path(self.path) as tmp:
                 self.model.save(tmp)
             if self.verbose:
@@ -180,6 +184,12 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     progress bar is never shown (`model.fit` always runs with `verbose=0`):
     its backspaces and colour codes garble notebook outputs and logs.
 
+    On several devices: build and compile the model inside
+    `strategy.scope()` (`cnn_course.devices.choose_strategy`) and batch the
+    data with the global batch size (`devices.global_batch_size`); `fit` then
+    trains every replica in step. Under `MultiWorkerMirroredStrategy` it runs
+    its own loop (`cnn_course.multi_worker`), because Keras's cannot.
+
     Args:
         model: a compiled Keras model.
         train: a `tf.data.Dataset` of `(images, labels)` batches (see
@@ -205,7 +215,9 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
 
     Raises:
         ValueError: for a bad argument or labels that do not fit the loss.
-        RuntimeError: if trainable flags changed since the last compile.
+        RuntimeError: if trainable flags changed since the last compile, or
+            if deterministic ops are on and an op has no deterministic kernel
+            on this device (the message names it and the ways out).
 
     Example:
 
@@ -247,8 +259,19 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     if checkpoint is not None:
         all_callbacks.append(AtomicCheckpoint(checkpoint, monitor=monitor))
     start = time.perf_counter()
-    history = model.fit(train, validation_data=validation, epochs=epochs,
-                        callbacks=all_callbacks, verbose=0, shuffle=False)
+    try:
+        if is_multi_worker(model.distribute_strategy):  # Keras's fit cannot (see cnn_course.multi_worker)
+            from cnn_course.multi_worker import fit_loop
+
+            history = fit_loop(model, train, validation, epochs, all_callbacks)
+        else:
+            history = model.fit(train, validation_data=validation, epochs=epochs,
+                                callbacks=all_callbacks, verbose=0, shuffle=False)
+    except Exception as exc:  # re-raised unchanged unless it is TensorFlow's determinism refusal
+        explained = determinism_error(exc)
+        if explained is None:
+            raise
+        raise explained from exc
     history.seconds = time.perf_counter() - start
     if verbose and early is not None and early.best_weights is not None:
         _print_restored(early, epochs, name)
