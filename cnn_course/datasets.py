@@ -6,6 +6,9 @@ all a notebook needs; the code lives in one module per idea:
 - `cnn_course.image_folders`: `ImageSet`, the container every loader returns,
   and folders of images (`load_image_folder`, `load_split_folders`,
   `ImageFolderError`), the Kaggle cats-vs-dogs layout.
+- `cnn_course.image_stream`: folders larger than memory, checked once and
+  streamed with `tf.data` (`stream_image_folder`, `stream_split_folders`,
+  `ImageStream`).
 - `cnn_course.keras_cache`: the Keras cache folder (`keras_datasets_dir`), the
   offline switch (`OFFLINE_ENV`) and `DatasetUnavailableError`; shared with
   `cnn_course.pretrained`.
@@ -28,6 +31,7 @@ from cnn_course.image_folders import (
     load_image_folder,
     load_split_folders,
 )
+from cnn_course.image_stream import ImageStream, stream_image_folder, stream_split_folders
 from cnn_course.keras_cache import OFFLINE_ENV, DatasetUnavailableError, keras_datasets_dir
 from cnn_course.keras_datasets import (
     CIFAR10_NAMES,
@@ -46,6 +50,10 @@ __all__ = [
     "ImageSet",
     "load_image_folder",
     "load_split_folders",
+    # image_stream
+    "ImageStream",
+    "stream_image_folder",
+    "stream_split_folders",
     # keras_cache
     "OFFLINE_ENV",
     "DatasetUnavailableError",

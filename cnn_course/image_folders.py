@@ -181,6 +181,78 @@ def _check_class_names(class_names):
     return None if class_names is None else check_class_names(class_names)
 
 
+#: PIL's name of each `color_mode`.
+_PIL_MODES = {"rgb": "RGB", "grayscale": "L"}
+
+
+def _class_files(directory, class_folders, stacklevel, loaders=("load_image_folder", "load_split_folders")):
+    """Check that each class folder holds image files; return the files of each class, in class order.
+
+    Shared by the in-memory loader and `cnn_course.image_stream`. `stacklevel`
+    is what `warnings.warn` would take in the public function (2: warn at its
+    caller's line); `loaders` names the one-split and the split-root functions
+    that the layout error suggests.
+    """
+    single, split_root = loaders
+    files_per_class = []
+    for folder in class_folders:
+        nested, files = _list_entries(folder)
+        if not files and nested:
+            split = next((f for f in class_folders if f.name.lower() in ("train", "training")), folder)
+            raise ImageFolderError(
+                f"Class folder '{folder}' holds only subfolders ({[n.name for n in nested]}) and no "
+                f"image files. It looks like '{directory}' is a dataset root with one folder per "
+                f"split, not one folder per class. Use {split_root}('{directory}'), or point "
+                f"at one split, e.g. {single}('{split}'). Expected layout:\n"
+                f"{_class_tree(directory.name)}"
+            )
+        if not files:
+            raise ImageFolderError(
+                f"Class folder '{folder}' is empty: it holds no image files. Put the images of class "
+                f"'{folder.name}' in it, or remove the folder (or leave it out of `class_names=`)."
+            )
+        if nested:
+            warnings.warn(
+                f"Ignoring subfolder(s) {[n.name for n in nested]} inside class folder '{folder}': "
+                f"only image files directly in a class folder are read.",
+                stacklevel=stacklevel + 1,
+            )
+        files_per_class.append(files)
+    return files_per_class
+
+
+def _read_or_reason(path, size, mode):
+    """Decode one file: `(array, None)` for a usable image, `(None, reason)` for a bad file."""
+    if not _is_image_name(path):
+        return None, (f"not an image file (extension {path.suffix or 'none'!r}; "
+                      f"accepted: {' '.join(IMAGE_EXTENSIONS)})")
+    try:
+        return _decode(path, size, mode), None
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        return None, f"cannot be decoded as an image ({type(exc).__name__}: {exc})"
+
+
+def _skip_bad_files(folder, bad, kept, stacklevel):
+    """Warn once per skipped file of one class folder; raise if the class has no usable image left."""
+    for bad_path, reason in bad:
+        warnings.warn(f"Skipping '{bad_path}': {reason}.", stacklevel=stacklevel + 1)
+    if kept == 0:
+        raise ImageFolderError(
+            f"Class folder '{folder}' has no usable image after skipping {len(bad)} bad "
+            f"file(s). Add readable images (.png .jpg .jpeg .bmp .gif) to it, or remove the folder."
+        )
+
+
+def _bad_files_error(directory, bad):
+    """The one error that lists every bad file (the first 10) of `directory`: `bad` is (path, reason) pairs."""
+    listed = "\n".join(f"    '{p}': {reason}" for p, reason in bad[:10])
+    more = f"\n    ... and {len(bad) - 10} more" if len(bad) > 10 else ""
+    return ImageFolderError(
+        f"Found {len(bad)} file(s) that are not usable images in '{directory}':\n{listed}{more}\n"
+        f"{_BAD_FILE_FIX}."
+    )
+
+
 def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file="raise", class_names=None):
     """Load one split of images stored as `directory/<class name>/<image files>`.
 
@@ -253,32 +325,9 @@ def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file=
     class_names = _check_class_names(class_names)
 
     class_folders = _find_class_folders(directory, class_names)
-    files_per_class = []
-    for folder in class_folders:
-        nested, files = _list_entries(folder)
-        if not files and nested:
-            split = next((f for f in class_folders if f.name.lower() in ("train", "training")), folder)
-            raise ImageFolderError(
-                f"Class folder '{folder}' holds only subfolders ({[n.name for n in nested]}) and no "
-                f"image files. It looks like '{directory}' is a dataset root with one folder per "
-                f"split, not one folder per class. Use load_split_folders('{directory}'), or point "
-                f"at one split, e.g. load_image_folder('{split}'). Expected layout:\n"
-                f"{_class_tree(directory.name)}"
-            )
-        if not files:
-            raise ImageFolderError(
-                f"Class folder '{folder}' is empty: it holds no image files. Put the images of class "
-                f"'{folder.name}' in it, or remove the folder (or leave it out of `class_names=`)."
-            )
-        if nested:
-            warnings.warn(
-                f"Ignoring subfolder(s) {[n.name for n in nested]} inside class folder '{folder}': "
-                f"only image files directly in a class folder are read.",
-                stacklevel=2,
-            )
-        files_per_class.append(files)
+    files_per_class = _class_files(directory, class_folders, stacklevel=2)
 
-    mode = "RGB" if color_mode == "rgb" else "L"
+    mode = _PIL_MODES[color_mode]
     total = sum(len(files) for files in files_per_class)
     images = None  # allocated once the first image gives the size
     labels, paths, bad = [], [], []
@@ -286,14 +335,9 @@ def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file=
     for label, (folder, files) in enumerate(zip(class_folders, files_per_class)):
         kept = 0
         for path in files:
-            if not _is_image_name(path):
-                bad.append((path, f"not an image file (extension {path.suffix or 'none'!r}; "
-                                  f"accepted: {' '.join(IMAGE_EXTENSIONS)})"))
-                continue
-            try:
-                array = _decode(path, size, mode)
-            except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-                bad.append((path, f"cannot be decoded as an image ({type(exc).__name__}: {exc})"))
+            array, reason = _read_or_reason(path, size, mode)
+            if reason is not None:
+                bad.append((path, reason))
                 continue
             if images is None:
                 first_path = path
@@ -310,21 +354,10 @@ def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file=
             paths.append(str(path))
             kept += 1
         if bad and on_bad_file == "skip":
-            for bad_path, reason in bad:
-                warnings.warn(f"Skipping '{bad_path}': {reason}.", stacklevel=2)
-            if kept == 0:
-                raise ImageFolderError(
-                    f"Class folder '{folder}' has no usable image after skipping {len(bad)} bad "
-                    f"file(s). Add readable images (.png .jpg .jpeg .bmp .gif) to it, or remove the folder."
-                )
+            _skip_bad_files(folder, bad, kept, stacklevel=2)
             bad = []
     if bad:
-        listed = "\n".join(f"    '{p}': {reason}" for p, reason in bad[:10])
-        more = f"\n    ... and {len(bad) - 10} more" if len(bad) > 10 else ""
-        raise ImageFolderError(
-            f"Found {len(bad)} file(s) that are not usable images in '{directory}':\n{listed}{more}\n"
-            f"{_BAD_FILE_FIX}."
-        )
+        raise _bad_files_error(directory, bad)
     if len(labels) < total:
         images = images[: len(labels)].copy()  # drop the unused rows left by skipped files
     return ImageSet(
@@ -334,6 +367,54 @@ def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file=
         paths=tuple(paths),
     )
 
+
+def _check_split_root(root, splits, class_names):
+    """Check `root/<split>/` for every split and, without `class_names`, that all splits hold the same classes.
+
+    Shared by `load_split_folders` and `cnn_course.image_stream.stream_split_folders`.
+    Nothing is decoded: a wrong layout fails fast and cheaply. Returns `root` as a Path.
+    """
+    root = _check_directory("root", root)
+    if (
+        isinstance(splits, str)
+        or not isinstance(splits, (list, tuple))
+        or not splits
+        or not all(isinstance(s, str) and s for s in splits)
+        or len(set(splits)) != len(splits)
+    ):
+        raise arg_error(
+            "splits", splits, "a non-empty tuple of distinct folder names",
+            "For example splits=('train', 'test')",
+        )
+    missing = [s for s in splits if not (root / s).is_dir()]
+    if missing:
+        found = [p.name for p in _list_entries(root)[0]]
+        usual = ("train", "training", "validation", "valid", "val", "dev", "test", "testing")
+        suggested = tuple(sorted(found, key=lambda n: usual.index(n.lower()) if n.lower() in usual else len(usual)))
+        raise FileNotFoundError(
+            f"Missing split folder(s) {missing} in '{root}'. Found subfolders: {found}. "
+            f"Expected layout:\n{_split_tree(root.name, splits)}\n"
+            f"Rename or create the folders, or choose the splits that exist with "
+            f"splits=(...), e.g. splits={suggested!r}."
+        )
+    # Compare the class folders before decoding any image: fail fast and cheaply.
+    if class_names is None:
+        names = {s: [p.name for p in _list_entries(root / s)[0]] for s in splits}
+        first = splits[0]
+        for split in splits[1:]:
+            if names[split] != names[first]:
+                differences = [
+                    f"only in {where}: {sorted(set(names[where]) - set(names[other]))}"
+                    for where, other in [(first, split), (split, first)]
+                    if set(names[where]) - set(names[other])
+                ]
+                raise ImageFolderError(
+                    f"The splits hold different classes: '{root / first}' has {names[first]} but "
+                    f"'{root / split}' has {names[split]} ({'; '.join(differences)}). Every split "
+                    f"needs the same class subfolders: add or rename folders, or pass "
+                    f"class_names=[...] to choose the classes to load."
+                )
+    return root
 
 def load_split_folders(root, splits=("train", "validation", "test"), **kwargs):
     """Load a dataset stored as `root/<split>/<class name>/<image files>`.
@@ -373,46 +454,7 @@ def load_split_folders(root, splits=("train", "validation", "test"), **kwargs):
     {'train': (2, 8, 8, 1), 'test': (2, 8, 8, 1)}
     >>> shutil.rmtree(root)
     """
-    root = _check_directory("root", root)
-    if (
-        isinstance(splits, str)
-        or not isinstance(splits, (list, tuple))
-        or not splits
-        or not all(isinstance(s, str) and s for s in splits)
-        or len(set(splits)) != len(splits)
-    ):
-        raise arg_error(
-            "splits", splits, "a non-empty tuple of distinct folder names",
-            "For example splits=('train', 'test')",
-        )
-    missing = [s for s in splits if not (root / s).is_dir()]
-    if missing:
-        found = [p.name for p in _list_entries(root)[0]]
-        usual = ("train", "training", "validation", "valid", "val", "dev", "test", "testing")
-        suggested = tuple(sorted(found, key=lambda n: usual.index(n.lower()) if n.lower() in usual else len(usual)))
-        raise FileNotFoundError(
-            f"Missing split folder(s) {missing} in '{root}'. Found subfolders: {found}. "
-            f"Expected layout:\n{_split_tree(root.name, splits)}\n"
-            f"Rename or create the folders, or choose the splits that exist with "
-            f"splits=(...), e.g. splits={suggested!r}."
-        )
-    # Compare the class folders before decoding any image: fail fast and cheaply.
-    if kwargs.get("class_names") is None:
-        names = {s: [p.name for p in _list_entries(root / s)[0]] for s in splits}
-        first = splits[0]
-        for split in splits[1:]:
-            if names[split] != names[first]:
-                differences = [
-                    f"only in {where}: {sorted(set(names[where]) - set(names[other]))}"
-                    for where, other in [(first, split), (split, first)]
-                    if set(names[where]) - set(names[other])
-                ]
-                raise ImageFolderError(
-                    f"The splits hold different classes: '{root / first}' has {names[first]} but "
-                    f"'{root / split}' has {names[split]} ({'; '.join(differences)}). Every split "
-                    f"needs the same class subfolders: add or rename folders, or pass "
-                    f"class_names=[...] to choose the classes to load."
-                )
+    root = _check_split_root(root, splits, kwargs.get("class_names"))
     data = {split: load_image_folder(root / split, **kwargs) for split in splits}
     first = splits[0]
     for split in splits[1:]:
@@ -425,4 +467,3 @@ def load_split_folders(root, splits=("train", "validation", "test"), **kwargs):
                 f"every image to one size, e.g. image_size=({h0}, {w0})."
             )
     return data
-

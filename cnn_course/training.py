@@ -9,6 +9,7 @@ import numpy as np
 from cnn_course._validation import arg_error, check_choice, check_positive_int
 from cnn_course.devices import is_chief, is_multi_worker
 from cnn_course.files import atomic_path
+from cnn_course.image_stream import ImageStream
 from cnn_course.progress import ProgressLine, print_line
 from cnn_course.reproducibility import determinism_error
 from cnn_course.settings import import_keras
@@ -166,6 +167,11 @@ def _print_restored(early, epochs, name):
     print_line("best epoch", early.best_epoch + 1, epochs, {early.monitor: early.best}, note=note, name=name)
 
 
+def _as_dataset(data):
+    """The `tf.data.Dataset` to train on: a streamed image folder's `.dataset`, anything else as it is."""
+    return data.dataset if isinstance(data, ImageStream) else data
+
+
 def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val_loss",
         start_from_epoch=0, checkpoint=None, callbacks=None, verbose=1, name=None):
     """Train a compiled model, with early stopping and best-model checkpoints when asked.
@@ -193,8 +199,9 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     Args:
         model: a compiled Keras model.
         train: a `tf.data.Dataset` of `(images, labels)` batches (see
-            `cnn_course.data.make_dataset`).
-        validation: optional validation dataset.
+            `cnn_course.data.make_dataset`), or a streamed image folder
+            (`cnn_course.image_stream.ImageStream`).
+        validation: optional validation dataset, or a streamed image folder.
         epochs: maximum number of epochs.
         patience: stop when `monitor` has not improved for this many epochs,
             and restore the best weights (None: train all epochs).
@@ -234,6 +241,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     """
     epochs = check_positive_int("epochs", epochs)
     check_choice("verbose", verbose, (0, 1, 2, "auto"))
+    train, validation = _as_dataset(train), _as_dataset(validation)
     if validation is None and monitor.startswith("val_") and (patience or checkpoint):
         raise arg_error("validation", None, f"a dataset when monitoring {monitor!r}",
                         "Pass validation data, or monitor='loss'")

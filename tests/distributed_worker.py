@@ -2,7 +2,8 @@
 
     python tests/distributed_worker.py mirrored OUT.npz
         trains the same seeded convnet on one device and, with the CPU split in two
-        logical devices, under MirroredStrategy; saves both sets of weights.
+        logical devices, under MirroredStrategy (with early stopping and a checkpoint
+        next to OUT); saves both sets of weights.
     python tests/distributed_worker.py worker OUT.npz INDEX PORT0,PORT1
         one worker of a two-process MultiWorkerMirroredStrategy cluster on 127.0.0.1;
         saves its weights and losses (the chief also writes a checkpoint next to OUT).
@@ -57,7 +58,9 @@ if MODE == "mirrored":
     one, _ = train(tf.distribute.get_strategy(), batch_size=16)
     two_strategy = devices.choose_strategy()
     assert two_strategy.num_replicas_in_sync == 2, two_strategy
-    two, history = train(two_strategy, batch_size=devices.global_batch_size(8, two_strategy))
+    checkpoint = os.path.join(os.path.dirname(OUT), "best_mirrored.keras")
+    two, history = train(two_strategy, batch_size=devices.global_batch_size(8, two_strategy), patience=10,
+                         checkpoint=checkpoint)
     np.savez(OUT, **{f"one_{k}": v for k, v in weights(one).items()},
              **{f"two_{k}": v for k, v in weights(two).items()}, loss=np.array(history.history["loss"]))
 elif MODE == "worker":

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_course import datasets, image_folders, keras_cache, keras_datasets, shapes, small_datasets
+from cnn_course import datasets, image_folders, image_stream, keras_cache, keras_datasets, shapes, small_datasets
 from cnn_course.datasets import (
     DatasetUnavailableError,
     ImageFolderError,
@@ -969,7 +969,9 @@ def test_datasets_reexports_every_public_name_from_its_module():
         "DIGIT_NAMES", "FASHION_MNIST_NAMES", "CIFAR10_NAMES", "load_mnist", "load_fashion_mnist", "load_cifar10",
         "load_digits", "load_mnist_sample",
     }
-    assert before_the_split | {"QUICK_SHAPES_COUNTS", "load_shapes"} == set(datasets.__all__)
+    streaming = {"ImageStream", "stream_image_folder", "stream_split_folders"}
+    assert before_the_split | streaming | {"QUICK_SHAPES_COUNTS", "load_shapes"} == set(datasets.__all__)
+    assert all(getattr(datasets, name) is getattr(image_stream, name) for name in streaming)
     homes = (image_folders, keras_cache, keras_datasets, small_datasets)
     for name in before_the_split:
         owners = [module for module in homes if name in vars(module)]

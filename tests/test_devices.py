@@ -69,6 +69,8 @@ def test_mirrored_strategy_on_two_logical_cpus_trains_the_one_device_model(tmp_p
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     loss = result["loss"]
     assert loss[-1] < loss[0]  # it learned something, so the agreement is not two untrained models
+    saved = keras.models.load_model(tmp_path / "best_mirrored.keras")  # the checkpoint of the 2-device run
+    assert len(saved.get_weights()) == len(two)
 
 
 def _free_ports(count):
