@@ -13,20 +13,10 @@ import json
 import os
 import sys
 
-MODE, OUT = sys.argv[1], sys.argv[2]
-if MODE == "worker":
-    INDEX, PORTS = int(sys.argv[3]), sys.argv[4].split(",")
-    os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in PORTS]},
-                                          "task": {"type": "worker", "index": INDEX}})
-
-import cnn_course  # noqa: E402,F401  (sets TensorFlow's flags first)
-
-import numpy as np  # noqa: E402
-
-from cnn_course import data, devices, models, reproducibility, training  # noqa: E402
-
 
 def examples():
+    import numpy as np
+
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (64, 16, 16, 3), dtype="uint8")
     y = np.arange(64) % 4
@@ -36,6 +26,8 @@ def examples():
 
 
 def train(strategy, batch_size, **fit_kwargs):
+    from cnn_course import data, models, reproducibility, training
+
     reproducibility.set_seed(0)
     x, y = examples()
     with strategy.scope():
@@ -48,28 +40,46 @@ def train(strategy, batch_size, **fit_kwargs):
 
 
 def weights(model):
+    import numpy as np
+
     return {f"w{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
 
 
-if MODE == "mirrored":
-    devices.use_logical_cpus(2)
-    import tensorflow as tf
+def main(argv):
+    mode, out = argv[0], argv[1]
+    if mode == "worker":
+        index, ports = int(argv[2]), argv[3].split(",")
+        # Before TensorFlow starts: the cluster is read once, when the strategy is made.
+        os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+                                              "task": {"type": "worker", "index": index}})
+    import cnn_course  # noqa: F401  (sets TensorFlow's flags first)
+    import numpy as np
 
-    one, _ = train(tf.distribute.get_strategy(), batch_size=16)
-    two_strategy = devices.choose_strategy()
-    assert two_strategy.num_replicas_in_sync == 2, two_strategy
-    checkpoint = os.path.join(os.path.dirname(OUT), "best_mirrored.keras")
-    two, history = train(two_strategy, batch_size=devices.global_batch_size(8, two_strategy), patience=10,
-                         checkpoint=checkpoint)
-    np.savez(OUT, **{f"one_{k}": v for k, v in weights(one).items()},
-             **{f"two_{k}": v for k, v in weights(two).items()}, loss=np.array(history.history["loss"]))
-elif MODE == "worker":
-    strategy = devices.choose_strategy()
-    checkpoint = os.path.join(os.path.dirname(OUT), f"best_{INDEX}.keras")
-    model, history = train(strategy, batch_size=devices.global_batch_size(8, strategy), patience=10,
-                           checkpoint=checkpoint)
-    np.savez(OUT, **weights(model), loss=np.array(history.history["loss"]),
-             val_accuracy=np.array(history.history["val_accuracy"]),
-             replicas=strategy.num_replicas_in_sync, chief=devices.is_chief(strategy))
-else:
-    raise SystemExit(f"unknown mode {MODE!r}: expected 'mirrored' or 'worker'")
+    from cnn_course import devices
+
+    if mode == "mirrored":
+        devices.use_logical_cpus(2)
+        import tensorflow as tf
+
+        one, _ = train(tf.distribute.get_strategy(), batch_size=16)
+        two_strategy = devices.choose_strategy()
+        assert two_strategy.num_replicas_in_sync == 2, two_strategy
+        checkpoint = os.path.join(os.path.dirname(out), "best_mirrored.keras")
+        two, history = train(two_strategy, batch_size=devices.global_batch_size(8, two_strategy), patience=10,
+                             checkpoint=checkpoint)
+        np.savez(out, **{f"one_{k}": v for k, v in weights(one).items()},
+                 **{f"two_{k}": v for k, v in weights(two).items()}, loss=np.array(history.history["loss"]))
+    elif mode == "worker":
+        strategy = devices.choose_strategy()
+        checkpoint = os.path.join(os.path.dirname(out), f"best_{index}.keras")
+        model, history = train(strategy, batch_size=devices.global_batch_size(8, strategy), patience=10,
+                               checkpoint=checkpoint)
+        np.savez(out, **weights(model), loss=np.array(history.history["loss"]),
+                 val_accuracy=np.array(history.history["val_accuracy"]),
+                 replicas=strategy.num_replicas_in_sync, chief=devices.is_chief(strategy))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}: expected 'mirrored' or 'worker'")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
