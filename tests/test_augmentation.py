@@ -17,6 +17,13 @@ def _image(h=16, w=16):
     return x
 
 
+def _where(mosaic, tile):
+    """Every (top, left) at which `tile` appears in a grid image, by exhaustive search."""
+    h, w = tile.shape[:2]
+    return [(top, left) for top in range(mosaic.shape[0] - h + 1) for left in range(mosaic.shape[1] - w + 1)
+            if np.allclose(mosaic[top:top + h, left:left + w], tile)]
+
+
 def test_no_arguments_means_identity():
     aug = make_augmentation()
     assert [layer.__class__.__name__ for layer in aug.layers] == ["Identity"]
@@ -28,11 +35,24 @@ def test_layers_follow_the_book_arguments():
     aug = make_augmentation(rotation_range=40, width_shift_range=0.2, height_shift_range=0.1,
                             zoom_range=0.2, shear_range=10, horizontal_flip=True)
     rot, shift, zoom, shear, flip = aug.layers
+    assert [layer.__class__.__name__ for layer in aug.layers] == [
+        "RandomRotation", "RandomTranslation", "RandomZoom", "RandomShear", "RandomFlip"]
     assert rot.factor == pytest.approx((-40 / 360, 40 / 360))
     assert shift.height_factor == pytest.approx(0.1) and shift.width_factor == pytest.approx(0.2)
     assert tuple(zoom.height_factor) == pytest.approx((-0.2, 0.2))
-    assert shear.__class__.__name__ == "RandomShear"
+    # A shear of 10 degrees moves a point tan(10 deg) of its height sideways, either way, on both axes.
+    slope = np.tan(np.radians(10))  # 0.1763
+    assert tuple(shear.x_factor) == pytest.approx((-slope, slope))
+    assert tuple(shear.y_factor) == pytest.approx((-slope, slope))
     assert flip.mode == "horizontal"
+    # ImageDataGenerator's default fill, and any other one asked for, reaches every geometric layer.
+    assert [layer.fill_mode for layer in aug.layers[:4]] == ["nearest"] * 4
+    reflect = make_augmentation(rotation_range=5, width_shift_range=0.1, zoom_range=0.1, shear_range=5,
+                                fill_mode="reflect")
+    assert [layer.fill_mode for layer in reflect.layers] == ["reflect"] * 4
+    assert make_augmentation(vertical_flip=True).layers[0].mode == "vertical"
+    both = make_augmentation(horizontal_flip=True, vertical_flip=True).layers[0]
+    assert both.mode == "horizontal_and_vertical"
 
 
 def test_flip_gives_original_or_mirror_and_inference_is_identity():
@@ -82,10 +102,26 @@ def test_bad_arguments_are_named(kwargs, name):
         make_augmentation(**kwargs)
 
 
-def test_show_augmentations_returns_a_figure():
-    fig = show_augmentations((_image() * 255).astype("uint8"), make_augmentation(rotation_range=30),
-                             n=6, ncols=3)
+def test_show_augmentations_shows_the_original_then_augmented_copies():
+    image = (_image() * 255).astype("uint8")
+    fig = show_augmentations(image, make_augmentation(rotation_range=30), n=6, ncols=3)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts[0] == "original" and len(texts) == 6
+    assert texts == ["original"] + [f"random draw {i}" for i in range(1, 6)]
+    # A stand-in augmentation that mirrors the batch it gets in training mode: the grid must hold
+    # the original (uint8 scaled to [0, 1]) first and the mirror in every other tile.
+    calls = []
+
+    def mirror(batch, training=False):
+        calls.append((tuple(batch.shape), training))
+        return batch[:, :, ::-1] if training else batch
+
+    grey = (_image() * 200).astype("uint8")  # a grey bar: 200 is shown as 200 / 255
+    fig = show_augmentations(grey, mirror, n=4, ncols=4)
+    assert calls == [((3, 16, 16, 3), True)]
+    mosaic = np.asarray(fig.axes[0].images[0].get_array())
+    expected = _image() * 200 / 255
+    original, mirrored = _where(mosaic, expected), _where(mosaic, expected[:, ::-1])
+    assert len(original) == 1 and len(mirrored) == 3
+    assert all(top == original[0][0] and left > original[0][1] for top, left in mirrored)  # original first
     with pytest.raises(ValueError, match="one image of shape"):
         show_augmentations(np.zeros((2, 8, 8, 3)), make_augmentation())

@@ -48,10 +48,22 @@ def test_demo_quick_prints_table_and_writes_outputs(tmp_path):
 
 
 def test_check_reports_versions(tmp_path):
+    import platform
+
+    import numpy
+
+    from cnn_course.settings import import_keras, import_tensorflow_quietly
+
     out = _run(["check"], tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "TensorFlow" in out.stdout and "Installation OK." in out.stdout
+    assert "Installation OK." in out.stdout
     assert "TF_ENABLE_ONEDNN_OPTS=1" in out.stdout
+    # One line per package, with the version this Python really imports.
+    versions = {line.split()[0]: line.split()[1] for line in out.stdout.splitlines() if len(line.split()) > 1}
+    assert versions["Python"] == platform.python_version()
+    assert versions["NumPy"] == numpy.__version__
+    assert versions["TensorFlow"] == import_tensorflow_quietly().__version__
+    assert versions["Keras"] == import_keras().__version__
 
 
 # --- a user's mistakes: one line, exit status 2, no traceback ----------------

@@ -51,11 +51,25 @@ def test_seeded_shuffle_is_repeatable_and_reshuffles_each_epoch():
 def test_augmentation_changes_training_batches():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, (8, 16, 16, 3), dtype="uint8")
-    labels = np.zeros(8, int)
+    labels = np.arange(8)
     aug = make_augmentation(rotation_range=90, seed=0)
     x_aug = next(iter(make_dataset(images, labels, batch_size=8, augment=aug)))[0].numpy()
     assert x_aug.shape == (8, 16, 16, 3)
     assert not np.allclose(x_aug, images / 255.0)
+    # A random mirror, after rescaling: each image comes out as itself or its mirror, next to its own
+    # label, with new draws every epoch (also from a cached pipeline: augmentation runs after the cache).
+    flip = make_augmentation(horizontal_flip=True, seed=0)
+    ds = make_dataset(images, labels, batch_size=8, augment=flip, cache=True)
+    plain = images / 255.0
+    draws = []
+    for _ in range(4):
+        x, y = (t.numpy() for t in next(iter(ds)))
+        np.testing.assert_array_equal(y, labels)
+        same = np.all(np.isclose(x, plain, atol=1e-6), axis=(1, 2, 3))
+        mirrored = np.all(np.isclose(x, plain[:, :, ::-1], atol=1e-6), axis=(1, 2, 3))
+        assert np.all(same != mirrored), (same, mirrored)
+        draws.append(tuple(mirrored))
+    assert any(any(d) for d in draws) and len(set(draws)) > 1
 
 
 def test_one_hot_labels():
@@ -74,6 +88,7 @@ def test_folder_source(tmp_path):
     assert x.shape == (6, 6, 5, 3)
     np.testing.assert_array_equal(dataset_labels(ds), [0, 0, 0, 1, 1, 1])
     np.testing.assert_allclose(x[:3], 10 / 255.0, rtol=1e-5)
+    np.testing.assert_allclose(x[3:], 200 / 255.0, rtol=1e-5)
 
 
 def test_errors():

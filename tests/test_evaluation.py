@@ -103,6 +103,12 @@ def test_one_hot_labels_become_class_indices(digits, trained):
     assert y_true.dtype == np.int64 and y_true.shape == (len(test),)
     np.testing.assert_array_equal(np.sort(y_true), np.sort(test.labels))
     assert y_prob.shape == (len(test), 10)
+    # Each class index belongs to its own prediction: find the image by its prediction in an
+    # unshuffled pass over the ImageSet, whose labels are known.
+    _, plain_prob = evaluation.predict_with_labels(trained, test)
+    for label, prob in zip(y_true, y_prob):
+        same = np.flatnonzero(np.abs(plain_prob - prob).max(axis=1) < 1e-5)
+        assert len(same) and label in test.labels[same], (label, test.labels[same])
 
 
 def test_binary_sigmoid_model():
@@ -214,9 +220,22 @@ def test_plot_confusion_matrix_returns_figure_with_counts(normalize):
     cm = np.array([[5, 1, 0], [2, 7, 0], [0, 0, 0]])
     fig = evaluation.plot_confusion_matrix(cm, ["a", "b", "c"], normalize=normalize)
     assert isinstance(fig, matplotlib.figure.Figure)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert len(texts) == 9
-    assert texts[1] == ("0.17\n(1)" if normalize else "1")
+    ax = fig.axes[0]
+    # Every cell's text sits on its cell: the count, or the row's fraction (by hand: 5/6, 1/6, 2/9,
+    # 7/9; an empty row stays 0) above the count.
+    cells = {tuple(np.round(t.get_position()).astype(int)): t.get_text() for t in ax.texts}
+    if normalize:
+        fractions = [[5 / 6, 1 / 6, 0.0], [2 / 9, 7 / 9, 0.0], [0.0, 0.0, 0.0]]
+        expected = {(j, i): f"{fractions[i][j]:.2f}\n({cm[i, j]})" for i in range(3) for j in range(3)}
+        assert cells[(1, 0)] == "0.17\n(1)" and cells[(0, 1)] == "0.22\n(2)"
+    else:
+        fractions = cm
+        expected = {(j, i): str(cm[i, j]) for i in range(3) for j in range(3)}
+    assert len(ax.texts) == 9 and cells == expected
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), fractions)  # the colours
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted class", "true class")
     plt.close(fig)
     fig2, ax = plt.subplots()
     assert evaluation.plot_confusion_matrix(cm, ax=ax) is fig2
@@ -234,16 +253,24 @@ def test_plot_confusion_matrix_rejects_wrong_input():
 def test_plot_worst_errors(digits, trained):
     import matplotlib.pyplot as plt
 
+    from cnn_course import plots
+
     test = digits["test"]
     y_true, y_prob = evaluation.predict_with_labels(trained, test)
-    fig = evaluation.plot_worst_errors(test, y_true, y_prob, test.class_names, k=6)
+    fig = evaluation.plot_worst_errors(test, y_true, y_prob, test.class_names, k=6, ncols=3)
     assert isinstance(fig, matplotlib.figure.Figure)
+    # The 6 most confident mistakes, computed here: wrong predictions by falling top probability.
+    predicted, confidence = y_prob.argmax(axis=1), y_prob.max(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:6]
+    names = test.class_names
     titles = [t.get_text() for t in fig.axes[0].texts]
-    worst = evaluation.worst_errors(y_true, y_prob, k=6)
-    assert len(titles) == len(worst) == 6
-    first = worst[0]
-    assert titles[0].startswith(f"{y_true[first]} -> {int(np.argmax(y_prob[first]))} (")
-    plt.close(fig)
+    assert titles == [f"{names[y_true[i]]} -> {names[predicted[i]]} ({confidence[i]:.0%})" for i in worst]
+    # ...and the images shown are those images, in that order.
+    reference = plots.show_images(test.images[worst], ncols=3)
+    np.testing.assert_array_equal(np.asarray(fig.axes[0].images[0].get_array()),
+                                  np.asarray(reference.axes[0].images[0].get_array()))
+    plt.close("all")
     fig = evaluation.plot_worst_errors(np.zeros((2, 8, 8, 1)), [0, 1], [[0.9, 0.1], [0.2, 0.8]])
-    assert isinstance(fig, matplotlib.figure.Figure)
+    assert [t.get_text() for t in fig.axes[0].texts] == ["no misclassified images"] and not fig.axes[0].images
     plt.close(fig)

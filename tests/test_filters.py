@@ -105,22 +105,35 @@ def test_apply_kernel_on_rgb_equals_apply_kernel_on_its_grayscale():
 
 
 def test_show_convolution_draws_three_panels_with_the_kernel_numbers():
-    fig = show_convolution(edge_test_image(16), "sobel_x", title="Sobel x")
+    image = edge_test_image(16)
+    fig = show_convolution(image, "sobel_x", title="Sobel x")
     assert len(fig.axes) == 3
     kernel_texts = [t.get_text() for t in fig.axes[1].texts]
     assert kernel_texts == ["-1", "0", "1", "-2", "0", "2", "-1", "0", "1"]
     assert "sobel_x" in fig.axes[1].get_title()
-    assert fig.axes[2].images[0].get_array().shape == (16, 16)
+    # The three panels show the input, the kernel and the feature map: the "same" cross-correlation
+    # with the textbook Sobel kernel, computed by scipy.
+    sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    shown = [np.asarray(axis.images[0].get_array()) for axis in fig.axes]
+    np.testing.assert_array_equal(shown[0], image)
+    np.testing.assert_array_equal(shown[1], sobel_x)
+    np.testing.assert_allclose(shown[2], signal.correlate2d(image, sobel_x, mode="same"), atol=1e-12)
     assert fig._suptitle.get_text() == "Sobel x"
     plt.close(fig)
 
 
 def test_show_convolution_into_given_axes_writes_fractions():
     fig, axes = plt.subplots(1, 3)
-    out = show_convolution(np.zeros((6, 6, 3), dtype=np.uint8), "box_blur", ax=axes, padding="valid")
+    rgb = np.random.default_rng(4).integers(0, 256, size=(6, 7, 3), dtype=np.uint8)
+    out = show_convolution(rgb, "box_blur", ax=axes, padding="valid")
     assert out is fig
     assert [t.get_text() for t in axes[1].texts] == ["0.111"] * 9
-    assert axes[2].images[0].get_array().shape == (4, 4)
+    # A colour image is shown and filtered as its ITU-R 601 grey level in [0, 1]; a valid 3x3 box
+    # blur is the mean of each 3x3 window.
+    grey = rgb @ np.array([0.299, 0.587, 0.114]) / 255.0
+    np.testing.assert_allclose(np.asarray(axes[0].images[0].get_array()), grey, atol=1e-12)
+    means = np.array([[grey[i:i + 3, j:j + 3].mean() for j in range(5)] for i in range(4)])
+    np.testing.assert_allclose(np.asarray(axes[2].images[0].get_array()), means, atol=1e-12)
     plt.close(fig)
 
 

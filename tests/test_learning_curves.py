@@ -90,6 +90,14 @@ def test_learning_curve_table(curve):
         assert np.all((table[column] >= 0) & (table[column] <= 1))
     assert np.all(table["best validation error"] <= table["validation error"] + 1e-12)
     assert set(curve.best_epoch) <= {1, 2}
+    # The figures are Keras's own: 1 - the validation accuracy fit reported after the last epoch
+    # (the same weights and validation data), and the best epoch of that history.
+    for k, history in enumerate(curve.histories):
+        val_error = 1.0 - np.asarray(history["val_accuracy"])
+        assert curve.val_error[k] == pytest.approx(val_error[-1], abs=1e-6)
+        assert curve.best_val_error[k] == pytest.approx(val_error.min(), abs=1e-6)
+        assert curve.best_epoch[k] == int(np.argmin(val_error)) + 1
+    assert table["parameters"].tolist() == [64 * 8 + 8 + 8 * 10 + 10] * 3  # Dense 64->8->10
     assert len(curve.histories) == 3 and len(curve.histories[0]["loss"]) == 2
     assert curve.val_error[-1] < curve.val_error[0]  # more data helps here
     assert "validation error" in str(curve) and "<table>" in table._repr_html_()
@@ -111,6 +119,9 @@ def test_learning_curve_counts_and_loss_metric(digits):
     assert result.train_sizes == [20, 60]
     assert result.table.columns[3:5] == ("training loss", "validation loss")
     assert all(v > 0 for v in result.val_error)
+    for k, history in enumerate(result.histories):  # the loss fit reported on the same validation data
+        assert result.val_error[k] == pytest.approx(history["val_loss"][-1], rel=1e-5)
+        assert result.best_val_error[k] == pytest.approx(min(history["val_loss"]), rel=1e-5)
 
 
 def test_learning_curve_prints_one_line_per_size(digits, capsys):
@@ -193,7 +204,9 @@ def test_plots_return_figures(curve):
     assert isinstance(fig, matplotlib.figure.Figure)
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and ax.get_xlabel() == "training images"
-    np.testing.assert_allclose(ax.lines[1].get_ydata(), curve.val_error)
+    for line, errors in zip(ax.lines, (curve.train_error, curve.val_error)):
+        np.testing.assert_allclose(line.get_xdata(), [40, 200, 400])
+        np.testing.assert_allclose(line.get_ydata(), errors)
     plt.close(fig)
 
     capacity = learning_curves.CurveResult(

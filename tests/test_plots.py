@@ -47,6 +47,32 @@ def test_show_images_titles_and_colours():
     plt.close(fig)
 
 
+def _where(mosaic, tile):
+    """Every (top, left) at which `tile` appears in `mosaic`, by exhaustive search."""
+    h, w = tile.shape[:2]
+    return [(top, left) for top in range(mosaic.shape[0] - h + 1) for left in range(mosaic.shape[1] - w + 1)
+            if np.allclose(mosaic[top:top + h, left:left + w], tile, atol=1e-6)]
+
+
+def test_show_images_draws_each_image_scaled_in_reading_order():
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 256, (5, 8, 8, 1), dtype="uint8")
+    fig = plots.show_images(grey, ncols=3, max_images=4)
+    mosaic = np.asarray(fig.axes[0].images[0].get_array())
+    expected = np.repeat(grey.astype("float64") / 255.0, 3, axis=-1)  # uint8 to [0, 1], grey to RGB
+    spots = [_where(mosaic, tile) for tile in expected]
+    assert [len(s) for s in spots] == [1, 1, 1, 1, 0], spots  # each shown once; the 5th is past max_images
+    (r0, c0), (r1, c1), (r2, c2), (r3, c3) = (s[0] for s in spots[:4])
+    assert r0 == r1 == r2 < r3 and c0 < c1 < c2 and c3 == c0  # three per row, then the next row
+    plt.close(fig)
+    # Floats are shown as they are, values outside [0, 1] clipped.
+    colour = rng.random((2, 6, 6, 3)) * 1.4 - 0.2
+    fig = plots.show_images(colour)
+    mosaic = np.asarray(fig.axes[0].images[0].get_array())
+    assert [len(_where(mosaic, tile)) for tile in np.clip(colour, 0.0, 1.0)] == [1, 1]
+    plt.close(fig)
+
+
 def test_save_figure_is_atomic(tmp_path):
     fig = plots.plot_history(HISTORY)
     path = plots.save_figure(fig, tmp_path / "sub" / "curves.png")

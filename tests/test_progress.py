@@ -1,9 +1,7 @@
 """Progress lines: epoch lines carry the History's numbers, slow epochs get in-epoch lines, output stays plain text."""
 
 import re
-import time
 
-import numpy as np
 import pytest
 
 from cnn_course import data, models, progress, training
@@ -33,15 +31,30 @@ def _values(match):
             (pair.split("=") for pair in match.group("values").split())}
 
 
-class _SlowBatches(keras.callbacks.Callback):
-    """Sleeps after every training batch: an epoch as slow as a big model on a laptop, in miniature."""
+class _Clock:
+    """Stands in for the `time` module of cnn_course.progress: its clock moves only when a test moves it."""
 
-    def __init__(self, seconds):
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+class _SlowBatches(keras.callbacks.Callback):
+    """Moves the clock on by `seconds` after every batch: an epoch as slow as a big model on a laptop,
+    without waiting. Records the running loss Keras logged after each training batch."""
+
+    def __init__(self, clock, seconds):
         super().__init__()
-        self.seconds = seconds
+        self.clock, self.seconds, self.losses = clock, seconds, []
 
     def on_train_batch_end(self, batch, logs=None):
-        time.sleep(self.seconds)
+        self.clock.now += self.seconds
+        self.losses.append(logs["loss"])
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.clock.now += self.seconds
 
 
 @pytest.mark.trains
@@ -66,24 +79,29 @@ def test_epoch_lines_carry_the_history(capsys, with_validation, blobs):
 
 
 @pytest.mark.trains
-def test_slow_epoch_prints_in_epoch_lines(capsys, blobs):
+def test_slow_epoch_prints_in_epoch_lines(capsys, blobs, monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(progress, "time", clock)
     x, y = blobs()
     train = data.make_dataset(x, y, batch_size=8)  # 8 batches per epoch
-    interval = 0.1
-    start = time.perf_counter()
-    training.fit(_model(), train, epochs=2,
-                 callbacks=[_SlowBatches(0.04), progress.ProgressLine(interval=interval)])
-    elapsed = time.perf_counter() - start
+    slow = _SlowBatches(clock, 0.25)  # each batch takes 0.25 s
+    training.fit(_model(), train, epochs=2, callbacks=[slow, progress.ProgressLine(interval=0.7)])
     lines = capsys.readouterr().out.splitlines()
-    beats = [BATCH_LINE.match(line) for line in lines if "batch" in line]
-    assert beats and all(beats), lines
-    for beat in beats:
-        epoch, epochs, batch, batches, loss, _ = beat.groups()
-        assert epochs == "2" and batches == "8" and 1 <= int(batch) <= 8
-        assert np.isfinite(float(loss))
-    # At most one in-epoch line per interval (the clock restarts at each epoch line).
-    assert len(beats) <= elapsed / interval + 2
-    assert [int(m.group("epoch")) for m in map(EPOCH_LINE.match, lines) if m] == [1, 2]
+    # A line once 0.7 s have passed since the last one: after batches 3 and 6 of each epoch (0.75 s
+    # and 1.5 s into it), the clock restarting at each epoch line (2.0 s into the epoch).
+    parsed = []
+    for line in lines:
+        beat, epoch = BATCH_LINE.match(line), EPOCH_LINE.match(line)
+        assert beat or epoch, line
+        if beat:
+            parsed.append(tuple(int(v) for v in beat.group(1, 2, 3, 4)) + (beat.group(6),))
+            # The loss shown is the running mean Keras logged after that batch.
+            done = 8 * (int(beat.group(1)) - 1) + int(beat.group(3))
+            assert float(beat.group(5)) == pytest.approx(slow.losses[done - 1], abs=5e-5)
+        else:
+            parsed.append((int(epoch.group("epoch")), epoch.group("seconds")))
+    assert parsed == [(1, 2, 3, 8, "0.8"), (1, 2, 6, 8, "1.5"), (1, "2.0"),
+                      (2, 2, 3, 8, "0.8"), (2, 2, 6, 8, "1.5"), (2, "2.0")]
 
 
 @pytest.mark.trains
@@ -135,11 +153,13 @@ def test_early_stopping_line_names_the_restored_epoch(capsys, blobs):
 
 @pytest.mark.trains
 @pytest.mark.parametrize("verbose", [1, 2, "auto"])
-def test_output_is_plain_text_without_keras_bar(capsys, verbose, blobs):
+def test_output_is_plain_text_without_keras_bar(capsys, verbose, blobs, monkeypatch):
     x, y = blobs()
     train = data.make_dataset(x, y, batch_size=8)
-    training.fit(_model(), train, data.make_dataset(x, y, batch_size=64), epochs=2, verbose=verbose,
-                 callbacks=[_SlowBatches(0.02), progress.ProgressLine(interval=0.05)])
+    clock = _Clock()
+    monkeypatch.setattr(progress, "time", clock)
+    training.fit(_model(), train, data.make_dataset(x, y, batch_size=16), epochs=2, verbose=verbose,
+                 callbacks=[_SlowBatches(clock, 0.25), progress.ProgressLine(interval=0.5)])
     captured = capsys.readouterr()
     text = captured.out + captured.err
     for character in ("\b", "\r", "\x1b"):
@@ -147,6 +167,9 @@ def test_output_is_plain_text_without_keras_bar(capsys, verbose, blobs):
     lines = captured.out.splitlines()
     assert lines and all(EPOCH_LINE.match(line) or BATCH_LINE.match(line) or VALIDATION_LINE.match(line)
                          for line in lines), lines
+    # Every kind of line was printed, so each was checked above.
+    for kind in (EPOCH_LINE, BATCH_LINE, VALIDATION_LINE):
+        assert any(kind.match(line) for line in lines), (kind.pattern, lines)
 
 
 def test_format_line_and_numbers():
@@ -168,8 +191,22 @@ def test_bad_interval(interval):
         progress.Heartbeat(interval)
 
 
-def test_heartbeat_is_due_once_per_interval():
-    beat = progress.Heartbeat(0.05)
+def test_heartbeat_is_due_once_per_interval(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(progress, "time", clock)
+    beat = progress.Heartbeat(0.5)
     assert not beat.due()
-    time.sleep(0.06)
+    clock.now = 0.4
+    assert not beat.due()
+    clock.now = 0.5
     assert beat.due() and not beat.due()  # due() restarts the clock
+    clock.now = 0.9
+    assert not beat.due()
+    clock.now = 1.0
+    assert beat.due()
+    assert beat.elapsed == 1.0
+    clock.now = 1.2
+    beat.mark()  # a line printed by someone else also restarts it
+    clock.now = 1.6
+    assert not beat.due()
+    assert progress.Heartbeat(0).due()  # interval 0: always due

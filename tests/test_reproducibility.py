@@ -47,15 +47,26 @@ def test_same_seed_gives_bit_identical_weights_in_fresh_processes():
     assert _train_in_fresh_process(8) != first  # the seed really matters
 
 
-def test_set_seed_reseeds_numpy_and_tensorflow():
+def test_set_seed_reseeds_python_numpy_and_tensorflow():
+    import os
+    import random
+
     import tensorflow as tf
 
+    def draws():
+        return random.random(), np.random.rand(3).tolist(), tf.random.uniform((3,)).numpy().tolist()
+
+    assert set_seed(3) == 3
+    a = draws()
     set_seed(3)
-    a = (np.random.rand(3), tf.random.uniform((3,)).numpy())
-    set_seed(3)
-    b = (np.random.rand(3), tf.random.uniform((3,)).numpy())
-    np.testing.assert_array_equal(a[0], b[0])
-    np.testing.assert_array_equal(a[1], b[1])
+    assert draws() == a  # every generator starts again from the same state
+    assert os.environ["PYTHONHASHSEED"] == "3"
+    set_seed(4)
+    b = draws()
+    assert all(x != y for x, y in zip(a, b))  # ...which the seed chooses, for every generator
+    # NumPy's global generator gets exactly the seed asked for (NumPy's own reference).
+    set_seed(5)
+    np.testing.assert_array_equal(np.random.rand(3), np.random.RandomState(5).rand(3))
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "0", True])

@@ -38,9 +38,18 @@ def test_shipped_weights_load_into_the_architecture():
     features = np.asarray(base(_fixed_batch(8)))
     assert features.shape == (8, 6, 6, 128)  # 64 -> 62 -> 31 -> 29 -> 14 -> 12 -> 6
     assert np.all(np.isfinite(features)) and features.max() > 0  # relu features, not all dead
-    # The weights are the pretrained ones, not a fresh initialisation.
+    # The weights are the pretrained ones, not a fresh initialisation: exactly the arrays of the
+    # shipped file, read here with h5py (Keras 3's layout: layers/<layer>/vars/<index>).
     fresh = shapes_base.build_shapes_base()
     assert not np.allclose(base.get_layer("block1_conv1").kernel, fresh.get_layer("block1_conv1").kernel)
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(shapes_base.WEIGHTS_PATH, "r") as f:
+        stored = [f[f"layers/{group}/vars/{i}"][()] for group in ("conv2d", "conv2d_1", "conv2d_2") for i in (0, 1)]
+    loaded = [np.asarray(w) for name in ("block1_conv1", "block2_conv1", "block3_conv1")
+              for w in base.get_layer(name).weights]
+    assert [w.shape for w in loaded] == [w.shape for w in stored]
+    for got, expected in zip(loaded, stored):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_trainable_base_and_fine_tuning_from_block3():

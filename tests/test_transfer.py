@@ -138,8 +138,11 @@ def test_changed_preprocessing_misses():
     base = small_base()
     images = random_images()
     transfer.extract_features(base, images, preprocess=lambda x: x / 255.0)
-    _, info = transfer.extract_features(base, images, preprocess=lambda x: x / 127.5 - 1.0, return_info=True)
+    features, info = transfer.extract_features(base, images, preprocess=lambda x: x / 127.5 - 1.0,
+                                               return_info=True)
     assert not info.hit
+    expected = base.predict(images.astype("float32") / 127.5 - 1.0, verbose=0)  # not the cached x / 255
+    np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_freezing_does_not_change_the_key():

@@ -1,4 +1,4 @@
-"""Visualisation: activations match layer shapes, Grad-CAM points at the shape, plots return figures."""
+"""Visualisation: activations and Grad-CAM against references computed here, heatmaps on the shape, plots."""
 
 import matplotlib
 
@@ -15,6 +15,40 @@ from cnn_course import augmentation, models, shapes, visualize
 from cnn_course.reproducibility import set_seed
 
 SIZE = 48
+
+
+def _reference_grad_cam(layers, image, layer_name, class_index=None):
+    """Grad-CAM computed here (Selvaraju et al., 2017) for a chain of layers ending in a softmax Dense:
+    the gradient of the class's logit with respect to the named layer's output, averaged per channel;
+    ReLU of the weighted sum of the channels; bilinear resize to the image; divided by its maximum.
+    `class_index` None: the class with the largest logit."""
+    *body, output = layers
+    x = tf.constant(np.asarray(image, "float32")[None])
+    size = x.shape[1:3]
+    with tf.GradientTape() as tape:
+        for layer in body:
+            x = layer(x, training=False)
+            if layer.name == layer_name:
+                feature_map = x
+                tape.watch(feature_map)
+        logits = tf.matmul(x, output.kernel) + output.bias
+        k = int(tf.argmax(logits[0])) if class_index is None else class_index
+        score = logits[0, k]
+    grads = tape.gradient(score, feature_map)
+    cam = tf.nn.relu(tf.reduce_sum(feature_map[0] * tf.reduce_mean(grads, axis=(0, 1, 2)), axis=-1))
+    cam = tf.image.resize(cam[..., None], size, method="bilinear")[..., 0].numpy()
+    return cam / cam.max() if cam.max() > 0 else cam
+
+
+def _mosaic(fig):
+    """The grid image a plot helper drew into its figure."""
+    return np.asarray(fig.axes[0].images[0].get_array())
+
+
+def _unit(array, axis):
+    """Min-max scaled to [0, 1] over `axis`, slice by slice (a constant slice becomes 0)."""
+    low, high = array.min(axis=axis, keepdims=True), array.max(axis=axis, keepdims=True)
+    return np.where(high > low, (array - low) / np.where(high > low, high - low, 1.0), 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +114,10 @@ def test_grad_cam_explains_the_class_asked_for(trained):
     functional, _, images, _, _ = trained
     maps = [visualize.grad_cam(functional, images[0], class_index=k) for k in range(4)]
     assert not all(np.allclose(maps[0], m) for m in maps[1:])
+    # Each map is Grad-CAM of the last conv layer for that class, computed independently.
+    for k, heatmap in enumerate(maps):
+        expected = _reference_grad_cam(functional.layers[1:], images[0], "block3_conv1", k)
+        np.testing.assert_allclose(heatmap, expected, atol=1e-4, err_msg=f"class {k}")
     with pytest.raises(ValueError, match="class_index"):
         visualize.grad_cam(functional, images[0], class_index=4)
 
@@ -100,18 +138,8 @@ def test_grad_cam_on_an_earlier_layer_matches_the_formula_computed_here(trained)
     # with respect to the feature map, averaged per channel; ReLU of the weighted sum of the
     # channels; bilinear resize to the image; divided by its maximum (Selvaraju et al., 2017).
     functional, sequential, images, _, _ = trained
-    x = tf.constant(images[1:2], tf.float32)
-    output = functional.get_layer("output")
-    probe = keras.Model(functional.inputs, [functional.get_layer("block1_conv1").output, output.input])
-    with tf.GradientTape() as tape:
-        feature_map, features = probe(x, training=False)
-        logits = tf.matmul(features, output.kernel) + output.bias
-        score = logits[0, int(tf.argmax(logits[0]))]
-    grads = tape.gradient(score, feature_map)
-    cam = tf.nn.relu(tf.reduce_sum(feature_map[0] * tf.reduce_mean(grads, axis=(0, 1, 2)), axis=-1))
-    cam = tf.image.resize(cam[..., None], (SIZE, SIZE), method="bilinear")[..., 0].numpy()
-    expected = cam / cam.max()
-
+    expected = _reference_grad_cam(functional.layers[1:], images[1], "block1_conv1")
+    assert expected.max() == 1.0
     heatmap = visualize.grad_cam(sequential, images[1], layer_name="block1_conv1")
     np.testing.assert_allclose(heatmap, expected, atol=1e-4)
     assert not np.allclose(heatmap, visualize.grad_cam(sequential, images[1]), atol=0.05)  # not the default layer
@@ -151,8 +179,11 @@ def test_activations_have_the_layers_output_shapes(kind, augment):
     assert chosen["output"].shape == (3,)
     # (calling a model with augmentation needs training=False: Keras 3 random layers default to on)
     np.testing.assert_allclose(chosen["output"], model(image[None], training=False)[0], atol=1e-5)
-    heatmap = visualize.grad_cam(model, image)
-    assert heatmap.shape == (16, 16)
+    # Grad-CAM of the last conv layer, whichever way the model was built (the reference runs the
+    # same layers without the augmentation, which is off at inference).
+    chain = [model.get_layer(name) for name in ("conv_a", "pool_a", "conv_b", "flatten", "output")]
+    np.testing.assert_allclose(visualize.grad_cam(model, image), _reference_grad_cam(chain, image, "conv_b"),
+                               atol=1e-4)
 
 
 def test_activations_finds_layers_inside_a_nested_model():
@@ -162,10 +193,18 @@ def test_activations_finds_layers_inside_a_nested_model():
     inputs = keras.Input((16, 16, 3))
     x = keras.layers.Flatten()(base(inputs))
     model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
-    image = np.random.default_rng(1).random((16, 16, 3))
+    image = np.random.default_rng(1).random((16, 16, 3)).astype("float32")
     maps = visualize.activations(model, image)
     assert {k: v.shape for k, v in maps.items()} == {"inner_conv": (14, 14, 4), "inner_pool": (7, 7, 4)}
-    assert visualize.grad_cam(model, image).shape == (16, 16)
+    # The values: the inner convolution of this image, and its 2x2 maximum (NumPy).
+    conv = np.asarray(base.get_layer("inner_conv")(image[None]))[0]
+    np.testing.assert_allclose(maps["inner_conv"], conv, atol=1e-5)
+    np.testing.assert_allclose(maps["inner_pool"], conv.reshape(7, 2, 7, 2, 4).max(axis=(1, 3)), atol=1e-5)
+    # Grad-CAM of the inner conv layer, computed here through the nested model's layers.
+    chain = [base.get_layer("inner_conv"), base.get_layer("inner_pool"), *model.layers[2:]]  # Flatten, Dense
+    reference = _reference_grad_cam(chain, image, "inner_conv")
+    assert reference.max() == 1.0
+    np.testing.assert_allclose(visualize.grad_cam(model, image), reference, atol=1e-4)
     with pytest.raises(ValueError, match="inner_conv"):
         visualize.grad_cam(model, image, layer_name="flatten")
 
@@ -188,20 +227,38 @@ def test_heatmap_mass_inside_against_hand_counts():
 
 
 @pytest.mark.trains
-def test_plots_return_figures(trained):
+def test_plots_show_the_filters_activations_and_heatmap(trained):
+    from cnn_course import plots
+
     functional, sequential, images, _, _ = trained
+    # The first layer's 16 filters, each scaled to [0, 1] on its own, in colour (3 input channels).
     fig = visualize.show_filters(functional)
     assert isinstance(fig, matplotlib.figure.Figure)
     assert "block1_conv1" in fig.axes[0].get_title()
+    kernel = np.moveaxis(functional.get_layer("block1_conv1").kernel.numpy(), -1, 0)  # (16, 3, 3, 3)
+    np.testing.assert_allclose(_mosaic(fig), _mosaic(plots.show_images(_unit(kernel, (1, 2, 3)), ncols=8)),
+                               atol=1e-6)
+    # Deeper filters: the first 8, as their mean over the 16 input channels, in grey.
     fig = visualize.show_filters(functional.get_layer("block2_conv1"), max_filters=8)
-    assert isinstance(fig, matplotlib.figure.Figure)
+    kernel = np.moveaxis(functional.get_layer("block2_conv1").kernel.numpy(), -1, 0)[:8].mean(axis=-1)
+    np.testing.assert_allclose(_mosaic(fig), _mosaic(plots.show_images(_unit(kernel, (1, 2)), ncols=8)),
+                               atol=1e-6)
+    # The first 8 channels of block2_conv1's output for this image, each scaled on its own.
     fig = visualize.show_activations(sequential, images[0], "block2_conv1", max_channels=8)
-    assert isinstance(fig, matplotlib.figure.Figure)
+    probe = keras.Model(functional.input, functional.get_layer("block2_conv1").output)
+    channels = np.moveaxis(np.asarray(probe(images[:1]))[0], -1, 0)[:8]  # (8, 24, 24)
+    np.testing.assert_allclose(_mosaic(fig), _mosaic(plots.show_images(_unit(channels, (1, 2)), ncols=8)),
+                               atol=1e-6)
+    # The heatmap over the image, titled with the predicted class and its probability.
     _, ax = plt.subplots()
     fig = visualize.show_grad_cam(sequential, images[0], class_names=shapes.DEFAULT_CLASSES, ax=ax)
     assert fig is ax.figure
-    title = ax.get_title()
-    assert title.split(" (")[0] in shapes.DEFAULT_CLASSES and title.endswith("%)")
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), images[0], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ax.images[1].get_array()),
+                               _reference_grad_cam(functional.layers[1:], images[0], "block3_conv1"), atol=1e-4)
+    probabilities = functional.predict(images[:1], verbose=0)[0]
+    predicted = int(np.argmax(probabilities))
+    assert ax.get_title() == f"{shapes.DEFAULT_CLASSES[predicted]} ({probabilities[predicted]:.0%})"
     plt.close("all")
 
 
@@ -209,11 +266,23 @@ def test_grad_cam_explains_the_activation_after_batch_normalization():
     # Conv2D -> BatchNormalization -> Activation: the block's feature map is the activation's output.
     set_seed(0)
     model = models.shapes_convnet((32, 32, 3), 4)
+    # Statistics as after training, so that each batch normalization really changes its input
+    # (fresh ones are almost the identity in inference mode).
+    rng = np.random.default_rng(1)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 2.0, n), rng.normal(0.0, 0.5, n), rng.normal(0.0, 0.5, n),
+                               rng.uniform(0.5, 2.0, n)])
     image = np.random.default_rng(0).random((32, 32, 3))
     default = visualize.grad_cam(model, image)
     np.testing.assert_allclose(default, visualize.grad_cam(model, image, layer_name="block3_act1"))
     assert not np.allclose(default, visualize.grad_cam(model, image, layer_name="block3_conv1"))
-    assert visualize.grad_cam(model, image, layer_name="block2_bn1").shape == (32, 32)
+    # The default (block3_act1) and a batch-normalization layer, against Grad-CAM computed here.
+    np.testing.assert_allclose(default, _reference_grad_cam(model.layers[1:], image, "block3_act1"), atol=1e-4)
+    batchnorm = visualize.grad_cam(model, image, layer_name="block2_bn1")
+    np.testing.assert_allclose(batchnorm, _reference_grad_cam(model.layers[1:], image, "block2_bn1"), atol=1e-4)
+    assert not np.allclose(batchnorm, visualize.grad_cam(model, image, layer_name="block2_conv1"), atol=0.05)
     listed = "block1_conv1', 'block1_bn1', 'block1_act1', 'block2_conv1', .*'block3_act1'"
     with pytest.raises(ValueError, match=rf"Received: layer_name='block2_pool'.*{listed}"):
         visualize.grad_cam(model, image, layer_name="block2_pool")
