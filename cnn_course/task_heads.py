@@ -82,7 +82,9 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
         weight_decay: optional decoupled weight decay (AdamW-style) for the optimizer.
         jit_compile: compile the training step with XLA: "auto" (Keras's
             default: on a GPU when the model allows it, off on a CPU and under
-            a `tf.distribute` strategy), True or False.
+            a `tf.distribute` strategy), True or False. Keras turns XLA off
+            while deterministic ops are on (`set_seed(deterministic=True)`),
+            since XLA has no deterministic version of some ops.
 
     Returns:
         The same model, compiled.
