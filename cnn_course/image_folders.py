@@ -163,11 +163,27 @@ def _find_class_folders(directory, class_names=None):
     return chosen
 
 
+#: PIL's modes for one channel of more than 8 bits (a 16-bit grayscale PNG opens as one of these).
+_WIDE_GRAY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
+
+
+def _to_8_bits(image):
+    """A 16-bit grayscale image as 8-bit "L", keeping its high byte (as TensorFlow's decoder does).
+
+    PIL's own `convert` clips such values at 255, which turns a 16-bit
+    X-ray or microscope image almost white.
+    """
+    if image.mode not in _WIDE_GRAY_MODES:
+        return image
+    wide = np.asarray(image).astype(np.int64)  # (h, w), 0..65535 for a 16-bit PNG
+    return Image.fromarray(np.clip(wide >> 8, 0, 255).astype(np.uint8), "L")
+
+
 def _decode(path, size, mode):
     """Open and fully decode one image file; return a uint8 array (h, w) or (h, w, 3)."""
     with open(path, "rb") as stream, Image.open(stream) as image:
         image.load()  # decode now: a truncated or corrupt file fails here
-        image = image.convert(mode)
+        image = _to_8_bits(image).convert(mode)
         if size is not None and image.size != (size[1], size[0]):
             image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
         return np.asarray(image, dtype=np.uint8)
@@ -266,7 +282,9 @@ def load_image_folder(directory, image_size=None, color_mode="rgb", on_bad_file=
     and folders whose name starts with "." and `Thumbs.db`, `desktop.ini`,
     `__MACOSX` are ignored silently; subfolders inside a class folder that also
     holds images are ignored with a warning. Files are only read, never
-    changed, moved or deleted.
+    changed, moved or deleted. A 16-bit grayscale PNG is brought to 0..255 by
+    keeping the high byte of each value (`value // 256`), as TensorFlow's
+    decoder does.
 
     Args:
         directory: path of the folder that holds one subfolder per class.

@@ -308,8 +308,8 @@ def stream_image_folder(directory, image_size=None, batch_size=32, color_mode="r
     already at `image_size`; resized images differ by at most 1 (of 255) in a
     few pixels (TensorFlow's antialiased bilinear against PIL's bilinear).
     Grayscale uses PIL's formula. Files PIL reads but TensorFlow cannot (TIFF,
-    palette BMP, ...) are bad files here, with the reason given. A 16-bit PNG
-    is scaled to 0..255 here where the in-memory loader clips it.
+    palette BMP, ...) are bad files here, with the reason given. 16-bit PNGs
+    keep the high byte of each value in both loaders.
 
     Args:
         directory: path of the folder that holds one subfolder per class.

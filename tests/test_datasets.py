@@ -170,6 +170,22 @@ def test_grayscale(tmp_path):
     assert np.array_equal(data.images[0, :, :, 0], reference)
 
 
+def test_16_bit_grayscale_png_keeps_the_high_byte(tmp_path):
+    # A 16-bit PNG (as an X-ray or a microscope saves) over its whole range: PIL's plain
+    # convert() would clip every value above 255 to white.
+    wide = np.linspace(0, 65535, 10 * 12).astype(np.uint16).reshape(10, 12)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        Image.fromarray(wide).save(tmp_path / name / "0.png")
+    assert Image.open(tmp_path / "a" / "0.png").mode.startswith("I")  # really 16 bits on disk
+    expected = (wide // 256).astype(np.uint8)  # (10, 12)
+    gray = load_image_folder(tmp_path, color_mode="grayscale").images
+    rgb = load_image_folder(tmp_path).images
+    assert np.array_equal(gray[0, :, :, 0], expected)
+    assert np.array_equal(rgb[1], np.repeat(expected[:, :, None], 3, axis=-1))
+    assert len(np.unique(gray)) > 100  # the gradient survives
+
+
 def test_class_names_choose_and_order_classes(tmp_path):
     make_split(tmp_path, classes=("a", "b", "c"), n=1)
     data = load_image_folder(tmp_path, class_names=["c", "a"])

@@ -120,6 +120,24 @@ def test_streamed_images_equal_the_in_memory_loaders(tmp_path, cache, ext, color
     assert labels.dtype == np.int64 and labels.tolist() == reference.labels.tolist()
 
 
+@pytest.mark.parametrize("channels", [1, 2, 4])  # 16-bit gray, gray + alpha, RGBA
+def test_16_bit_pngs_stream_as_the_in_memory_loader_reads_them(tmp_path, cache, channels):
+    import tensorflow as tf
+
+    directory = tmp_path / "images"
+    for label, name in enumerate(("a", "b")):
+        (directory / name).mkdir(parents=True)
+        wide = (np.linspace(0, 65535, 10 * 12 * channels) * (1 - 0.3 * label)).astype(np.uint16)
+        png = tf.io.encode_png(wide.reshape(10, 12, channels)).numpy()  # PIL cannot write 16-bit RGBA
+        (directory / name / "0.png").write_bytes(png)
+    for color_mode in ("rgb", "grayscale"):
+        reference = load_image_folder(directory, color_mode=color_mode)
+        images, _ = all_images(stream(directory, cache, image_size=(10, 12), color_mode=color_mode,
+                                      rescale=None).dataset)
+        assert np.array_equal(images, reference.images), (channels, color_mode)
+        assert len(np.unique(images)) > 50  # not clipped to white
+
+
 @pytest.mark.parametrize("size", [(5, 6), (7, 11), (23, 17)])
 @pytest.mark.parametrize("color_mode", ["rgb", "grayscale"])
 def test_resized_images_are_within_one_of_pils_bilinear(folder, cache, size, color_mode):
