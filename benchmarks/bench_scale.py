@@ -319,7 +319,7 @@ def main(argv=None):
                         help="image counts for the streaming section (default: 5000 10000)")
     parser.add_argument("--in-memory-max", type=int, default=10000,
                         help="run the in-memory pipeline only up to this many images (default 10000: "
-                             "about 3.3 GB more memory; more may swap on a laptop)")
+                             "about 2.1 GB more memory; more may swap on a laptop)")
     parser.add_argument("--epochs", type=int, default=2, help="epochs timed per configuration (default 2)")
     parser.add_argument("--quick", action="store_true", help="200 and 400 images: checks that the script runs")
     parser.add_argument("--section", choices=names, action="append",

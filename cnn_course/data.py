@@ -53,7 +53,9 @@ def make_dataset(source, labels=None, *, batch_size=32, shuffle=False, seed=None
     1. read the source: an array with `labels`, an `ImageSet`, or a folder with
        one subfolder per class (decoded once, with every file checked, by
        `cnn_course.datasets.load_image_folder`);
-    2. shuffle (only when `shuffle=True`; seeded, reshuffled every epoch);
+    2. shuffle (only when `shuffle=True`; seeded, reshuffled every epoch). The
+       image indices are shuffled, not the images, so memory holds one copy
+       of the data set;
     3. batch, then convert to float32 and multiply by `rescale`;
     4. optionally cache the result (`cache=True` in memory, or a file path);
     5. augment (only when `augment` is given; random layers run with
@@ -114,14 +116,19 @@ def make_dataset(source, labels=None, *, batch_size=32, shuffle=False, seed=None
         labels = np.eye(num_classes, dtype="float32")[labels.astype(int)]
     scale = None if rescale in (None, 1, 1.0) else float(rescale)
 
-    ds = tf.data.Dataset.from_tensor_slices((images, labels))
+    # Shuffle and batch the image indices, then gather each batch from one copy of the arrays:
+    # a shuffle buffer of whole images would hold a second copy of the data set. tf.data's
+    # shuffle order depends only on the seed and the number of elements, so the batches are
+    # the ones a shuffle of the images themselves would give.
+    images_t, labels_t = tf.convert_to_tensor(images), tf.convert_to_tensor(labels)
+    ds = tf.data.Dataset.range(len(images))
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
 
-    def to_float(x, y):
-        x = tf.cast(x, tf.float32)  # (batch, height, width, channels)
-        return (x * scale if scale is not None else x), y
+    def to_float(index):
+        x = tf.cast(tf.gather(images_t, index), tf.float32)  # (batch, height, width, channels)
+        return (x * scale if scale is not None else x), tf.gather(labels_t, index)
 
     ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
     if cache:

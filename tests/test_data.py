@@ -48,6 +48,28 @@ def test_seeded_shuffle_is_repeatable_and_reshuffles_each_epoch():
         np.testing.assert_array_equal(np.round(x.numpy()[:, 0, 0, 0] * 255).astype(int) % 3, y.numpy())
 
 
+@pytest.mark.parametrize("seed", [1, 7])
+def test_shuffled_batches_are_tf_datas_shuffle_of_the_images(seed):
+    # The reference: tf.data's own shuffle of the (image, label) pairs, with one-hot labels
+    # to check that 2-D labels travel too. make_dataset shuffles indices instead (so that
+    # its shuffle buffer holds no copy of the images) and must give the same batches.
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, (23, 3, 2, 2), dtype="uint8")
+    labels = np.eye(4, dtype="float32")[rng.integers(0, 4, 23)]
+    ours = make_dataset(images, labels, batch_size=5, shuffle=True, seed=seed, rescale=None)
+    reference = (tf.data.Dataset.from_tensor_slices((images, labels))
+                 .shuffle(23, seed=seed, reshuffle_each_iteration=True).batch(5))
+    for _ in range(2):  # two epochs: each reshuffled the same way
+        pairs = list(zip(ours, reference))
+        assert len(pairs) == 5
+        for (x, y), (x_ref, y_ref) in pairs:
+            assert x.dtype == tf.float32 and y.dtype == tf.float32
+            np.testing.assert_array_equal(x.numpy(), x_ref.numpy().astype("float32"))
+            np.testing.assert_array_equal(y.numpy(), y_ref.numpy())
+
+
 def test_augmentation_changes_training_batches():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, (8, 16, 16, 3), dtype="uint8")
