@@ -135,6 +135,10 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     _log(f"convnet vs dense, test accuracy: {100 * gain:+.1f} points")
     _log(f"augmentation vs plain convnet, validation accuracy: "
          f"{100 * (by_name['convnet+aug']['val_accuracy'] - by_name['convnet']['val_accuracy']):+.1f} points")
+    if quick:
+        _log(f"Quick mode ({len(train)} training images, {config['conv_epochs']} epochs): a check that "
+             f"everything runs; these accuracies are near chance and compare nothing. "
+             f"Run without --quick (and without {settings.QUICK_ENV}) for the real comparison.")
     _log(f"Saved: {curves}, {grid}, {results}")
     _log(f"Total time: {time.perf_counter() - start:.0f} s")
     return rows
