@@ -165,6 +165,15 @@ def check_positive_int(name, value):
     return int(value)
 
 
+def check_rescale(rescale):
+    """Return the factor pixel values are multiplied by: None (leave them) or a positive float; 1 gives None."""
+    if rescale is None:
+        return None
+    if isinstance(rescale, bool) or not isinstance(rescale, numbers.Real) or not rescale > 0:
+        raise arg_error("rescale", rescale, "None or a positive number", "For example rescale=1/255")
+    return None if rescale == 1 else float(rescale)
+
+
 def check_fraction(name, value, low=0.0, high=1.0, inclusive_high=False):
     """Return `value` as float if low <= value < high (or <= high), else raise."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import numbers
 import os
 import pathlib
 import time
@@ -26,7 +25,8 @@ from PIL import Image
 
 from cnn_course import image_folders, settings
 from cnn_course._validation import arg_error, check_bool, check_choice, check_image_size, check_positive_int, \
-    check_seed
+    check_rescale, check_seed
+from cnn_course.data import finish_batches
 from cnn_course.files import write_text_atomically
 
 #: Version of the cache files' content: files written with another version are ignored (checked again).
@@ -253,15 +253,7 @@ def _make_pipeline(paths, labels, image_size, channels, batch_size, shuffle, see
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(_read_image_fn(tf, image_size, channels), num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(batch_size)  # (batch, height, width, channels) uint8
-
-    def to_float(x, y):
-        x = tf.cast(x, tf.float32)
-        return (x if rescale is None else x * rescale), y
-
-    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment is not None:
-        ds = ds.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return finish_batches(ds, rescale, augment)
 
 
 # ---------------------------------------------------------------------------
@@ -384,9 +376,7 @@ def stream_image_folder(directory, image_size=None, batch_size=32, color_mode="r
     class_names = image_folders._check_class_names(class_names)
     shuffle = check_bool("shuffle", shuffle)
     seed = check_seed(seed, allow_none=True)
-    if rescale is not None and (isinstance(rescale, bool) or not isinstance(rescale, numbers.Real)
-                                or not rescale > 0):
-        raise arg_error("rescale", rescale, "None or a positive number", "For example rescale=1/255")
+    rescale = check_rescale(rescale)
     if augment is not None and not callable(augment):
         raise arg_error("augment", augment, "None or a Keras layer or model (called on each batch)")
     check_choice("verbose", verbose, (0, 1))
@@ -420,8 +410,7 @@ def stream_image_folder(directory, image_size=None, batch_size=32, color_mode="r
 
     labels = np.asarray(labels, dtype=np.int64)
     channels = 3 if color_mode == "rgb" else 1
-    dataset = _make_pipeline(paths, labels, size, channels, batch_size, shuffle, seed,
-                             None if rescale is None else float(rescale), augment)
+    dataset = _make_pipeline(paths, labels, size, channels, batch_size, shuffle, seed, rescale, augment)
     return ImageStream(dataset=dataset, class_names=names, paths=tuple(paths), labels=labels, image_size=size,
                        batch_size=batch_size, skipped=tuple(skipped), cache_file=cache_file, checked=decoded)
 

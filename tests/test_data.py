@@ -125,3 +125,6 @@ def test_errors():
         make_dataset(images, labels, shuffle=True, cache=True)
     with pytest.raises(ValueError, match=r"The `source` argument must be a folder path"):
         make_dataset(np.zeros((3, 4)), [0, 1, 2])
+    for bad in (0, -1 / 255, "1/255", True):  # the same check as image_stream's
+        with pytest.raises(ValueError, match=r"The `rescale` argument must be None or a positive number"):
+            make_dataset(images, labels, rescale=bad)
