@@ -19,7 +19,7 @@ import pkgutil
 from cnn_course import settings
 from cnn_course.assignment_source import find_masters
 from cnn_course.checks import collect_checks, format_results, run_check
-from cnn_course.submission import GRADING_ENV
+from cnn_course.settings import GRADING_ENV
 
 #: Environment variable naming a folder of master sources (default: ./assignments or the repository's).
 ASSIGNMENTS_ENV = "CNN_COURSE_ASSIGNMENTS"
@@ -78,22 +78,52 @@ class Checker:
         """Run the public checks of `question` (all questions when None) and print the outcome.
 
         Returns:
-            The list of `CheckResult`s (a passed check has `earned == points`).
+            A `CheckReport`: the list of `CheckResult`s (a passed check has
+            `earned == points`). A notebook shows nothing more for it than the
+            report already printed.
         """
         if self.module is None:
             print("(the grader runs the checks)")
-            return []
+            return CheckReport()
         questions = self.module.QUESTIONS
         if question is not None and question not in questions:
             raise ValueError(f"Assignment {self.name} has no question {question!r}; its questions are "
                              f"{', '.join(questions)}. Received: question={question!r}")
         wanted = questions if question is None else [question]
         checks = [c for c in collect_checks(vars(self.module)) if c.__check__.question in wanted]
-        results = [run_check(c, self.namespace) for c in checks]
-        hidden_points = sum(questions[q]["hidden"] for q in wanted)
+        results = CheckReport(run_check(c, self.namespace) for c in checks)
         if verbose:
-            print(format_results(results, hidden_points))
+            print(format_results(results, {q: v for q, v in hidden_parts(self.module).items() if q in wanted}))
         return results
+
+
+class CheckReport(list):
+    """The `CheckResult`s of a `check(...)` call: a list, shown in a notebook as nothing more.
+
+    `check("q1")` prints its report itself; without this, Jupyter would also
+    display the returned list, raw. In a plain Python prompt the list shows
+    as a one-line summary.
+    """
+
+    @property
+    def earned(self):
+        return sum(r.earned for r in self)
+
+    @property
+    def points(self):
+        return sum(r.points for r in self)
+
+    def _ipython_display_(self):
+        pass
+
+    def __repr__(self):
+        return f"<{len(self)} checks: {self.earned:g} of {self.points:g} points>"
+
+
+def hidden_parts(module):
+    """Question -> {"hidden": points, "hidden_checks": [...]}: what only the teacher's grading checks."""
+    return {q: {"hidden": v.get("hidden", 0), "hidden_checks": v.get("hidden_checks", [])}
+            for q, v in module.QUESTIONS.items()}
 
 
 def checker(name, namespace):

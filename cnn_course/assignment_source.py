@@ -232,16 +232,36 @@ class Master:
 
     @property
     def questions(self):
-        """Question name -> {"public": points, "hidden": points}, in the order checks define them."""
+        """Question -> {"public": points, "hidden": points, "hidden_checks": [what each hidden check checks]}.
+
+        In question order. "hidden_checks" lists each hidden check's description
+        and points, so that a student's `check()` can say which parts only the
+        teacher's grading checks (never its inputs or expected values).
+        """
         table = {}
         for check in self.checks:
-            entry = table.setdefault(check.question, {"public": 0, "hidden": 0})
+            entry = table.setdefault(check.question, {"public": 0, "hidden": 0, "hidden_checks": []})
             entry["hidden" if check.hidden else "public"] += check.points
+            if check.hidden:
+                entry["hidden_checks"].append(f"{check.description} ({check.points:g})")
         return {q: table[q] for q in sorted(table, key=_question_order)}
 
     @property
     def total_points(self):
         return sum(c.points for c in self.checks)
+
+    @property
+    def time_limit(self):
+        """Seconds the grader gives one submission: `TIME_LIMIT_SECONDS = ...` in a check cell, else None."""
+        for source in (self.public_source, self.hidden_source):
+            for node in ast.parse(source).body:
+                if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "TIME_LIMIT_SECONDS"):
+                    value = ast.literal_eval(node.value)
+                    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                        raise ValueError(f"{self.path}: TIME_LIMIT_SECONDS must be a number > 0, not {value!r}")
+                    return value
+        return None
 
     @property
     def version(self):

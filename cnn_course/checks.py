@@ -5,14 +5,25 @@ notebook; it fails with an `AssertionError` whose message the student may read.
 See `assignments/README.md` for how checks are written into an assignment.
 """
 
+import builtins
 import dataclasses
+import hashlib
+import hmac
 import inspect
 import os
+import sysconfig
 import traceback
+import types
 
 #: The file name that check sources are compiled under (so tracebacks can tell them apart).
 CHECKS_FILENAME = "<checks>"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: Frames in these folders are libraries (Python's, NumPy's, Keras's), never the student's code.
+_LIBRARY_DIRS = tuple(sorted({sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")}))
+#: The longest message a check result carries (longer ones are cut, and every message is one line).
+MAX_MESSAGE = 500
+#: Set by the grader's judge while it grades: the course secret, the assignment, and notes for the teacher.
+_GRADING = {"secret": None, "assignment": None, "notes": []}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,14 +121,97 @@ def collect_checks(namespace):
             if callable(value) and isinstance(getattr(value, "__check__", None), CheckInfo)]
 
 
+def global_names(function):
+    """The global names a student's function uses, and the module each one's value comes from.
+
+    Follows the student's own functions it calls (those defined in the same
+    notebook), so a helper cannot hide a library call. Inside the grader,
+    `function` is a stand-in for the student's function and the student's
+    process answers the same question.
+
+    Args:
+        function: a function of the student's notebook.
+
+    Returns:
+        A sorted list of `(name, module)` pairs: `module` is the top-level
+        module of the name's value ("numpy", "scipy", "builtins"), "" for a
+        value without one, or None for a name that is not a global of the
+        notebook (an attribute such as `signal.correlate2d`'s `correlate2d`).
+        None when `function` is not a function written in Python.
+
+    Example:
+
+    >>> import numpy as np
+    >>> namespace = {"np": np}
+    >>> exec("def helper(x):\n    return np.flip(x)\ndef f(x):\n    return helper(x) + len(x)", namespace)
+    >>> global_names(namespace["f"])
+    [('flip', None), ('helper', '__main__'), ('len', 'builtins'), ('np', 'numpy')]
+    """
+    remote = getattr(function, "_remote_global_names", None)
+    if remote is not None:
+        return remote()
+    if not isinstance(function, types.FunctionType):
+        return None
+    found, seen, pending = set(), set(), [function]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        namespace, codes = current.__globals__, [current.__code__]
+        while codes:
+            code = codes.pop()
+            codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))  # nested functions
+            for name in code.co_names:
+                value = namespace.get(name, getattr(builtins, name, None))
+                if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+                    pending.append(value)  # a helper the student wrote: follow it
+                found.add((name, _module_of(value) if name in namespace or hasattr(builtins, name) else None))
+    return sorted(found, key=lambda pair: (pair[0], pair[1] or ""))
+
+
+def _module_of(value):
+    module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+    if not isinstance(module, str):
+        module = type(value).__module__
+    return (module or "").split(".")[0]
+
+
 def describe(function):
     """The check's name for a student: the first line of its docstring, or its function name."""
     doc = inspect.getdoc(function)
     return doc.splitlines()[0].rstrip(".") if doc else function.__name__.replace("_", " ")
 
 
+class StudentCodeError(Exception):
+    """The student's code raised while a check used it, in the student's process (seen by the judge).
+
+    Attributes:
+        kind: the exception's type name, e.g. "ZeroDivisionError".
+        text: its message, as the student's code wrote it (one line, capped).
+        where: " (in f, line N)" or "" (where in the student's code it was raised).
+    """
+
+    def __init__(self, kind, text, where=""):
+        super().__init__(f"{kind}: {text}")
+        self.kind, self.text, self.where = kind, text, where
+
+
+class Unavailable(Exception):
+    """A value the grader could not take from the student's process; the message says why, for the student."""
+
+
 class _Undefined(Exception):
     """A name a check needs is not defined (or still `...`) in the student's notebook."""
+
+
+def _missing(namespace, name):
+    explain = getattr(namespace, "missing_message", None)
+    if explain is not None:
+        return explain(name)
+    if namespace.get(name, None) is Ellipsis:
+        return f"`{name}` still holds `...`: replace it with your answer and run its cell"
+    return f"`{name}` is not defined yet: write your answer and run its cell first"
 
 
 def _arguments(function, namespace):
@@ -128,19 +222,125 @@ def _arguments(function, namespace):
         elif parameter.default is not inspect.Parameter.empty:
             values[name] = parameter.default
         else:
-            raise _Undefined(f"`{name}` is not defined yet: write your answer and run its cell first")
+            raise _Undefined(_missing(namespace, name))
     return values
+
+
+def one_line(text, limit=MAX_MESSAGE):
+    """`text` on one line (runs of white space become one space), cut to `limit` characters.
+
+    Example:
+
+    >>> one_line("two\nlines", 40)
+    'two lines'
+    >>> one_line("x" * 30, 10)
+    'xxxxxxx...'
+    """
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def quoted(text, limit=300):
+    """The student's own text (an error message, say) as a quotation in feedback: one line, capped."""
+    return '"' + one_line(text, limit).replace('"', "'") + '"'
+
+
+def hidden_seed(label):
+    """A seed for a hidden check's inputs, derived from the course secret: unknowable from the master.
+
+    The masters are public, so a seed written in one is known to every
+    student; this one is an HMAC of the assignment's name and `label` under
+    the teacher's course secret (`cnn-course assignment grade --secret-file`).
+    The same secret gives the same seed, so a regrade gives the same grades.
+
+    Args:
+        label: what the seed is for, e.g. "q2 inputs" (each label its own seed).
+
+    Returns:
+        An integer in [0, 2**31).
+
+    Raises:
+        RuntimeError: outside the grader (hidden checks only run there).
+
+    Example:
+
+    >>> from cnn_course import checks
+    >>> with checks.grading_context(b"a course secret", "a1_convolution"):
+    ...     seed = checks.hidden_seed("q2 inputs")
+    >>> 0 <= seed < 2**31
+    True
+    """
+    if _GRADING["secret"] is None:
+        raise RuntimeError("hidden_seed() gives seeds only while the grader grades (it needs the course "
+                           "secret); hidden checks run nowhere else")
+    message = f"{_GRADING['assignment']}/{label}".encode("utf-8")
+    return int.from_bytes(hmac.new(_GRADING["secret"], message, hashlib.sha256).digest()[:4], "big") >> 1
+
+
+def grading_note(text):
+    """Note something for the teacher in the grades (a fallback a hidden check had to take, say).
+
+    Outside the grader it only prints the note.
+    """
+    text = one_line(text, 400)
+    if _GRADING["secret"] is None:
+        print(f"note: {text}")
+    elif text not in _GRADING["notes"]:
+        _GRADING["notes"].append(text)
+
+
+class grading_context:  # noqa: N801  (used as a `with` statement, like open())
+    """`with grading_context(secret, assignment):` makes `hidden_seed` and `grading_note` work (the judge)."""
+
+    def __init__(self, secret, assignment):
+        if not isinstance(secret, bytes) or not secret:
+            raise ValueError("The `secret` argument must be non-empty bytes. Received: "
+                             f"secret of type {type(secret).__name__}")
+        self._values = {"secret": secret, "assignment": str(assignment), "notes": []}
+
+    def __enter__(self):
+        self._saved = dict(_GRADING)
+        _GRADING.update(self._values)
+        return self
+
+    def __exit__(self, *exc):
+        _GRADING.update(self._saved)
+        return False
+
+
+def take_grading_notes():
+    """The notes `grading_note` collected since the last call (the judge writes them into the grades)."""
+    notes = list(_GRADING["notes"])
+    _GRADING["notes"].clear()
+    return notes
+
+
+def _student_frame(exc):
+    """The innermost frame of the traceback that is the student's code (not a check, not this package)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not _is_library(frame.filename):
+            return frame
+    return None
+
+
+def _is_library(filename):
+    return filename == CHECKS_FILENAME or filename.startswith((_PACKAGE_DIR, *_LIBRARY_DIRS))
 
 
 def _where(exc):
     """' (in f, line N)' for the innermost frame of the student's code, to point them at it."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename == CHECKS_FILENAME or frame.filename.startswith(_PACKAGE_DIR):
-            continue
-        if frame.name == "<module>":
-            return f" (line {frame.lineno})"
-        return f" (in {frame.name}, line {frame.lineno})"
-    return ""
+    frame = _student_frame(exc)
+    if frame is None:
+        return ""
+    if frame.name == "<module>":
+        return f" (line {frame.lineno})"
+    return f" (in {frame.name}, line {frame.lineno})"
+
+
+def _raised_by_student(exc):
+    """True when an AssertionError came from the student's own code (an `assert` in their function)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and not _is_library(frames[-1].filename)
 
 
 def run_check(function, namespace):
@@ -152,54 +352,80 @@ def run_check(function, namespace):
 
     Returns:
         A `CheckResult`: full points if the check returned without an error,
-        else 0 points and the reason. An `AssertionError` gives its own
-        message; any other error (the student's function raised, say) gives
-        its type and message.
+        else 0 points and the reason, on one line of at most `MAX_MESSAGE`
+        characters. The check's own `AssertionError` gives its message; an
+        error of the student's code (an `assert` in the student's function
+        included) gives its type, where it was raised, and its message in
+        quotes, as the student's words.
     """
     info = function.__check__
     result = dict(question=info.question, name=function.__name__, description=describe(function),
                   points=info.points, hidden=info.hidden)
+
+    def failed(message):
+        return CheckResult(earned=0, message=one_line(message), **result)
+
     try:
         function(**_arguments(function, namespace))
-    except _Undefined as exc:
-        return CheckResult(earned=0, message=str(exc), **result)
+    except (_Undefined, Unavailable) as exc:
+        return failed(str(exc))
+    except StudentCodeError as exc:
+        return failed(f"your code raised {exc.kind}{exc.where}: {quoted(exc.text)}")
     except AssertionError as exc:
-        return CheckResult(earned=0, message=str(exc) or "the check's condition does not hold", **result)
+        if _raised_by_student(exc):
+            return failed(f"your code raised AssertionError{_where(exc)}: {quoted(exc)}")
+        return failed(str(exc) or "the check's condition does not hold")
     except Exception as exc:  # the student's code raised: report it, grade on
-        text = " ".join(str(exc).split())
-        if len(text) > 300:
-            text = text[:297] + "..."
-        where = _where(exc)
-        return CheckResult(earned=0, message=f"raised {type(exc).__name__}{where}: {text}", **result)
+        return failed(f"your code raised {type(exc).__name__}{_where(exc)}: {quoted(exc)}")
     return CheckResult(earned=info.points, **result)
 
 
-def format_results(results, hidden_points=0):
+def format_results(results, hidden=0):
     """Plain-text lines for a student: one per check, PASS or FAIL with the reason.
 
     Args:
         results: `CheckResult`s, in order.
-        hidden_points: points of hidden checks not run here, to mention them.
+        hidden: what only the teacher's grading checks: a number of points, or
+            the assignment's `QUESTIONS` table (question -> "hidden" points and
+            "hidden_checks" descriptions), to name those parts under each question.
 
     Returns:
         The text, lines joined by newlines.
+
+    Example:
+
+    >>> result = CheckResult("q1", "adds", "2 + 3", 1, 1, False)
+    >>> print(format_results([result], {"q1": {"hidden": 2, "hidden_checks": ["larger numbers (2)"]}}))
+    q1: 1 of 1 point
+      PASS  2 + 3
+      Checked only when your teacher grades: larger numbers (2)
     """
+    table = hidden if isinstance(hidden, dict) else {}
     lines = []
-    for question in dict.fromkeys(r.question for r in results):
+    for question in dict.fromkeys([r.question for r in results] + [q for q in table if table[q].get("hidden")]):
         mine = [r for r in results if r.question == question]
         earned, points = sum(r.earned for r in mine), sum(r.points for r in mine)
-        lines.append(f"{question}: {_number(earned)} of {_number(points)} points")
+        if mine:
+            lines.append(f"{question}: {_number(earned)} of {_number(points)} {_points(points)}")
+        else:
+            lines.append(f"{question}: no public check")
         for r in mine:
             tag = "hidden " if r.hidden else ""
             if r.passed:
                 lines.append(f"  PASS  {tag}{r.description}")
             else:
                 lines.append(f"  FAIL  {tag}{r.description}: {r.message}")
-    if hidden_points:
-        unit = "point" if hidden_points == 1 else "points"
-        lines.append(f"  (hidden checks worth {_number(hidden_points)} more {unit} run when your "
-                     "teacher grades)")
+        parts = table.get(question, {}).get("hidden_checks") or []
+        if parts and not any(r.hidden for r in mine):
+            lines.append(f"  Checked only when your teacher grades: {'; '.join(parts)}")
+    if hidden and not table:
+        lines.append(f"  (hidden checks worth {_number(hidden)} more {_points(hidden)} run when your teacher "
+                     "grades)")
     return "\n".join(lines)
+
+
+def _points(x):
+    return "point" if x == 1 else "points"
 
 
 def _number(x):

@@ -221,7 +221,9 @@ def _build_parser():
                                            "kept and reported as skipped.")
     notebooks.add_argument("directory", nargs="?", default="cnn_course_notebooks", metavar="DIR",
                            help="folder to write them to, made if missing (default: %(default)s)")
-    _add_assignment_parser(sub)
+    from cnn_course import assignment_commands
+
+    assignment_commands.add_parser(sub, _Parser, _positive_int, _positive_number, _seed)
     sub.add_parser("check", help="print the versions and settings of this installation",
                    description="Print the versions and settings that matter for the course; "
                                "paste the output into any question to the teacher.")
@@ -244,153 +246,6 @@ def _positive_number(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a number > 0, received {text!r}")
     return value
-
-
-def _add_assignment_parser(sub):
-    from cnn_course import grading
-
-    parser = sub.add_parser("assignment", help="graded assignments: list, build the student versions, "
-                                                "check a notebook, grade a folder of submissions",
-                            description="Graded assignments. Teachers: build, then grade. Students: "
-                                        "check.")
-    commands = parser.add_subparsers(dest="action", required=True, metavar="ACTION",
-                                     parser_class=_Parser, help="one of:")
-    commands.add_parser("list", help="the assignments, their questions and points",
-                        description="List the assignments whose checks ship with this installation.")
-    build = commands.add_parser("build", help="write the student versions (.ipynb and .py)",
-                                description="Write the student version of an assignment (or of all): "
-                                            "no solutions, no hidden checks, no outputs.")
-    build.add_argument("name", nargs="?", default=None, metavar="NAME",
-                       help="the assignment, e.g. a1_convolution, or its master .py file (default: all)")
-    build.add_argument("directory", nargs="?", default="student_assignments", metavar="DIR",
-                       help="where to write them, made if missing (default: %(default)s)")
-    check = commands.add_parser("check", help="run the public checks on your notebook or script",
-                                description="Run your notebook (or .py script) top to bottom and its "
-                                            "assignment's public checks, as check() does in the notebook.")
-    check.add_argument("file", metavar="FILE", help="your .ipynb notebook or .py script")
-    check.add_argument("--assignment", default=None, metavar="NAME",
-                       help="the assignment (default: read from the notebook)")
-    samples = commands.add_parser("samples", help="write submissions with known grades, to try the checks",
-                                  description="Write sample submissions of an assignment (the reference, "
-                                              "the blank version, the wrong and correct variants of its "
-                                              "variants.py, a loop, a crash, edited check cells) and the "
-                                              "grade each should get, to grade and compare.")
-    samples.add_argument("name", metavar="NAME", help="the assignment, or its master .py file")
-    samples.add_argument("directory", metavar="DIR", help="a new or empty folder to write them to")
-    grade = commands.add_parser("grade", help="grade a folder of submissions: grades.csv and feedback",
-                                description="Grade every submission (.ipynb or .py, one per student) "
-                                            "in its own process with a time and memory limit; write "
-                                            "grades.csv and one feedback file per student.")
-    grade.add_argument("name", metavar="NAME", help="the assignment, e.g. a1_convolution, or its master .py")
-    grade.add_argument("submissions", metavar="SUBMISSIONS_DIR",
-                       help="the folder of submissions: one .ipynb or .py per student, or one subfolder "
-                            "per student holding one; only read, never changed")
-    grade.add_argument("--output", default=None, metavar="DIR",
-                       help="folder for grades.csv, feedback/ and logs/ (default: grades_NAME)")
-    grade.add_argument("--time-limit", type=_positive_number, default=grading.TIME_LIMIT, metavar="SECONDS",
-                       help="wall-clock limit per submission (default: %(default)s)")
-    grade.add_argument("--memory-limit", type=_positive_number, default=grading.MEMORY_LIMIT_GB,
-                       metavar="GB", help="memory limit per submission (default: %(default)s)")
-    grade.add_argument("--seed", type=_seed, default=0, help="seed of every submission (default: %(default)s)")
-    grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                       help="grade N submissions at once, each in its own process (default: %(default)s; "
-                            "on a machine with many cores, up to half of them)")
-    grade.add_argument("--quick", action="store_true",
-                       help="quick mode: small data and few epochs, for a dry run in seconds (not for grades)")
-    grade.add_argument("--spawn", action="store_true",
-                       help="start a new Python interpreter for each submission instead of forking (Linux)")
-
-
-def _run_assignment(args):
-    from cnn_course import assignment, assignment_source, grading
-
-    if args.action == "list":
-        for name in assignment.available():
-            questions = assignment.public_checks(name).QUESTIONS
-            total = sum(q["public"] + q["hidden"] for q in questions.values())
-            parts = ", ".join(f"{q} ({v['public'] + v['hidden']:g})" for q, v in questions.items())
-            _log(f"{name}: {total:g} points: {parts}")
-        return 0
-    if args.action == "build":
-        names = [args.name] if args.name else assignment.master_names()
-        if not names:
-            raise ValueError("No master sources found. Fix: run from the course repository, or set "
-                             f"{assignment.ASSIGNMENTS_ENV} to the folder that holds the assignments")
-        for name in names:
-            master = assignment_source.Master(assignment.find_master(name))
-            for path in assignment_source.build_student_version(master, args.directory):
-                _log(f"wrote {path}")
-        return 0
-    if args.action == "check":
-        return _check_submission(args.file, args.assignment)
-    if args.action == "samples":
-        from cnn_course import sample_submissions
-
-        directory = pathlib.Path(args.directory)
-        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-            raise ValueError(f"{directory} is not a new or empty folder. Fix: name a new folder")
-        master = assignment_source.Master(assignment.find_master(args.name))
-        expected = sample_submissions.write_samples(master, directory)
-        write_text_atomically(directory / "expected.json", json.dumps(expected, indent=1) + "\n")
-        for student, points in expected.items():
-            _log(f"{student}: {sum(points.values()):g} of {master.total_points:g} points")
-        _log(f"Wrote {len(expected)} submissions and expected.json (points per check) in {directory}. "
-             f"Grade them: cnn-course assignment grade {master.name} {directory}")
-        return 0
-    master = assignment_source.Master(assignment.find_master(args.name))
-    output = pathlib.Path(args.output or f"grades_{master.name}")
-    problem = _folder_for_output("--output", output)
-    if problem:
-        raise ValueError(problem)
-    _log(f"Grading {master.name} ({master.total_points:g} points) in {args.submissions}: "
-         f"{args.time_limit:g} s and {args.memory_limit:g} GB per submission, seed {args.seed}"
-         + (", quick mode" if args.quick else "") + (f", {args.jobs} at once" if args.jobs > 1 else ""))
-    grading.grade_folder(master, args.submissions, output, args.time_limit, args.memory_limit,
-                         args.seed, args.quick, fork=False if args.spawn else None, log=_log,
-                         jobs=args.jobs)
-    return 0
-
-
-def _check_submission(path, name=None):
-    """`cnn-course assignment check FILE`: run a student's file and its public checks, print them."""
-    import tempfile
-
-    from cnn_course import assignment, submission
-    from cnn_course.checks import format_results
-
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path} is not a file. Fix: name your .ipynb notebook or .py script")
-    name = name or _assignment_named_in(path)
-    module = assignment.public_checks(name)
-    _log(f"Running {path} (assignment {name}), then its public checks...")
-    with tempfile.TemporaryDirectory() as scratch:
-        events = pathlib.Path(scratch) / "results.jsonl"
-        results = submission.run(path, [pathlib.Path(module.__file__).read_text(encoding="utf-8")], events)
-        errors = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
-    hidden = sum(q["hidden"] for q in module.QUESTIONS.values())
-    _log("")
-    for event in errors:
-        if event["event"] == "cell_error":
-            _log(f"Code cell {event['cell']} raised {event['error']}")
-        elif event["event"] == "unreadable":
-            _log(f"Could not read the file: {event['error']}")
-    _log(format_results(results, hidden))
-    _log(f"Public checks: {sum(r.earned for r in results):g} of {sum(r.points for r in results):g} points")
-    return 0
-
-
-def _assignment_named_in(path):
-    """The assignment a student file belongs to, read from its `assignment.checker("...")` line."""
-    import re
-
-    from cnn_course.submission import read_submission
-
-    found = re.search(r"""checker\(\s*["'](\w+)["']""", "\n".join(read_submission(path)))
-    if not found:
-        raise ValueError(f"{path} does not say which assignment it is (no `assignment.checker(...)` line). "
-                         "Fix: add --assignment NAME, e.g. --assignment a1_convolution")
-    return found.group(1)
 
 
 def _run_notebooks(directory):
@@ -436,7 +291,9 @@ def main(argv=None):
         if args.command == "notebooks":
             return _run_notebooks(args.directory)
         if args.command == "assignment":
-            return _run_assignment(args)
+            from cnn_course import assignment_commands
+
+            return assignment_commands.run(args, _folder_for_output)
         return settings.check_installation()
     except (OSError, ValueError) as exc:
         if settings.env_flag("CNN_COURSE_DEBUG"):

@@ -9,6 +9,8 @@ import sys
 QUICK_ENV = "CNN_COURSE_QUICK"
 #: Environment variable that limits TensorFlow to this many threads (unset: all cores).
 THREADS_ENV = "CNN_COURSE_THREADS"
+#: Environment variable the grader sets in a submission's process (`cnn_course.assignment.grading()`).
+GRADING_ENV = "CNN_COURSE_GRADING"
 
 
 def env_flag(name):
@@ -103,6 +105,37 @@ def _stderr_fd_silenced():
         os.close(saved)
 
 
+@contextlib.contextmanager
+def tensorflow_logs_hidden():
+    """Hide what TensorFlow's C++ core writes to file descriptor 2 inside the block; Python's stderr still shows.
+
+    TensorFlow logs lines such as "failed call to cuInit" (on a laptop without
+    a GPU) or "NodeDef mentions attribute use_unbounded_threadpool" straight to
+    descriptor 2, long after its import: they look like faults and are not.
+    Inside the block they go to the null device, while `sys.stderr` (Python's
+    warnings and tracebacks) is pointed at a copy of the real descriptor.
+    `CNN_COURSE_TF_LOGS=1` shows everything.
+    """
+    if env_flag("CNN_COURSE_TF_LOGS"):
+        yield
+        return
+    sys.stderr.flush()
+    try:
+        copy = os.dup(2)
+    except OSError:  # no usable stderr (e.g. pythonw on Windows): nothing to hide
+        yield
+        return
+    saved_stream = sys.stderr
+    try:
+        sys.stderr = open(copy, "w", buffering=1, closefd=False, encoding="utf-8", errors="replace")  # noqa: SIM115
+        with _stderr_fd_silenced():
+            yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr = saved_stream
+        os.close(copy)
+
+
 def import_tensorflow_quietly():
     """Import TensorFlow and look up its devices without the C++ start-up log lines.
 
@@ -184,14 +217,16 @@ def check_installation():
 
     print(f"Python      {platform.python_version()} ({platform.system()} {platform.machine()})")
     print(f"NumPy       {np.__version__}")
-    import keras
-    import tensorflow as tf
+    with tensorflow_logs_hidden():  # no C++ start-up lines ("failed call to cuInit" is not a fault here)
+        keras = import_keras()
+        import tensorflow as tf
 
+        from cnn_course.devices import report
+
+        lines = report()  # GPUs, the strategy choose_strategy would pick, precision, XLA
     print(f"TensorFlow  {tf.__version__}")
     print(f"Keras       {keras.__version__} (backend: {keras.backend.backend()})")
-    from cnn_course.devices import report
-
-    for line in report():  # GPUs, the strategy choose_strategy would pick, precision, XLA
+    for line in lines:
         print(line)
     print(f"CPU cores   {os.cpu_count()}")
     print(f"oneDNN      TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")

@@ -292,10 +292,8 @@ def conv2d_channels_and_bias(conv2d):
 
 
 # %% tags=["hidden-checks"]
-import builtins
-import types
-
 from cnn_course import convolution as _reference
+from cnn_course.checks import global_names
 
 # Top-level packages a function written by hand must not reach. Spelled with capitals and compared in lower
 # case, because the grader imports the deep-learning library up front when the master's text names it.
@@ -306,38 +304,12 @@ _SLIDING_ROUTINES = {"convolve", "correlate", "convolve2d", "correlate2d", "fftc
                      "maximum_filter", "block_reduce", "pool2d", "cross_correlate2d", "conv_general_dilated"}
 
 
-def _from_library(value):
-    module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
-    if not isinstance(module, str):
-        module = type(value).__module__
-    return module.split(".")[0].lower() in _LIBRARIES
-
-
-def _library_calls(function, seen=None):
-    """Names that `function`, or a function of the notebook it calls, uses to reach a forbidden library."""
-    seen = set() if seen is None else seen
-    if id(function) in seen:
-        return []
-    seen.add(id(function))
-    namespace, found, codes = function.__globals__, [], [function.__code__]
-    while codes:
-        code = codes.pop()
-        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))  # nested functions
-        for name in code.co_names:
-            value = namespace.get(name, getattr(builtins, name, None))
-            if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
-                found += _library_calls(value, seen)  # a helper the student wrote
-            elif value is not None:
-                found += [name] if _from_library(value) else []
-            elif name in _SLIDING_ROUTINES or name.split(".")[0].lower() in _LIBRARIES:  # attribute, import
-                found.append(name)
-    return found
-
-
 def _assert_by_hand(function, name):
-    if not isinstance(function, types.FunctionType):
+    names = global_names(function)  # the names it uses, through the helpers it calls
+    if names is None:
         raise AssertionError(f"{name} should be a function defined with `def` in the notebook")
-    used = sorted(set(_library_calls(function)))
+    used = sorted({used for used, module in names if (module is not None and module.lower() in _LIBRARIES)
+                   or (module is None and (used in _SLIDING_ROUTINES or used.lower() in _LIBRARIES))})
     assert not used, (f"{name} uses {', '.join(used)}: write the sliding window yourself in NumPy (loops or "
                       "slicing), without SciPy, a deep-learning library or cnn_course.convolution")
 

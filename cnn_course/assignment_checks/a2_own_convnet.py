@@ -3,7 +3,7 @@
 
 NAME = 'a2_own_convnet'
 VERSION = '999cd400a7a6'
-QUESTIONS = {"q1": {"public": 2, "hidden": 1}, "q2": {"public": 3, "hidden": 0}, "q3": {"public": 2, "hidden": 0}, "q4": {"public": 2, "hidden": 0}, "q5": {"public": 2, "hidden": 2}}
+QUESTIONS = {"q1": {"public": 2, "hidden": 1, "hidden_checks": ["Your parameter count of each layer (layer_params) (1)"]}, "q2": {"public": 3, "hidden": 0, "hidden_checks": []}, "q3": {"public": 2, "hidden": 0, "hidden_checks": []}, "q4": {"public": 2, "hidden": 0, "hidden_checks": []}, "q5": {"public": 2, "hidden": 2, "hidden_checks": ["Accuracy of the trained model on the 1,000 held-out test digits (2)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
 #

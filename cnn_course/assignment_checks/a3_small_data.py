@@ -3,7 +3,7 @@
 
 NAME = 'a3_small_data'
 VERSION = '5b26263fb7ec'
-QUESTIONS = {"q1": {"public": 2, "hidden": 1}, "q2": {"public": 3, "hidden": 2}, "q3": {"public": 2, "hidden": 2}, "q4": {"public": 2, "hidden": 1}, "q5": {"public": 4, "hidden": 3}, "q6": {"public": 2, "hidden": 1}}
+QUESTIONS = {"q1": {"public": 2, "hidden": 1, "hidden_checks": ["scratch_model's accuracy on new test images (1)"]}, "q2": {"public": 3, "hidden": 2, "hidden_checks": ["augmented_model's accuracy on new test images (1)", "augmented_model overfits less than scratch_model (1)"]}, "q3": {"public": 2, "hidden": 2, "hidden_checks": ["feature_classifier's accuracy on the pretrained base's features of new test images (1)", "Feature extraction scores higher than both networks trained from scratch (1)"]}, "q4": {"public": 2, "hidden": 1, "hidden_checks": ["Training the head left the base's pretrained weights as they were (1)"]}, "q5": {"public": 4, "hidden": 3, "hidden_checks": ["Fine-tuning changed block3_conv1 and left the lower blocks as they were (1)", "fine_tuned_model's accuracy on new test images (1)", "Fine-tuning scores higher than both networks trained from scratch (1)"]}, "q6": {"public": 2, "hidden": 1, "hidden_checks": ["The accuracies are those of your models on the test split (1)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
 #

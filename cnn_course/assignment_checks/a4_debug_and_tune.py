@@ -3,7 +3,7 @@
 
 NAME = 'a4_debug_and_tune'
 VERSION = '0c8216d5b873'
-QUESTIONS = {"q1": {"public": 2, "hidden": 0}, "q2": {"public": 2, "hidden": 0}, "q3": {"public": 2, "hidden": 0}, "q4": {"public": 2, "hidden": 0}, "q5": {"public": 2, "hidden": 0}, "q6": {"public": 1, "hidden": 2}, "q7": {"public": 2, "hidden": 0}, "q8": {"public": 1, "hidden": 2}, "q9": {"public": 1, "hidden": 1}}
+QUESTIONS = {"q1": {"public": 2, "hidden": 0, "hidden_checks": []}, "q2": {"public": 2, "hidden": 0, "hidden_checks": []}, "q3": {"public": 2, "hidden": 0, "hidden_checks": []}, "q4": {"public": 2, "hidden": 0, "hidden_checks": []}, "q5": {"public": 2, "hidden": 0, "hidden_checks": []}, "q6": {"public": 1, "hidden": 2, "hidden_checks": ["`model` is accurate on the grader's hidden test images (2)"]}, "q7": {"public": 2, "hidden": 0, "hidden_checks": []}, "q8": {"public": 1, "hidden": 2, "hidden_checks": ["`MORE_DATA_HELPS` is what your own validation errors say (2)"]}, "q9": {"public": 1, "hidden": 1, "hidden_checks": ["`best_config` is the configuration with the highest validation accuracy in your table (1)"]}}
 
 import numpy as np
 

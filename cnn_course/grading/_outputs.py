@@ -1,0 +1,147 @@
+"""The grades folder: `grades.csv`, `results.json`, `feedback/` and `logs/`, written by the grader only.
+
+Every file is written atomically, and only after the student's processes are
+gone. `results.json` is rewritten after each student with `"complete": false`
+until the last one, so an interrupted run leaves the grades of the students
+finished so far (marked incomplete) and the next run into the same folder
+resumes where it stopped. A folder that already holds complete grades is
+never silently replaced: `merge=True` adds and regrades students, naming each
+grade that changed; otherwise the grader refuses and says how to go on.
+"""
+
+import csv
+import datetime
+import io
+import json
+import pathlib
+import re
+
+from cnn_course.files import write_text_atomically
+
+FORMAT = "cnn_course grades 1"
+#: Characters a spreadsheet reads as the start of a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR gets a quote in front.
+
+    Example:
+
+    >>> safe_cell("=1+1"), safe_cell("ann"), safe_cell("-3")
+    ("'=1+1", 'ann', "'-3")
+    """
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def file_name(student, taken):
+    """A file name for a student's feedback and log: safe on every system, unique in `taken` (updated)."""
+    base = re.sub(r"[^A-Za-z0-9._ -]+", "_", student).strip(" .") or "student"
+    base = base[:100]
+    name, number = base, 2
+    while name.lower() in taken:
+        name, number = f"{base}_{number}", number + 1
+    taken.add(name.lower())
+    return name
+
+
+def read_grades(path):
+    """The rows of a `grades.csv` as dicts (its `#` note lines at the top skipped)."""
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return list(csv.DictReader(io.StringIO("".join(lines))))
+
+
+class GradesFolder:
+    """The output folder of one grading run: what it held before, and what this run writes.
+
+    Args:
+        folder: the output folder.
+        master: the assignment's `Master`.
+        submissions: the submissions folder (recorded, to tell a resume from another class).
+        merge: add to and regrade into complete grades already in the folder.
+
+    Raises:
+        ValueError: the folder holds grades of another assignment, files this
+            grader did not write, or complete grades and `merge` is False.
+    """
+
+    def __init__(self, folder, master, submissions, merge=False):
+        self.folder, self.master = pathlib.Path(folder), master
+        self.submissions = str(pathlib.Path(submissions).resolve())
+        self.students, self.names, self.notes, self.resuming = {}, {}, [], False
+        previous = self._previous()
+        if previous is not None:
+            same_class = previous.get("submissions") == self.submissions
+            if previous.get("complete") is False and same_class:
+                self.resuming = True
+            elif not merge:
+                count = len(previous.get("students", {}))
+                raise ValueError(
+                    f"{self.folder} already holds the grades of {count} student(s) of {master.name} (from "
+                    f"{previous.get('submissions')}); grading into it would replace them. Fix: add --merge to add "
+                    "these submissions' grades to them (a student graded again gets the new grade), or choose "
+                    "another folder with --output")
+            self.students = dict(previous.get("students", {}))
+            self.names = {s: v.get("file_name") for s, v in self.students.items() if v.get("file_name")}
+
+    def _previous(self):
+        results = self.folder / "results.json"
+        if not self.folder.exists():
+            return None
+        if not results.exists():
+            if (self.folder / "grades.csv").exists() or (self.folder / "feedback").exists():
+                raise ValueError(f"{self.folder} holds grades.csv or feedback/ but no results.json: not a folder "
+                                 "this grader wrote. Fix: choose another folder with --output")
+            return None
+        try:
+            previous = json.loads(results.read_text(encoding="utf-8"))
+        except ValueError:
+            previous = None
+        if not isinstance(previous, dict) or previous.get("format") != FORMAT:
+            raise ValueError(f"{results} was not written by this version of the grader. Fix: choose another "
+                             "folder with --output")
+        if previous.get("assignment") != self.master.name:
+            raise ValueError(f"{self.folder} holds the grades of assignment {previous.get('assignment')}, not "
+                             f"{self.master.name}. Fix: choose another folder with --output")
+        return previous
+
+    def already_graded(self, student, sha256):
+        """True when resuming and this student's same file was graded (to the end) in the interrupted run."""
+        entry = self.students.get(student)
+        return self.resuming and entry is not None and entry.get("sha256") == sha256 and sha256
+
+    def add(self, outcome, row, details, feedback, log):
+        """Record one student's grades and write their feedback and log; returns the previous total or None."""
+        taken = {n.lower() for s, n in self.names.items() if s != outcome.student}
+        name = self.names.get(outcome.student) or file_name(outcome.student, taken)
+        self.names[outcome.student] = name
+        before = self.students.get(outcome.student)
+        self.students[outcome.student] = {**details, "row": row, "file_name": name}
+        write_text_atomically(self.folder / "feedback" / f"{name}.txt", feedback)
+        write_text_atomically(self.folder / "logs" / f"{name}.log", log)
+        return None if before is None else before.get("total")
+
+    def save(self, complete, notes=()):
+        """Write `grades.csv` and `results.json` for every student recorded so far."""
+        master, questions = self.master, list(self.master.questions)
+        header = ["student", "file", *questions, "total", "max", "status", "notes"]
+        lines = [f"# {note}\n" for note in notes]
+        if not complete:
+            lines.insert(0, "# INCOMPLETE: grading was interrupted; run the same command again to grade the rest\n")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        for student in sorted(self.students):
+            row = self.students[student]["row"]
+            writer.writerow([safe_cell(row.get(column, "")) for column in header])
+        write_text_atomically(self.folder / "grades.csv", "".join(lines) + buffer.getvalue())
+        document = {"format": FORMAT, "assignment": master.name, "version": master.version,
+                    "total_points": master.total_points, "questions": questions, "complete": complete,
+                    "submissions": self.submissions, "notes": list(notes),
+                    "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                    "students": {s: self.students[s] for s in sorted(self.students)}}
+        write_text_atomically(self.folder / "results.json", json.dumps(document, indent=1) + "\n")

@@ -1,0 +1,198 @@
+"""Plain data on the wire: Python values as JSON nodes and `.npy` blobs, checked on the way in.
+
+Both sides of the channel use these: the submission's process to send the
+student's values, the judge to send a check's inputs. A node is a dict with
+a kind "t": none, bool, int, float, str, bytes, ellipsis, list, tuple, set,
+dict, namedtuple, array, scalar. Each side adds its own kinds for what is not
+plain data (references to objects that stay in the other process), through
+the `extend` and `resolve` hooks. `Decoder` checks every node it reads and
+raises `MalformedValue` for anything it did not expect: a kind it does not
+know, a field of the wrong type, an object array, a container past its cap.
+"""
+
+import collections
+import io
+import math
+
+import numpy as np
+
+#: Caps on one value: nesting depth, items of one container, characters of one string.
+MAX_DEPTH = 24
+MAX_ITEMS = 1_000_000
+MAX_STRING = 10_000_000
+#: Array element kinds that travel (booleans, numbers, strings, dates); never objects.
+ARRAY_KINDS = set("biufcUSMm")
+
+
+class MalformedValue(Exception):
+    """A value node that does not follow the format (the text says what was wrong)."""
+
+
+class NotPlainData(Exception):
+    """A value with no plain-data form, and no extension that takes it."""
+
+
+class Encoder:
+    """Turns a value into a node, collecting the blobs it refers to in `self.blobs`.
+
+    Args:
+        extend: a function `(encoder, value, depth)` returning a node for a value
+            that is not plain data, or None to refuse it (`NotPlainData`).
+    """
+
+    def __init__(self, extend=None):
+        self.blobs = []
+        self._extend = extend
+
+    def blob(self, data):
+        self.blobs.append(bytes(data))
+        return len(self.blobs) - 1
+
+    def array_node(self, array, kind="array"):
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        return {"t": kind, "b": self.blob(buffer.getvalue())}
+
+    def encode(self, value, depth=0):
+        if depth > MAX_DEPTH:
+            raise NotPlainData(f"nested more than {MAX_DEPTH} levels deep")
+        kind = type(value)
+        if value is None:
+            return {"t": "none"}
+        if value is Ellipsis:
+            return {"t": "ellipsis"}
+        if kind is bool:
+            return {"t": "bool", "v": value}
+        if kind is int:
+            return {"t": "int", "v": value}
+        if kind is float:
+            return {"t": "float", "v": value if math.isfinite(value) else repr(value)}
+        if kind is str:
+            if len(value) > MAX_STRING:
+                raise NotPlainData(f"a string of {len(value):,} characters")
+            return {"t": "str", "v": value}
+        if kind is bytes:
+            return {"t": "bytes", "b": self.blob(value)}
+        if isinstance(value, np.ndarray) and value.dtype.kind in ARRAY_KINDS:
+            return self.array_node(np.ascontiguousarray(value))
+        if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
+            return self.array_node(np.asarray(value), kind="scalar")
+        if kind in (list, tuple, set, frozenset) or isinstance(value, dict) or _is_namedtuple(value):
+            return self._container(value, depth)
+        node = self._extend(self, value, depth) if self._extend else None
+        if node is None:
+            raise NotPlainData(f"a {type(value).__name__}")
+        return node
+
+    def _container(self, value, depth):
+        if len(value) > MAX_ITEMS:
+            raise NotPlainData(f"a container of {len(value):,} items")
+        if isinstance(value, dict):
+            return {"t": "dict", "v": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
+                                       for k, v in value.items()]}
+        items = [self.encode(item, depth + 1) for item in value]
+        if _is_namedtuple(value):
+            return {"t": "namedtuple", "name": type(value).__name__, "fields": list(value._fields), "v": items}
+        return {"t": {list: "list", tuple: "tuple", set: "set", frozenset: "set"}[type(value)], "v": items}
+
+
+def _is_namedtuple(value):
+    return isinstance(value, tuple) and type(value) is not tuple and isinstance(getattr(value, "_fields", None),
+                                                                               tuple)
+
+
+class Decoder:
+    """Turns nodes back into values, checking each one.
+
+    Args:
+        blobs: the message's blobs.
+        resolve: a function `(decoder, node, depth)` for the kinds this side
+            adds; it returns the value or raises `MalformedValue`.
+    """
+
+    def __init__(self, blobs, resolve=None):
+        self.blobs = blobs
+        self._resolve = resolve
+
+    def decode(self, node, depth=0):
+        if depth > MAX_DEPTH:
+            raise MalformedValue(f"a value nested more than {MAX_DEPTH} levels deep")
+        if not isinstance(node, dict) or not isinstance(node.get("t"), str):
+            raise MalformedValue("a value node that is not an object with a kind")
+        kind = node["t"]
+        if kind == "none":
+            return None
+        if kind == "ellipsis":
+            return Ellipsis
+        if kind in ("bool", "int", "float", "str"):
+            return self._scalar(kind, node.get("v"))
+        if kind == "bytes":
+            return self.blob(node)
+        if kind in ("array", "scalar"):
+            return self._array(node, kind)
+        if kind in ("list", "tuple", "set", "namedtuple"):
+            items = node.get("v")
+            if not isinstance(items, list) or len(items) > MAX_ITEMS:
+                raise MalformedValue(f"a {kind} whose items are not a list (or too many)")
+            values = [self.decode(item, depth + 1) for item in items]
+            if kind == "namedtuple":
+                return self._namedtuple(node, values)
+            try:
+                return {"list": list, "tuple": tuple, "set": set}[kind](values)
+            except TypeError:
+                raise MalformedValue("a set of unhashable items") from None
+        if kind == "dict":
+            pairs = node.get("v")
+            if not isinstance(pairs, list) or len(pairs) > MAX_ITEMS or not all(
+                    isinstance(p, list) and len(p) == 2 for p in pairs):
+                raise MalformedValue("a dict whose items are not [key, value] pairs")
+            try:
+                return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in pairs}
+            except TypeError:
+                raise MalformedValue("a dict with an unhashable key") from None
+        if self._resolve is None:
+            raise MalformedValue(f"a value of unknown kind {kind[:40]!r}")
+        return self._resolve(self, node, depth)
+
+    def blob(self, node):
+        index = node.get("b")
+        if type(index) is not int or not 0 <= index < len(self.blobs):
+            raise MalformedValue("a reference to a binary part that does not exist")
+        return self.blobs[index]
+
+    def _scalar(self, kind, value):
+        if kind == "bool" and type(value) is bool:
+            return value
+        if kind == "int" and type(value) is int:
+            return value
+        if kind == "float":
+            if type(value) in (int, float):
+                return float(value)
+            if value in ("nan", "inf", "-inf"):
+                return float(value)
+        if kind == "str" and type(value) is str and len(value) <= MAX_STRING:
+            return value
+        raise MalformedValue(f"a {kind} node that holds a {type(value).__name__}")
+
+    def _array(self, node, kind):
+        try:
+            array = np.load(io.BytesIO(self.blob(node)), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise MalformedValue(f"an array that does not read as .npy ({type(exc).__name__})") from None
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in ARRAY_KINDS:
+            raise MalformedValue("an array of objects")
+        if kind == "scalar":
+            if array.ndim != 0:
+                raise MalformedValue("a scalar with dimensions")
+            return array[()]
+        return array
+
+    def _namedtuple(self, node, values):
+        name, fields = node.get("name"), node.get("fields")
+        if (not isinstance(name, str) or not name.isidentifier() or not isinstance(fields, list)
+                or len(fields) != len(values) or not all(isinstance(f, str) and f.isidentifier()
+                                                         and not f.startswith("_") for f in fields)
+                or len(set(fields)) != len(fields)):
+            raise MalformedValue("a named tuple with bad field names")
+        return collections.namedtuple(name, fields)(*values)
+
