@@ -142,8 +142,8 @@ def global_names(function):
     Example:
 
     >>> import numpy as np
-    >>> namespace = {"np": np}
-    >>> exec("def helper(x):\n    return np.flip(x)\ndef f(x):\n    return helper(x) + len(x)", namespace)
+    >>> namespace = {"np": np, "__name__": "__main__"}
+    >>> exec("def helper(x):\\n    return np.flip(x)\\ndef f(x):\\n    return helper(x) + len(x)", namespace)
     >>> global_names(namespace["f"])
     [('flip', None), ('helper', '__main__'), ('len', 'builtins'), ('np', 'numpy')]
     """
@@ -231,7 +231,7 @@ def one_line(text, limit=MAX_MESSAGE):
 
     Example:
 
-    >>> one_line("two\nlines", 40)
+    >>> one_line("two\\nlines", 40)
     'two lines'
     >>> one_line("x" * 30, 10)
     'xxxxxxx...'
@@ -337,10 +337,14 @@ def _where(exc):
     return f" (in {frame.name}, line {frame.lineno})"
 
 
-def _raised_by_student(exc):
-    """True when an AssertionError came from the student's own code (an `assert` in their function)."""
+def _raised_by_student(exc, function):
+    """True when an AssertionError came from the student's own code (an `assert` in their function).
+
+    It did when the innermost frame is neither a library's nor in the file the check was written in.
+    """
     frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and not _is_library(frames[-1].filename)
+    return bool(frames) and not _is_library(frames[-1].filename) and (
+        frames[-1].filename != function.__code__.co_filename)
 
 
 def run_check(function, namespace):
@@ -372,7 +376,7 @@ def run_check(function, namespace):
     except StudentCodeError as exc:
         return failed(f"your code raised {exc.kind}{exc.where}: {quoted(exc.text)}")
     except AssertionError as exc:
-        if _raised_by_student(exc):
+        if _raised_by_student(exc, function):
             return failed(f"your code raised AssertionError{_where(exc)}: {quoted(exc)}")
         return failed(str(exc) or "the check's condition does not hold")
     except Exception as exc:  # the student's code raised: report it, grade on

@@ -127,7 +127,9 @@ def test_check_specs_read_points_without_running_the_code():
 
 
 def test_master_questions_points_and_version(toy):
-    assert toy.questions == {"q1": {"public": 1, "hidden": 2}, "q2": {"public": 0, "hidden": 1.5}}
+    assert toy.questions == {"q1": {"public": 1, "hidden": 2, "hidden_checks": ["negative numbers (2)"]},
+                             "q2": {"public": 0, "hidden": 1.5, "hidden_checks": ["the answer (1.5)"]}}
+    assert toy.time_limit is None  # the toy sets none: the grader's default applies
     assert toy.total_points == 4.5
     assert len(toy.version) == 12 and toy.version == Master(toy.path).version
 

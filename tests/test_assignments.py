@@ -9,7 +9,6 @@ a loop is stopped and a crash recorded while the batch goes on, and the same
 submission graded twice gets the same grade.
 """
 
-import csv
 import json
 import os
 import pathlib
@@ -21,6 +20,7 @@ import pytest
 
 from cnn_course import sample_submissions
 from cnn_course.assignment_source import Master, check_specs, find_masters, write_percent
+from cnn_course.grading import read_grades
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MASTERS = find_masters(ROOT / "assignments")
@@ -44,12 +44,12 @@ def _cli(*args, cwd, **env):
 
 def _grade(master, folder, out, time_limit, cwd, spawn=False, **env):
     # Two at once: on 2 cores that grades a folder of Keras submissions about a third faster.
-    result = _cli("assignment", "grade", master, folder, "--output", out, "--quick",
-                  "--time-limit", time_limit, "--jobs", 2, *(["--spawn"] if spawn else []), cwd=cwd, **env)
+    result = _cli("assignment", "grade", master, folder, "--output", out, "--quick", "--secret-file",
+                  pathlib.Path(cwd) / "course_secret", "--time-limit", time_limit, "--jobs", 2,
+                  *(["--spawn"] if spawn else []), cwd=cwd, **env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    details = json.loads((pathlib.Path(out) / "results.json").read_text())
-    with open(pathlib.Path(out) / "grades.csv", newline="") as handle:
-        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    details = json.loads((pathlib.Path(out) / "results.json").read_text())["students"]
+    rows = {row["student"]: row for row in read_grades(pathlib.Path(out) / "grades.csv")}
     return details, rows
 
 
@@ -134,18 +134,23 @@ def test_samples_lose_exactly_the_points_of_the_checks_they_break(path, tmp_path
 def test_a_loop_is_stopped_a_crash_recorded_and_the_batch_goes_on(path, tmp_path):
     subs = tmp_path / "samples"
     expected = sample_submissions.write_samples(path, subs)
-    (tmp_path / "subs").mkdir()
-    shutil.copy(subs / "loop.py", tmp_path / "subs" / "a_loop.py")
-    shutil.copy(subs / "crash.py", tmp_path / "subs" / "b_crash.py")
-    # Each in a new interpreter (--spawn), the grader's path off Linux: the grader then imports no
-    # Keras itself, and the loop is stopped after LOOP_LIMIT seconds whatever it was doing.
-    details, rows = _grade(path, tmp_path / "subs", tmp_path / "out", LOOP_LIMIT, tmp_path, spawn=True)
+    for name in ("loops", "crashes"):
+        (tmp_path / name).mkdir()
+    shutil.copy(subs / "loop.py", tmp_path / "loops" / "a_loop.py")
+    shutil.copy(subs / "crash.py", tmp_path / "crashes" / "b_crash.py")
+    shutil.copy(subs / "blank.ipynb", tmp_path / "crashes" / "c_blank.ipynb")
+    # Each in a new interpreter (--spawn), the grader's path off Linux. The loop is stopped after
+    # LOOP_LIMIT seconds whatever it was doing; it is graded alone, so that no other submission
+    # has to finish within that short limit on a slow or busy machine.
+    details, rows = _grade(path, tmp_path / "loops", tmp_path / "out_loop", LOOP_LIMIT, tmp_path, spawn=True)
     assert rows["a_loop"]["status"] == "timeout"
     assert details["a_loop"]["checks"] == expected["loop"]
+    feedback = (tmp_path / "out_loop" / "feedback" / "a_loop.txt").read_text()
+    assert f"time limit of {LOOP_LIMIT} s" in feedback
+    details, rows = _grade(path, tmp_path / "crashes", tmp_path / "out", TIME_LIMIT, tmp_path, spawn=True)
     assert rows["b_crash"]["status"] == "errors" and "RuntimeError" in rows["b_crash"]["notes"]
     assert details["b_crash"]["checks"] == expected["crash"]
-    feedback = (tmp_path / "out" / "feedback" / "a_loop.txt").read_text()
-    assert f"time limit of {LOOP_LIMIT} s" in feedback
+    assert details["c_blank"]["checks"] == expected["blank"]  # the batch went on after the crash
 
 
 def test_a_student_checks_a_notebook_from_the_terminal(tmp_path):
@@ -155,13 +160,16 @@ def test_a_student_checks_a_notebook_from_the_terminal(tmp_path):
     master = Master(path)
     assert _cli("assignment", "build", "a1_convolution", tmp_path, cwd=ROOT).returncode == 0
     blank = _cli("assignment", "check", tmp_path / "a1_convolution.ipynb", cwd=tmp_path)
-    assert blank.returncode == 0, blank.stderr
+    assert blank.returncode == 1, blank.stderr  # a check failed: a script can tell
     public_points = sum(q["public"] for q in master.questions.values())
     assert "PASS" not in blank.stdout and blank.stdout.count("FAIL") == sum(not c.hidden for c in master.checks)
     assert f"Public checks: 0 of {public_points:g} points" in blank.stdout
-    assert "hidden checks worth" in blank.stdout
+    # Under each question, the parts that only the teacher's grading checks (A1 q3(c) among them).
+    q3 = blank.stdout[blank.stdout.index("q3: "):blank.stdout.index("q4: ")]
+    assert "Checked only when your teacher grades: convolve matches the reference" in q3
     (tmp_path / "mine.py").write_text(write_percent(master.reference_cells()))
     mine = _cli("assignment", "check", tmp_path / "mine.py", cwd=tmp_path)
+    assert mine.returncode == 0, mine.stdout[-2000:]
     assert f"Public checks: {public_points:g} of {public_points:g} points" in mine.stdout, mine.stdout[-2000:]
     for spec in master.checks:
         if spec.hidden:
@@ -185,3 +193,6 @@ def test_check_cells_work_in_a_jupyter_kernel(tmp_path):
     assert printed.count("PASS") == len(public) and "FAIL" not in printed, printed[-2000:]
     for question, points in master.questions.items():
         assert f"{question}: {points['public']:g} of {points['public']:g} points" in printed
+    # check("q1") prints its report; Jupyter then shows nothing more (not the raw list it returns).
+    check_cells = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.startswith("check(")]
+    assert check_cells and all(o.output_type == "stream" for cell in check_cells for o in cell.outputs)

@@ -101,9 +101,12 @@ def _check(result, what):
         raise SandboxError(error, f"{what}: {os.strerror(error)}")
 
 
+def _bytes(value):
+    return None if value is None else value.encode()
+
+
 def _mount(source, target, fstype, flags, data=None):
-    encode = (lambda v: None if v is None else v.encode())
-    _check(_c().mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+    _check(_c().mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data)),
            f"mount {target}")
 
 
