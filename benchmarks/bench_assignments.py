@@ -8,13 +8,14 @@ For each assignment it prints, in default mode (what students and teachers run):
 1. the reference solution run as a plain script (`python assignments/<name>/<name>.py`):
    wall-clock seconds and peak memory (target: at most 3 minutes on a 2-core laptop);
 2. `cnn-course assignment grade` on a folder holding only the reference: the seconds the
-   grader reports for that submission (target: at most 3 minutes) and the command's total.
+   grader records for that submission (its process and its judge, from start to the last
+   check; target: at most 3 minutes) and the command's total (with the fork server's start).
 Next to them, this machine's float32 matmul GFLOP/s (NumPy), so that figures from faster
 and slower machines compare. Timings are never asserted in tests.
 """
 
 import argparse
-import csv
+import json
 import os
 import pathlib
 import resource
@@ -42,6 +43,8 @@ def _run(command, cwd):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="assignments to time (default: all)")
+    parser.add_argument("--grade-options", nargs=argparse.REMAINDER, default=[],
+                        help="options passed on to `cnn-course assignment grade` (e.g. --sandbox off)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from cnn_course.assignment_source import Master, find_masters, write_percent
@@ -63,14 +66,14 @@ def main(argv=None):
             subs.mkdir()
             (subs / "reference.py").write_text(write_percent(master.reference_cells()), encoding="utf-8")
             total, _, graded = _run([sys.executable, "-m", "cnn_course", "assignment", "grade", str(path),
-                                     str(subs), "--output", str(scratch / "out")], scratch)
+                                     str(subs), "--output", str(scratch / "out"), "--secret-file",
+                                     str(scratch / "secret"), *args.grade_options], scratch)
             if graded.returncode != 0:
                 print(f"{path.stem}: grading failed:\n{graded.stderr[-2000:]}")
                 continue
-            with open(scratch / "out" / "grades.csv", newline="") as handle:
-                row = next(csv.DictReader(handle))
-        print(f"{path.stem:<20} {seconds:>12.1f} {peak:>8.0f} {float(row['seconds']):>9.1f} {total:>12.1f}  "
-              f"{row['total']} of {row['max']}")
+            student = json.loads((scratch / "out" / "results.json").read_text())["students"]["reference"]
+        print(f"{path.stem:<20} {seconds:>12.1f} {peak:>8.0f} {student['seconds']:>9.1f} {total:>12.1f}  "
+              f"{student['total']:g} of {master.total_points:g} ({student['status']})")
     return 0
 
 

@@ -97,6 +97,10 @@ import numpy as np
 
 from cnn_course.checks import public
 
+#: Seconds the grader gives one submission: the reference runs in 0.2 s on a 2-core laptop; a student's
+#: loops over every pixel may take a hundred times longer and still deserve their points.
+TIME_LIMIT_SECONDS = 60
+
 
 def _written(value, name):
     """Fail with a plain message when a function still returns nothing (its `...` is not replaced yet)."""
@@ -293,7 +297,7 @@ def conv2d_channels_and_bias(conv2d):
 
 # %% tags=["hidden-checks"]
 from cnn_course import convolution as _reference
-from cnn_course.checks import global_names
+from cnn_course.checks import global_names, hidden_seed
 
 # Top-level packages a function written by hand must not reach. Spelled with capitals and compared in lower
 # case, because the grader imports the deep-learning library up front when the master's text names it.
@@ -335,7 +339,7 @@ def _conv_case(rng, h, w, c, kh, kw, f):
 @hidden("q2", points=1)
 def conv2d_random_inputs(conv2d):
     """conv2d matches the reference on random inputs, shapes, paddings and strides (rtol 1e-6)"""
-    rng = np.random.default_rng(2024)
+    rng = np.random.default_rng(hidden_seed("q2 random inputs"))  # from the course secret
     for h, w, c, kh, kw, f, p, s in _CONV_CASES:
         x, kernels, bias = _conv_case(rng, h, w, c, kh, kw, f)
         want = _reference.conv2d(x, kernels, bias, padding=p, stride=s)
@@ -346,7 +350,7 @@ def conv2d_random_inputs(conv2d):
 @hidden("q2", points=1)
 def conv2d_float32_and_uint8(conv2d):
     """conv2d works on float32 arrays and on 8-bit image pixels with float kernels"""
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(hidden_seed("q2 float32 and uint8 inputs"))  # from the course secret
     for h, w, c, kh, kw, f, p, s in _CONV_CASES[1:5]:
         x, kernels, bias = _conv_case(rng, h, w, c, kh, kw, f)
         want = _reference.conv2d(x.astype(np.float32).astype(np.float64), kernels.astype(np.float32),
@@ -455,7 +459,7 @@ def convolve_worked_example(convolve):
 @hidden("q3", points=1)
 def convolve_random_inputs(convolve):
     """convolve matches the reference true convolution on random inputs (rtol 1e-6)"""
-    rng = np.random.default_rng(31)
+    rng = np.random.default_rng(hidden_seed("q3 random inputs"))  # from the course secret
     for h, w, c, kh, kw, f, p, s in _CONV_CASES:
         x, kernels, bias = _conv_case(rng, h, w, c, kh, kw, f)
         want = _reference.conv2d(x, kernels, bias, padding=p, stride=s, flip=True)
@@ -567,7 +571,7 @@ def max_pool_shapes_and_channels(max_pool2d):
 @hidden("q4", points=1)
 def max_pool_random_inputs(max_pool2d):
     """max_pool2d matches the reference on random inputs (negative numbers, float32) and strides"""
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng(hidden_seed("q4 random inputs"))  # from the course secret
     for h, w, c, pool_size, stride in [(6, 6, 1, 2, None), (7, 9, 3, 2, None), (9, 8, 2, 3, None),
                                        (8, 10, 3, 3, 1), (11, 7, 2, 2, 3), (10, 10, 4, 3, 2)]:
         for dtype in (np.float64, np.float32):
@@ -658,7 +662,7 @@ def param_counts_many_cases(dense_params, conv_params):
     assert dense_params(25088, 4096) == 102764544, "dense_params gives another count than Keras for VGG16's fc1"
     assert dense_params(1000 * 1000, 100) == 100000100 and conv_params(3, 3, 1, 100) == 1000, (
         "the counts for the lecture's 1000x1000 grayscale image are not right")
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(hidden_seed("q5 random layers"))  # from the course secret
     for _ in range(50):
         n, units, kh, kw, channels, filters = (int(v) for v in rng.integers(1, 300, size=6))
         assert dense_params(n, units) == (n + 1) * units, f"dense_params({n}, {units}) is not the count"

@@ -89,6 +89,13 @@ VARIANTS = [
     {"name": "no_validation_data", "kind": "wrong",
      "replace": [("validation_data=(x_val, y_val), ", "")],
      "fails": ["q4.trained_as_asked"]},
+    # One-hot labels with categorical crossentropy: trains as well, but not the question's labels and loss;
+    # the feedback must say what the student did (one-hot labels), not the opposite.
+    {"name": "one_hot_labels", "kind": "wrong",
+     "replace": [(_COMPILE, "y_train = keras.utils.to_categorical(y_train, 10)\n"
+                            "y_val = keras.utils.to_categorical(y_val, 10)\n"
+                            + _COMPILE.replace("sparse_categorical_crossentropy", "categorical_crossentropy"))],
+     "fails": ["q3.loss_fits_labels", "q5.validation_accuracy_value"]},
     {"name": "accuracy_in_percent", "kind": "wrong",
      "replace": [("val_accuracy = float(np.mean(predicted_classes == y_val))",
                   "val_accuracy = 100 * float(np.mean(predicted_classes == y_val))")],

@@ -58,12 +58,15 @@ EPOCHS_FINE = 2 if QUICK else 10  # question 5
 #
 # These public checks ship inside the cnn_course package, where students can read
 # them: they hold no answer. The hidden-check cells further down measure the
-# trained models on images made from a seed that only they know.
+# trained models on images drawn from the teacher's course secret.
 import numpy as np
 
 from cnn_course import settings, shapes_base
 from cnn_course.checks import hidden, public
 
+#: Seconds the grader gives one submission: about 6.5 times the reference's 55 s top to bottom on a
+#: 2-core laptop (52 s when graded).
+TIME_LIMIT_SECONDS = 360
 _IMAGE_SHAPE = (64, 64, 3)
 _FEATURE_SHAPE = (6, 6, 128)  # what the shapes base outputs for one image
 _NUM_CLASSES = 4
@@ -279,11 +282,11 @@ def scratch_model_learns_from_scratch(scratch_model):
 # %% tags=["hidden-checks"]
 # Helpers of the hidden checks: the hidden test split, and the thresholds.
 from cnn_course import shapes
+from cnn_course.checks import hidden_seed
 
-#: The hidden test split: new images, drawn from a seed and a random stream that the
-#: notebook never uses. Labels follow the class order of the dataset's folders (sorted
-#: names), the order of `train.class_names`.
-_HIDDEN_SEED = 52817
+#: The hidden test split: new images, drawn from the course secret (`hidden_seed`) and a
+#: random stream that the notebook never uses. Labels follow the class order of the
+#: dataset's folders (sorted names), the order of `train.class_names`.
 _HIDDEN_STREAM = "a3_hidden_test"
 _HIDDEN_PER_CLASS = {"default": 100, "quick": 25}
 _HIDDEN = {}  # made once per grading process, then shared by every check
@@ -331,7 +334,7 @@ def _hidden_test():
     if not _HIDDEN:
         images, labels, _ = shapes.make_shapes_arrays(
             _HIDDEN_PER_CLASS[_mode()], _IMAGE_SHAPE[0], sorted(shapes.DEFAULT_CLASSES),
-            seed=_HIDDEN_SEED, split=_HIDDEN_STREAM)
+            seed=hidden_seed("hidden test images"), split=_HIDDEN_STREAM)
         x = images.astype("float32") / 255.0  # (n, 64, 64, 3)
         _HIDDEN.update(x=x, labels=labels, features=_scores(_pretrained()["base"], x))  # (n, 6, 6, 128)
     return _HIDDEN
@@ -803,28 +806,40 @@ print("best:", best_method)
 _METHODS = ("scratch", "augmented", "feature_extraction", "fine_tuning")
 
 
-def _assert_accuracies(accuracies):
+def _accuracy_table(accuracies):
+    """The four accuracies as floats, in the student's own unit (a fraction, or a percentage)."""
     assert isinstance(accuracies, dict), f"`accuracies` is a {type(accuracies).__name__}, not a dict"
     assert sorted(accuracies) == sorted(_METHODS), (
         f"the keys of `accuracies` are {sorted(accuracies)}; expected exactly {list(_METHODS)}")
     for method, value in accuracies.items():
         ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-        assert ok and 0.0 <= float(value) <= 1.0, (
-            f"accuracies[{method!r}] is {value!r}: an accuracy is a number between 0 and 1")
+        assert ok and np.isfinite(float(value)), f"accuracies[{method!r}] is {value!r}, not a number"
+    return {method: float(value) for method, value in accuracies.items()}
+
+
+def _as_fractions(accuracies):
+    """The accuracies as fractions: percentages (one of them above 1, none above 100) divided by 100."""
+    table = _accuracy_table(accuracies)
+    if all(0 <= v <= 100 for v in table.values()) and any(v > 1 for v in table.values()):
+        return {method: value / 100 for method, value in table.items()}
+    return table
 
 
 @public("q6", points=1)
 def accuracies_of_the_four_methods(accuracies):
-    """accuracies holds one test accuracy per method"""
-    _assert_accuracies(accuracies)
+    """accuracies holds one test accuracy per method, as a fraction between 0 and 1"""
+    for method, value in _accuracy_table(accuracies).items():
+        assert 0.0 <= value <= 1.0, (
+            f"accuracies[{method!r}] is {value:g}: write each accuracy as a fraction between 0 and 1 (what "
+            "evaluate() returns), not as a percentage")
 
 
 @public("q6", points=1)
 def best_method_from_your_numbers(accuracies, best_method):
     """best_method names the method with the highest accuracy in your table"""
-    _assert_accuracies(accuracies)
+    table = _accuracy_table(accuracies)  # in your own unit: a table in percent is judged once, above
     assert best_method in _METHODS, f"`best_method` is {best_method!r}: use one of the keys of `accuracies`"
-    assert float(accuracies[best_method]) == max(float(v) for v in accuracies.values()), (
+    assert table[best_method] == max(table.values()), (
         f"`best_method` is {best_method!r}, but another method has a higher accuracy in `accuracies`")
 
 # %% tags=["hidden-checks"]
@@ -832,7 +847,7 @@ def best_method_from_your_numbers(accuracies, best_method):
 def accuracies_measured_on_the_test_split(accuracies, scratch_model, augmented_model, feature_classifier,
                                           fine_tuned_model, test):
     """The accuracies are those of your models on the test split"""
-    _assert_accuracies(accuracies)
+    fractions = _as_fractions(accuracies)  # percentages lose their point once, in the public check
     x = np.asarray(test.images, dtype="float32") / 255.0
     inputs = {"scratch": (scratch_model, x), "augmented": (augmented_model, x),
               "feature_extraction": (feature_classifier, _scores(_pretrained()["base"], x)),
@@ -841,8 +856,8 @@ def accuracies_measured_on_the_test_split(accuracies, scratch_model, augmented_m
         _assert_model(model, method)
         measured = _accuracy(model, model_inputs, test.labels)
         # Tolerance: one test image (another batch size can round a borderline image the other way).
-        assert abs(float(accuracies[method]) - measured) <= 1.0 / len(x) + 1e-6, (
-            f"accuracies[{method!r}] is {float(accuracies[method]):.3f}, but that model classifies "
+        assert abs(fractions[method] - measured) <= 1.0 / len(x) + 1e-6, (
+            f"accuracies[{method!r}] is {fractions[method]:.3f}, but that model classifies "
             f"{measured:.3f} of the test split correctly")
 
 # %%

@@ -128,6 +128,15 @@ VARIANTS = [
         "replace": [(_BEST, "best_method = min(accuracies, key=accuracies.get)")],
         "fails": ["q6.best_method_from_your_numbers"],
     },
+    {
+        # The accuracies in percent: one mistake (the unit), one point lost, not three; best_method
+        # is right in the student's own numbers.
+        "name": "accuracies_in_percent",
+        "kind": "wrong",
+        "replace": [(_BEST, "accuracies = {method: 100 * value for method, value in accuracies.items()}\n"
+                     + _BEST)],
+        "fails": ["q6.accuracies_of_the_four_methods"],
+    },
     # --- correct variants (the tests grade the first two) -------------------------------
     {
         "name": "seed_1",

@@ -2,12 +2,16 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a1_convolution'
-VERSION = 'bb96294132ce'
+VERSION = 'c8fa193a3d2b'
 QUESTIONS = {"q1": {"public": 2, "hidden": 2, "hidden_checks": ["output_size agrees with the formula on many sizes, kernels, paddings and strides (1)", "same_padding keeps the size for every odd kernel from 1 to 15 (1)"]}, "q2": {"public": 3, "hidden": 3, "hidden_checks": ["conv2d matches the reference on random inputs, shapes, paddings and strides (rtol 1e-6) (1)", "conv2d works on float32 arrays and on 8-bit image pixels with float kernels (1)", "conv2d is written by hand, with NumPy only (1)"]}, "q3": {"public": 2, "hidden": 2, "hidden_checks": ["convolve matches the reference true convolution on random inputs (rtol 1e-6) (1)", "Part (c): the kernels for which convolution and cross-correlation agree (1)"]}, "q4": {"public": 2, "hidden": 2, "hidden_checks": ["max_pool2d matches the reference on random inputs (negative numbers, float32) and strides (1)", "max_pool2d is written by hand, with NumPy only (1)"]}, "q5": {"public": 2, "hidden": 2, "hidden_checks": ["dense_params and conv_params on many layers, including VGG16's and the lecture's (1)", "Part (b): the two counts for a 96x128x3 photo, and which one grows with the image (1)"]}}
 
 import numpy as np
 
 from cnn_course.checks import public
+
+#: Seconds the grader gives one submission: the reference runs in 0.2 s on a 2-core laptop; a student's
+#: loops over every pixel may take a hundred times longer and still deserve their points.
+TIME_LIMIT_SECONDS = 60
 
 
 def _written(value, name):

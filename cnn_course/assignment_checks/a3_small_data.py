@@ -2,19 +2,22 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a3_small_data'
-VERSION = '5b26263fb7ec'
+VERSION = 'e185c7bdb1d1'
 QUESTIONS = {"q1": {"public": 2, "hidden": 1, "hidden_checks": ["scratch_model's accuracy on new test images (1)"]}, "q2": {"public": 3, "hidden": 2, "hidden_checks": ["augmented_model's accuracy on new test images (1)", "augmented_model overfits less than scratch_model (1)"]}, "q3": {"public": 2, "hidden": 2, "hidden_checks": ["feature_classifier's accuracy on the pretrained base's features of new test images (1)", "Feature extraction scores higher than both networks trained from scratch (1)"]}, "q4": {"public": 2, "hidden": 1, "hidden_checks": ["Training the head left the base's pretrained weights as they were (1)"]}, "q5": {"public": 4, "hidden": 3, "hidden_checks": ["Fine-tuning changed block3_conv1 and left the lower blocks as they were (1)", "fine_tuned_model's accuracy on new test images (1)", "Fine-tuning scores higher than both networks trained from scratch (1)"]}, "q6": {"public": 2, "hidden": 1, "hidden_checks": ["The accuracies are those of your models on the test split (1)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
 #
 # These public checks ship inside the cnn_course package, where students can read
 # them: they hold no answer. The hidden-check cells further down measure the
-# trained models on images made from a seed that only they know.
+# trained models on images drawn from the teacher's course secret.
 import numpy as np
 
 from cnn_course import settings, shapes_base
 from cnn_course.checks import hidden, public
 
+#: Seconds the grader gives one submission: about 6.5 times the reference's 55 s top to bottom on a
+#: 2-core laptop (52 s when graded).
+TIME_LIMIT_SECONDS = 360
 _IMAGE_SHAPE = (64, 64, 3)
 _FEATURE_SHAPE = (6, 6, 128)  # what the shapes base outputs for one image
 _NUM_CLASSES = 4
@@ -282,26 +285,38 @@ def compiled_again_after_unfreezing(fine_tuned_model):
 _METHODS = ("scratch", "augmented", "feature_extraction", "fine_tuning")
 
 
-def _assert_accuracies(accuracies):
+def _accuracy_table(accuracies):
+    """The four accuracies as floats, in the student's own unit (a fraction, or a percentage)."""
     assert isinstance(accuracies, dict), f"`accuracies` is a {type(accuracies).__name__}, not a dict"
     assert sorted(accuracies) == sorted(_METHODS), (
         f"the keys of `accuracies` are {sorted(accuracies)}; expected exactly {list(_METHODS)}")
     for method, value in accuracies.items():
         ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-        assert ok and 0.0 <= float(value) <= 1.0, (
-            f"accuracies[{method!r}] is {value!r}: an accuracy is a number between 0 and 1")
+        assert ok and np.isfinite(float(value)), f"accuracies[{method!r}] is {value!r}, not a number"
+    return {method: float(value) for method, value in accuracies.items()}
+
+
+def _as_fractions(accuracies):
+    """The accuracies as fractions: percentages (one of them above 1, none above 100) divided by 100."""
+    table = _accuracy_table(accuracies)
+    if all(0 <= v <= 100 for v in table.values()) and any(v > 1 for v in table.values()):
+        return {method: value / 100 for method, value in table.items()}
+    return table
 
 
 @public("q6", points=1)
 def accuracies_of_the_four_methods(accuracies):
-    """accuracies holds one test accuracy per method"""
-    _assert_accuracies(accuracies)
+    """accuracies holds one test accuracy per method, as a fraction between 0 and 1"""
+    for method, value in _accuracy_table(accuracies).items():
+        assert 0.0 <= value <= 1.0, (
+            f"accuracies[{method!r}] is {value:g}: write each accuracy as a fraction between 0 and 1 (what "
+            "evaluate() returns), not as a percentage")
 
 
 @public("q6", points=1)
 def best_method_from_your_numbers(accuracies, best_method):
     """best_method names the method with the highest accuracy in your table"""
-    _assert_accuracies(accuracies)
+    table = _accuracy_table(accuracies)  # in your own unit: a table in percent is judged once, above
     assert best_method in _METHODS, f"`best_method` is {best_method!r}: use one of the keys of `accuracies`"
-    assert float(accuracies[best_method]) == max(float(v) for v in accuracies.values()), (
+    assert table[best_method] == max(table.values()), (
         f"`best_method` is {best_method!r}, but another method has a higher accuracy in `accuracies`")

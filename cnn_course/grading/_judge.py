@@ -14,6 +14,7 @@ import collections
 import inspect
 import json
 import os
+import re
 import threading
 
 from cnn_course.checks import CHECKS_FILENAME, collect_checks, one_line, quoted, run_check, take_grading_notes
@@ -24,6 +25,24 @@ from cnn_course.grading._wire import ChannelClosed, ProtocolError
 
 #: What is kept of the submission's output: this many bytes from its start and from its end.
 OUTPUT_HEAD = OUTPUT_TAIL = 64 << 10
+#: TensorFlow's C++ log lines that say nothing about the submission: information and warnings at start-up,
+#: and an error line that TensorFlow 2.19+ prints for every tf.data pipeline and that is harmless.
+_NOISE = re.compile(r"^(?:[IW]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\] .*"
+                    r"|E\d{4} .*use_unbounded_threadpool.*"
+                    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+                    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
+
+
+def clean_log(text):
+    """The submission's output without TensorFlow's harmless C++ log lines.
+
+    Example:
+
+    >>> clean_log("epoch 1\\nE0000 00:00:17.1  1 node_def_util.cc:682] NodeDef mentions attribute "
+    ...           "use_unbounded_threadpool which is not in the op definition\\nepoch 2")
+    'epoch 1\\nepoch 2'
+    """
+    return "\n".join(line for line in text.split("\n") if not _NOISE.match(line))
 
 
 def load_checks(master):
@@ -71,7 +90,7 @@ class OutputCapture:
         tail = b"".join(self._tail)[-self._tail_size:]
         cut = self.total - len(self._head) - len(tail)
         middle = f"\n[... {cut:,} bytes of output not kept ...]\n".encode() if cut > 0 else b""
-        return (bytes(self._head) + middle + tail).decode("utf-8", errors="replace")
+        return clean_log((bytes(self._head) + middle + tail).decode("utf-8", errors="replace"))
 
 
 class Record:
