@@ -30,7 +30,8 @@ OUTPUT_HEAD = OUTPUT_TAIL = 64 << 10
 _NOISE = re.compile(r"^(?:[IW]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\] .*"
                     r"|E\d{4} .*use_unbounded_threadpool.*"
                     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-                    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
+                    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate "
+                    r"compiler flags\.)$")
 
 
 def clean_log(text):
