@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import nbformat
 import pytest
 
 from cnn_course import notebook_files
-from cnn_course.assignment_source import Master, find_masters
+from cnn_course.assignment_source import Master, check_specs, find_masters
 from cnn_course.notebook_files import COLAB_CELL, RECORD_NAME, shipped_notebooks_dir, write_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -142,7 +143,7 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
         tree.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, tree / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
-    for folder in ("cnn_course", "notebooks"):
+    for folder in ("cnn_course", "notebooks", "assignments"):  # the teacher's repository, masters included
         shutil.copytree(ROOT / folder, tree / folder, ignore=ignore)
     out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                           "--no-index", "-q", "-w", str(tmp_path), str(tree)],
@@ -162,7 +163,13 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
                          if n.startswith(("cnn_course/assignment_checks/", "cnn_course/notebooks/"))}
         student_side = "\n".join(archive_texts.values())
         assert not any(n.startswith("assignments/") or "/assignments/" in n for n in archive.namelist())
+        everything = "\n".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist())
     assert "# BEGIN SOLUTION" not in student_side and "@hidden(" not in student_side
+    # Nothing of a master anywhere in the wheel: no hidden check, no master's check cells.
+    assert not re.search(r'^\s*@hidden\(|^# %% tags=\["hidden-checks"\]', everything, flags=re.M)
+    for master in masters:
+        for spec in check_specs(Master(master).hidden_source):
+            assert f"def {spec.name}(" not in everything, (master.stem, spec.name)
     for master in masters:
         own = archive_texts[f"cnn_course/assignment_checks/{master.stem}.py"]
         assert Master(master).leaks([own]) == [], master.name
