@@ -229,7 +229,12 @@ def _run(batch, entries, folder, fork, jobs, notes, log):
                 if problem:
                     finish(*_batch.unreadable_outcome(entry, problem, sha256))
                     continue
-                running.append(_batch.Grading(batch, number, entry, cells, sha256))
+                try:
+                    running.append(_batch.Grading(batch, number, entry, cells, sha256))
+                except (OSError, RuntimeError, ValueError) as exc:  # the grader could not start this one
+                    outcome, text = _batch.unreadable_outcome(entry, f"its process could not start: {exc}", sha256)
+                    outcome.status = "grader error"
+                    finish(outcome, text)
             for grading in list(running):
                 if grading.poll():
                     running.remove(grading)

@@ -87,9 +87,24 @@ def plan_for(workdir, sandbox, binds, quick, seed, time_limit, processes=None):
     if not sandbox:
         os.makedirs(tmp, exist_ok=True)
     cores = os.cpu_count() or 1
+    allowed = processes or max(512, 16 * cores)
+    if not sandbox:  # the limit counts every task of this user on the machine: add what is running now
+        allowed += _tasks_of_this_user()
     return _sandbox.Plan(sandbox=sandbox, binds=list(binds), env=runner_env(home, quick, seed, tmp),
                          workdir=str(workdir), cpu_seconds=int(time_limit * cores) + 60, file_bytes=FILE_BYTES,
-                         processes=processes or max(512, 16 * cores) if sandbox else -1, disk_bytes=DISK_BYTES)
+                         processes=allowed, disk_bytes=DISK_BYTES)
+
+
+def _tasks_of_this_user():
+    """Processes and threads this user runs now (what RLIMIT_NPROC counts outside a user namespace)."""
+    uid, total = os.getuid(), 0
+    for process in psutil.process_iter(["uids", "num_threads"]):
+        try:
+            if process.info["uids"] and process.info["uids"].real == uid:
+                total += process.info["num_threads"] or 1
+        except psutil.Error:
+            pass
+    return total
 
 
 class Zygote:

@@ -56,28 +56,28 @@ class Encoder:
     def encode(self, value, depth=0):
         if depth > MAX_DEPTH:
             raise NotPlainData(f"nested more than {MAX_DEPTH} levels deep")
-        kind = type(value)
         if value is None:
             return {"t": "none"}
         if value is Ellipsis:
             return {"t": "ellipsis"}
-        if kind is bool:
-            return {"t": "bool", "v": value}
-        if kind is int:
-            return {"t": "int", "v": value}
-        if kind is float:
+        if isinstance(value, bool):
+            return {"t": "bool", "v": bool(value)}
+        if isinstance(value, int) and not isinstance(value, bool):  # an int subclass travels as its value
+            return {"t": "int", "v": int.__int__(value)}
+        if isinstance(value, float):
+            value = float.__float__(value)
             return {"t": "float", "v": value if math.isfinite(value) else repr(value)}
-        if kind is str:
+        if isinstance(value, str):
             if len(value) > MAX_STRING:
                 raise NotPlainData(f"a string of {len(value):,} characters")
-            return {"t": "str", "v": value}
-        if kind is bytes:
-            return {"t": "bytes", "b": self.blob(value)}
+            return {"t": "str", "v": str.__str__(value)}
+        if isinstance(value, bytes):
+            return {"t": "bytes", "b": self.blob(bytes(value))}
         if isinstance(value, np.ndarray) and value.dtype.kind in ARRAY_KINDS:
             return self.array_node(np.ascontiguousarray(value))
         if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
             return self.array_node(np.asarray(value), kind="scalar")
-        if kind in (list, tuple, set, frozenset) or isinstance(value, dict) or _is_namedtuple(value):
+        if isinstance(value, (list, tuple, set, frozenset, dict)):
             return self._container(value, depth)
         node = self._extend(self, value, depth) if self._extend else None
         if node is None:
@@ -93,7 +93,8 @@ class Encoder:
         items = [self.encode(item, depth + 1) for item in value]
         if _is_namedtuple(value):
             return {"t": "namedtuple", "name": type(value).__name__, "fields": list(value._fields), "v": items}
-        return {"t": {list: "list", tuple: "tuple", set: "set", frozenset: "set"}[type(value)], "v": items}
+        kind = "list" if isinstance(value, list) else "tuple" if isinstance(value, tuple) else "set"
+        return {"t": kind, "v": items}
 
 
 def _is_namedtuple(value):

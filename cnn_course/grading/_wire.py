@@ -20,7 +20,7 @@ _BLOB = struct.Struct(">Q")
 #: Caps on one message: the JSON part, the number of blobs, and all its bytes together.
 MAX_JSON_BYTES = 64 << 20
 MAX_BLOBS = 100_000
-MAX_MESSAGE_BYTES = 1 << 30
+MAX_MESSAGE_BYTES = 512 << 20
 
 
 class ProtocolError(Exception):
@@ -126,7 +126,7 @@ class ThreadedChannel:
 
     def __init__(self, read_fd, write_fd):
         self._write_fd = write_fd
-        self._queue = queue.Queue(maxsize=64)
+        self._queue = queue.Queue(maxsize=2)
         self._reader = threading.Thread(target=self._read_loop, args=(fd_reader(read_fd),), daemon=True)
         self._reader.start()
         self._ended = None
