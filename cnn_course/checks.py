@@ -188,7 +188,8 @@ class StudentCodeError(Exception):
 
     Attributes:
         kind: the exception's type name, e.g. "ZeroDivisionError".
-        text: its message, as the student's code wrote it (one line, capped).
+        text: its message, as the student's code wrote it (one line, capped); None when it must
+            not be shown (the check is hidden: the message could repeat its inputs).
         where: " (in f, line N)" or "" (where in the student's code it was raised).
     """
 
@@ -374,6 +375,8 @@ def run_check(function, namespace):
     except (_Undefined, Unavailable) as exc:
         return failed(str(exc))
     except StudentCodeError as exc:
+        if exc.text is None:  # a hidden check: its inputs may be in the message, which stays with the teacher
+            return failed(f"your code raised {exc.kind}{exc.where} (its message is not shown for a hidden check)")
         return failed(f"your code raised {exc.kind}{exc.where}: {quoted(exc.text)}")
     except AssertionError as exc:
         if _raised_by_student(exc, function):

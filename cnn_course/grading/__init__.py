@@ -24,7 +24,8 @@ and `_outputs` (what is written), `_secret` (the course secret).
 from cnn_course.grading._grade import MEMORY_LIMIT_GB, SANDBOX_MODES, TIME_LIMIT, grade_folder, how_to_enable
 from cnn_course.grading._outputs import read_grades, safe_cell
 from cnn_course.grading._secret import default_secret_file, load_secret
-from cnn_course.grading._submissions import Entry, find_submissions, read_submission_cells
+from cnn_course.grading._submissions import Entry, find_submissions, printable, read_submission_cells
 
 __all__ = ["MEMORY_LIMIT_GB", "SANDBOX_MODES", "TIME_LIMIT", "Entry", "default_secret_file", "find_submissions",
-           "grade_folder", "how_to_enable", "load_secret", "read_grades", "read_submission_cells", "safe_cell"]
+           "grade_folder", "how_to_enable", "load_secret", "printable", "read_grades", "read_submission_cells",
+           "safe_cell"]

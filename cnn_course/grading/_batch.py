@@ -36,10 +36,10 @@ def _close(*fds):
             pass
 
 
-def run_judge(master, cells, fds, record_path, log_path, seed, quick):
+def run_judge(master, cells, fds, record_path, log_path, seed, key, label):
     """The judge's whole life, in its own process (or thread): grade, then write the output log."""
     to_runner, from_runner, output = fds
-    record = _judge.Record(record_path)
+    record = _judge.Record(record_path, key, label)
     capture = _judge.OutputCapture(output)
     try:
         checks = _judge.load_checks(master)
@@ -86,7 +86,7 @@ class Grading:
 
     def _start_judge(self, fds):
         args = (self.batch.master, self.cells, fds, self.record_path, self.log_path, self.batch.seed,
-                self.batch.quick)
+                self.batch.record_key, str(self.number))
         if self.batch.fork_judges:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -177,7 +177,8 @@ class Grading:
         master = self.batch.master
         outcome = Outcome(self.entry.student, self.entry.source, cells=self.cells, sha256=self.sha256,
                           seconds=self.seconds, exit_code=self.exit_code)
-        read_record(self.record_path, outcome, {(c.question, c.name): c.points for c in master.checks})
+        read_record(self.record_path, outcome, {(c.question, c.name): c.points for c in master.checks},
+                    self.batch.record_key, str(self.number))
         memory_error = any(e["type"] == "MemoryError" for e in outcome.cell_errors)
         if self.reason in ("timeout", "out of memory"):
             outcome.status = self.reason
@@ -212,10 +213,12 @@ def prepare(entry):
     if entry.problem:
         return None, "", entry.problem
     try:
-        sha = sha256_of(entry.path)
-        return read_submission_cells(entry.path), sha, ""
+        cells = read_submission_cells(entry.path)  # checks first that it is a regular file
+        return cells, sha256_of(entry.path), ""
     except (OSError, ValueError) as exc:
         return None, "", str(exc)
+    except Exception as exc:  # noqa: BLE001  (whatever else reading it raised: this student's problem only)
+        return None, "", f"{entry.path.name} could not be read ({type(exc).__name__})"
 
 
 def unreadable_outcome(entry, problem, sha256=""):

@@ -8,9 +8,11 @@ raised) appears in the feedback only quoted and cut to one short line.
 """
 
 import dataclasses
+import hmac
 import json
 
 from cnn_course.checks import CheckResult, format_results, one_line, quoted
+from cnn_course.grading._judge import record_mac
 
 _RESULT_FIELDS = {"question": str, "name": str, "description": str, "points": (int, float),
                   "earned": (int, float), "hidden": bool, "message": str}
@@ -48,6 +50,7 @@ class Outcome:
     seconds: float = 0.0
     sha256: str = ""
     ran_all: bool = False
+    hidden_seen: bool = False
     started: bool = False
     ended: bool = False
     gone: str = ""
@@ -57,20 +60,40 @@ class Outcome:
         return sum(r.earned for r in self.results)
 
 
-def read_record(path, outcome, check_names):
-    """Fill `outcome` from the judge's record at `path`; `check_names` are the master's (question, name) pairs."""
+def _signed_events(lines, key, label):
+    """The events of a judge's record whose signature holds, in order; a count of the lines that did not."""
+    events, rejected, last = [], 0, 0
+    for line in lines:
+        try:
+            event = json.loads(line)
+            mac = event.pop("mac")
+            good = (isinstance(event.get("e"), str) and type(event.get("n")) is int and event["n"] > last
+                    and hmac.compare_digest(str(mac), record_mac(key, label, event)))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            good = False
+        if good:
+            last = event.pop("n")
+            events.append(event)
+        else:
+            rejected += 1
+    return events, rejected
+
+
+def read_record(path, outcome, check_names, key, label):
+    """Fill `outcome` from the judge's record at `path` (signed with `key` for submission `label`).
+
+    `check_names` maps the master's (question, name) pairs to their points.
+    """
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
+    events, rejected = _signed_events(lines, key, label)
+    if rejected:
+        outcome.notes.append(f"{rejected} line(s) of the judge's record were not the judge's and were ignored")
     seen = set()
-    for line in lines:
-        try:
-            event = json.loads(line)
-            kind = event.pop("e")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            outcome.notes.append("a line of the judge's record did not parse and was ignored")
-            continue
+    for event in events:
+        kind = event.pop("e")
         if kind == "check":
             result = _result(event, check_names)
             if result is None or (result.question, result.name) in seen:
@@ -84,14 +107,16 @@ def read_record(path, outcome, check_names):
                 error = event["error"]
                 outcome.cell_errors.append({"cell": event["cell"], "type": str(error.get("type", "")),
                                             "message": str(error.get("message", "")),
-                                            "where": str(error.get("where", ""))})
+                                            "where": str(error.get("where", "")),
+                                            "withheld": error.get("withheld") is True})
         elif kind == "note" and isinstance(event.get("text"), str):
             if len(outcome.notes) < 20:
                 outcome.notes.append(one_line(event["text"], 300))
         elif kind == "grading_note" and isinstance(event.get("text"), str):
             outcome.grading_notes.append(one_line(event["text"], 400))
-        elif kind in ("ready", "ran_all", "end"):
-            setattr(outcome, {"ready": "started", "ran_all": "ran_all", "end": "ended"}[kind], True)
+        elif kind in ("ready", "ran_all", "end", "hidden"):
+            setattr(outcome, {"ready": "started", "ran_all": "ran_all", "end": "ended",
+                              "hidden": "hidden_seen"}[kind], True)
         elif kind == "gone":
             outcome.gone = one_line(str(event.get("why", "")), 300)
     return outcome
@@ -120,14 +145,15 @@ def status_text(outcome, time_limit, memory_limit_gb):
     """One sentence on how the run ended, for the feedback file."""
     running = _cell_label(outcome, outcome.last_cell + 1) if outcome.cells else "its first cell"
     after = "only the checks that ran before count"
+    # After a hidden check, the exit code is the student's to choose: it could spell a hidden input.
+    exit_code = "" if outcome.hidden_seen or outcome.exit_code is None else f" (exit code {outcome.exit_code})"
     return {
         "ok": "ran to the end",
         "errors": "ran to the end, with errors in some cells (listed below)",
         "timeout": f"stopped after the time limit of {time_limit:g} s, while running {running}: {after}",
         "out of memory": f"stopped for using more than {memory_limit_gb:g} GB of memory, while running "
                          f"{running}: {after}",
-        "crashed": f"the Python process ended abruptly (exit code {outcome.exit_code}) while running "
-                   f"{running}: {after}",
+        "crashed": f"the Python process ended abruptly{exit_code} while running {running}: {after}",
         "unreadable": f"the file could not be read: {outcome.problem}",
         "not graded": f"not graded: {outcome.problem}",
         "grader error": f"the grader could not finish grading this submission ({outcome.problem}); your teacher "
@@ -137,12 +163,13 @@ def status_text(outcome, time_limit, memory_limit_gb):
 
 def feedback_text(master, outcome, time_limit, memory_limit_gb):
     """The feedback file of one student: total, how the run ended, each check with its reason."""
-    lines = [f"Assignment {master.name}: feedback for {outcome.student}",
+    lines = [f"Assignment {master.name}: feedback for {quoted(outcome.student, 120)}",
              f"Total: {outcome.total:g} of {master.total_points:g} points",
              f"Run: {status_text(outcome, time_limit, memory_limit_gb)}", ""]
     for error in outcome.cell_errors:
-        lines.append(f"{_cell_label(outcome, error['cell'])} raised {error['type']}{error['where']}: "
-                     f"{quoted(error['message'])}")
+        message = ("(its message is not shown: it came after a hidden check, whose inputs it could repeat)"
+                   if error.get("withheld") else quoted(error["message"]))
+        lines.append(f"{_cell_label(outcome, error['cell'])} raised {error['type']}{error['where']}: {message}")
     if outcome.cell_errors:
         lines.append("")
     if outcome.results:

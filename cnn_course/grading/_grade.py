@@ -5,6 +5,7 @@ import dataclasses
 import os
 import pathlib
 import re
+import secrets
 import sys
 import tempfile
 import time
@@ -41,6 +42,8 @@ class Batch:
     judge_memory_bytes: float
     fork_judges: bool
     zygote: object = None
+    #: The key that signs the judges' records; it exists only in the grader's memory.
+    record_key: bytes = dataclasses.field(default_factory=lambda: secrets.token_bytes(32))
 
 
 def how_to_enable():
@@ -172,9 +175,12 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
     if not linux and jobs > 1:
         log("Grading one submission at a time: several at once need Linux")
         jobs = 1
+    from cnn_course.assignment import masters_dirs
+
     hidden = [master.path.parent, submissions_dir, output_dir, secret_where if secret_file or
               pathlib.Path(secret_where).exists() else None, default_secret_file().parent,
-              os.environ.get("KERAS_HOME") or pathlib.Path.home() / ".keras"]
+              os.environ.get("KERAS_HOME") or pathlib.Path.home() / ".keras",
+              *[folder for folder in masters_dirs() if folder.is_dir()]]
     binds = _processes.visible_paths(hidden)
     with tempfile.TemporaryDirectory(prefix="cnn_course_grading_") as scratch:
         os.chmod(scratch, 0o700)

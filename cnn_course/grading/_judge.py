@@ -10,7 +10,10 @@ record file (one JSON object per line) that only the grader reads; what
 the submission printed is kept, head and tail, in a log file.
 """
 
+import builtins
 import collections
+import hashlib
+import hmac
 import inspect
 import json
 import os
@@ -94,13 +97,49 @@ class OutputCapture:
         return clean_log((bytes(self._head) + middle + tail).decode("utf-8", errors="replace"))
 
 
-class Record:
-    """The judge's record of one submission: JSON lines, each flushed as soon as it is known."""
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}(\.[A-Za-z_][A-Za-z0-9_]{0,59}){0,3}")
 
-    def __init__(self, path):
+
+def exception_name(raw, strict=False):
+    """An exception's class name as the feedback may show it: a plain (dotted) name, else a description.
+
+    With `strict` (a hidden check has run), only Python's own exception names are shown: a class of the
+    student's could be named after the hidden inputs.
+
+    Example:
+
+    >>> exception_name("ValueError"), exception_name("Total: 22 of 22 points")
+    ('ValueError', 'an exception of its own class')
+    """
+    if not isinstance(raw, str) or not _IDENTIFIER.fullmatch(raw):
+        return "an exception of its own class"
+    if strict and not isinstance(getattr(builtins, raw, None), type):
+        return "an exception of its own class"
+    return raw
+
+
+def record_mac(key, label, event):
+    """The HMAC that signs one line of a judge's record: `key` is the run's, `label` the submission's."""
+    text = label + "\n" + json.dumps(event, sort_keys=True)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class Record:
+    """The judge's record of one submission: JSON lines, each signed and flushed as soon as it is known.
+
+    Each line carries a sequence number and an HMAC under a key that exists only in the grader's
+    memory (`record_mac`), so that a line written by anyone else, or copied from another
+    submission's record, is recognised and ignored when the grader reads it.
+    """
+
+    def __init__(self, path, key, label):
         self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115  (open for the judge's life)
+        self._key, self._label, self._number = key, label, 0
 
     def write(self, **event):
+        self._number += 1
+        event["n"] = self._number
+        event["mac"] = record_mac(self._key, self._label, event)
         self._handle.write(json.dumps(event) + "\n")
         self._handle.flush()
 
@@ -120,9 +159,23 @@ class Judge:
         self.checks, self.cells, self.channel, self.record, self.seed = checks, cells, channel, record, seed
         self.pending = dict(checks)
         self.cell_errors, self.cells_run = {}, set()
+        self.notes = self.strays = 0
+        #: Set once a hidden check has run: from then on the student's process may know hidden inputs, so
+        #: the feedback shows no text of its own making (error messages, class names, exit codes).
+        self.hidden_seen = False
 
     def note(self, text):
-        self.record.write(e="note", text=one_line(text, 300))
+        """A line for the record about something the submission's process did out of turn (the first 20)."""
+        self.notes += 1
+        if self.notes <= 20:
+            self.record.write(e="note", text=one_line(text, 300))
+
+    def stray(self, text):
+        """A message the judge did not expect: noted, and past 100 of them the channel is given up."""
+        self.note(text)
+        self.strays += 1
+        if self.strays > 100:
+            raise ProtocolError("the submission's process kept sending messages out of turn")
 
     def run(self):
         try:
@@ -137,7 +190,6 @@ class Judge:
         self.record.write(e="end")
 
     def _follow(self):
-        strays = 0
         while True:
             message, _ = self.channel.receive()
             kind = message["type"]
@@ -158,15 +210,12 @@ class Judge:
                     pass
                 return
             else:
-                strays += 1
-                self.note(f"ignored a message of type {one_line(kind, 40)!r} sent out of turn")
-                if strays > 100:
-                    raise ProtocolError("the submission's process kept sending messages out of turn")
+                self.stray(f"ignored a message of type {one_line(kind, 40)!r} sent out of turn")
 
     def _cell(self, message):
         number, error = message.get("cell"), message.get("error")
         if type(number) is not int or not 1 <= number <= len(self.cells) or number in self.cells_run:
-            self.note("ignored a cell report that does not match the submission's cells")
+            self.stray("ignored a cell report that does not match the submission's cells")
             return
         seconds = message.get("seconds")
         self.cells_run.add(number)
@@ -175,10 +224,10 @@ class Judge:
         if error is not None:
             if not isinstance(error, dict):
                 error = {}
-            kind = one_line(error.get("type"), 80) if isinstance(error.get("type"), str) else "an error"
             text = one_line(error.get("message"), 300) if isinstance(error.get("message"), str) else ""
-            self.cell_errors[number] = event["error"] = {"type": kind, "message": text,
-                                                         "where": self._where(error.get("where"))}
+            self.cell_errors[number] = event["error"] = {
+                "type": exception_name(error.get("type"), self.hidden_seen), "message": text,
+                "where": self._where(error.get("where")), "withheld": self.hidden_seen}
         self.record.write(**event)
 
     def _where(self, where):
@@ -195,11 +244,16 @@ class Judge:
     def _grade(self, question):
         functions = self.pending.pop(question)
         names = list(dict.fromkeys(name for f in functions for name in inspect.signature(f).parameters))
-        session = Session(self.channel, self.note)
+        session = Session(self.channel, self.stray)
         session.where_text = self._where
+        session.exception_name = lambda raw: exception_name(raw, self.hidden_seen)
         nodes, blobs = session.get(names)
         values = StudentValues(session, nodes, blobs, self._missing)
         for function in functions:
+            if function.__check__.hidden:
+                if not self.hidden_seen:
+                    self.record.write(e="hidden")
+                self.hidden_seen = session.hidden = True
             result = run_check(function, values)
             self.record.write(e="check", **result.to_dict())
             for text in take_grading_notes():

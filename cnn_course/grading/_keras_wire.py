@@ -26,6 +26,12 @@ _PLAIN_ENTRIES = {"__keras_tensor__", "__tensor__", "__numpy__", "__bytes__", "_
                   "__tuple__"}
 #: Public Keras modules whose functions a configuration may name (activations, losses, metrics).
 _FUNCTION_MODULES = ("activations", "losses", "metrics")
+#: cnn_course's records (dataclasses of plain fields) that travel by their fields and are rebuilt by the
+#: judge. Any other object of the student's stays in the student's process (the judge reads it remotely).
+RECORD_CLASSES = ("cnn_course.image_folders:ImageSet", "cnn_course.freezing:TrainableSummary",
+                  "cnn_course.learning_curves:CurveResult", "cnn_course.dense_vs_conv:DenseConvComparison",
+                  "cnn_course.explanation:LayerRow", "cnn_course.explanation:ModelExplanation",
+                  "cnn_course.feature_cache:ExtractionInfo")
 
 
 class Refused(Exception):
@@ -73,7 +79,7 @@ def encode_record(encoder, value, depth):
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
         return None
     cls = type(value)
-    if not cls.__module__.startswith("cnn_course."):
+    if f"{cls.__module__}:{cls.__qualname__}" not in RECORD_CLASSES:
         return None
     fields = {f.name: encoder.encode(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)
               if f.init}
@@ -204,10 +210,7 @@ def _check_entry(entry):
                       "connections included)")
     if entry.get("registered_name") not in (None, name):
         raise Refused(f"it uses `{name}`, registered as a custom object")
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        found = None
+    found = getattr(sys.modules.get(module), name, None)  # modules Keras has imported: nothing new runs
     if not (isinstance(found, type) and issubclass(found, _allowed_bases(keras))):
         raise Refused(f"it names `{module}.{name}`, which is not a Keras layer, loss, metric or optimizer")
 
@@ -307,16 +310,11 @@ def rebuild_history(node, decode_value, model):
 
 
 def record_class(name):
-    """The cnn_course dataclass `module:Qualname` names (`Refused` for anything else)."""
-    if not isinstance(name, str) or ":" not in name:
-        raise Refused("a record of an unknown class")
+    """The class of a record: one of `RECORD_CLASSES` only (`Refused` for anything else, never imported)."""
+    if name not in RECORD_CLASSES:
+        raise Refused(f"a record of class {str(name)[:80]!r}, which is not one of cnn_course's records")
     module, _, qualname = name.partition(":")
-    if not module.startswith("cnn_course.") or not qualname.isidentifier():
-        raise Refused(f"a record of class {name[:80]!r}, which is not one of cnn_course's")
-    try:
-        cls = getattr(importlib.import_module(module), qualname, None)
-    except ImportError:
-        cls = None
+    cls = getattr(importlib.import_module(module), qualname, None)
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-        raise Refused(f"a record of class {name[:80]!r}, which is not one of cnn_course's")
+        raise Refused(f"a record of class {name!r}, which is not a record in this version of cnn_course")
     return cls

@@ -11,6 +11,7 @@ grade that changed; otherwise the grader refuses and says how to go on.
 
 import csv
 import datetime
+import hashlib
 import io
 import json
 import pathlib
@@ -35,15 +36,23 @@ def safe_cell(value):
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def file_name(student, taken):
-    """A file name for a student's feedback and log: safe on every system, unique in `taken` (updated)."""
-    base = re.sub(r"[^A-Za-z0-9._ -]+", "_", student).strip(" .") or "student"
-    base = base[:100]
-    name, number = base, 2
-    while name.lower() in taken:
-        name, number = f"{base}_{number}", number + 1
-    taken.add(name.lower())
-    return name
+def file_name(student):
+    """The name of a student's feedback and log files: it depends on that student's name alone.
+
+    A name of lower-case letters, digits, ".", "_" and "-" is used as it is;
+    any other name is written in those characters and gets "~" and 8 characters
+    of its hash, so that two students never share a file (not even on a disk
+    that ignores case) and one student's file never moves because of another.
+
+    Example:
+
+    >>> file_name("ann"), file_name("Ann"), file_name("ANN") != file_name("Ann")
+    ('ann', 'ann~17239b6e', True)
+    """
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,99}", student) and not student.endswith("."):
+        return student
+    base = re.sub(r"[^a-z0-9._-]+", "_", student.lower()).strip("._")[:60] or "student"
+    return f"{base}~{hashlib.sha256(student.encode('utf-8')).hexdigest()[:8]}"
 
 
 def read_grades(path):
@@ -72,7 +81,7 @@ class GradesFolder:
     def __init__(self, folder, master, submissions, merge=False):
         self.folder, self.master = pathlib.Path(folder), master
         self.submissions = str(pathlib.Path(submissions).resolve())
-        self.students, self.names, self.notes, self.resuming = {}, {}, [], False
+        self.students, self.notes, self.resuming = {}, [], False
         previous = self._previous()
         if previous is not None:
             same_class = previous.get("submissions") == self.submissions
@@ -86,7 +95,6 @@ class GradesFolder:
                     "these submissions' grades to them (a student graded again gets the new grade), or choose "
                     "another folder with --output")
             self.students = dict(previous.get("students", {}))
-            self.names = {s: v.get("file_name") for s, v in self.students.items() if v.get("file_name")}
 
     def _previous(self):
         results = self.folder / "results.json"
@@ -116,9 +124,7 @@ class GradesFolder:
 
     def add(self, outcome, row, details, feedback, log):
         """Record one student's grades and write their feedback and log; returns the previous total or None."""
-        taken = {n.lower() for s, n in self.names.items() if s != outcome.student}
-        name = self.names.get(outcome.student) or file_name(outcome.student, taken)
-        self.names[outcome.student] = name
+        name = file_name(outcome.student)
         before = self.students.get(outcome.student)
         self.students[outcome.student] = {**details, "row": row, "file_name": name}
         write_text_atomically(self.folder / "feedback" / f"{name}.txt", feedback)

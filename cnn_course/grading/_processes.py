@@ -58,7 +58,12 @@ def visible_paths(hidden):
     hidden = [pathlib.Path(os.path.realpath(h)) for h in hidden if h]
     package = pathlib.Path(os.path.realpath(os.path.dirname(cnn_course.__file__)))
     wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    wanted.update(p for p in sys.path if p and os.path.isabs(p))
+    # Of the other entries of sys.path, only folders of installed packages: never the current folder or
+    # a repository put there by PYTHONPATH or a test runner (it may hold the masters).
+    prefixes = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)]
+    wanted.update(p for p in sys.path if p and os.path.isabs(p) and (
+        os.path.basename(p) in ("site-packages", "dist-packages") or any(_inside(os.path.realpath(p), x)
+                                                                        for x in prefixes)))
     shown = set()
     for path in wanted:
         if not os.path.isdir(path):
@@ -178,17 +183,41 @@ def spawn(plan, folder):
 
 
 def tree_memory(pid):
-    """Resident memory, in bytes, of the processes below `pid` (not `pid` itself: the warden)."""
-    total = 0
+    """Memory, in bytes, held by the processes below `pid` (not `pid` itself: the warden).
+
+    Their resident memory, plus the memory files (`memfd_create`) they hold open,
+    which take memory without counting as resident until they are mapped.
+    """
+    total, files = 0, {}
     try:
-        for child in psutil.Process(pid).children(recursive=True):
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                pass
+        children = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
-        pass
-    return total
+        return 0
+    for child in children:
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:
+            continue
+        files.update(_memory_files(child.pid))
+    return total + sum(files.values())
+
+
+def _memory_files(pid):
+    """`{(device, inode): size}` of the memfd files a process holds open (Linux; empty elsewhere)."""
+    found = {}
+    folder = f"/proc/{pid}/fd"
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return found
+    for name in names:
+        try:
+            if os.readlink(f"{folder}/{name}").startswith("/memfd:"):
+                info = os.stat(f"{folder}/{name}")
+                found[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+        except OSError:
+            continue
+    return found
 
 
 def process_memory(pid):

@@ -22,7 +22,7 @@ import time
 import traceback
 
 from cnn_course.grading._values import Decoder, Encoder, MalformedValue, NotPlainData
-from cnn_course.grading._wire import BlockingChannel
+from cnn_course.grading._wire import BlockingChannel, pack
 
 #: Name of the function each `check("q1")` line of the submission is replaced by.
 HOOK = "__cnn_course_checkpoint__"
@@ -84,19 +84,40 @@ class Runner:
             except BaseException as exc:  # noqa: BLE001  (the student's cell failed, SystemExit too: go on)
                 error = describe_exception(exc)
             _flush()
-            self.channel.send({"type": "cell", "cell": index, "seconds": round(time.perf_counter() - start, 3),
-                               "error": error})
-        self.channel.send({"type": "done"})
+            self._tell({"type": "cell", "cell": index, "seconds": round(time.perf_counter() - start, 3),
+                        "error": error})
+        self._tell({"type": "done"})
         self.serve("exit")
+
+    def _tell(self, message):
+        """Send `message` to the judge; if the judge is gone, there is nothing left to do: end."""
+        try:
+            self.channel.send(message)
+        except BaseException:  # noqa: BLE001  (ChannelClosed, or the student's code broke the channel)
+            os._exit(4)
 
     def checkpoint(self, question):
         """What each `check("q..")` line became: tell the judge, answer its questions, go on."""
         _flush()
-        self.channel.send({"type": "checkpoint", "question": str(question)[:50]})
+        self._tell({"type": "checkpoint", "question": str(question)[:50]})
         self.serve("resume")
 
     # -- the judge's requests --------------------------------------------------------------------
     def serve(self, until):
+        """Answer the judge's requests until it says `until` ("resume" or "exit").
+
+        Nothing that happens while answering escapes into the student's cells: an
+        error that is not the student's ends the process (the judge then records it).
+        """
+        try:
+            self._serve(until)
+        except _Resume:
+            return
+        except BaseException:  # noqa: BLE001  (the channel broke, or the answer could not be made)
+            _flush()
+            os._exit(4)
+
+    def _serve(self, until):
         while True:
             message, blobs = self.channel.receive()
             kind = message["type"]
@@ -105,7 +126,7 @@ class Runner:
                 os._exit(0)
             if kind == until:
                 self._forget()
-                return
+                raise _Resume()
             handler = getattr(self, f"_on_{kind}", None)
             if handler is None:
                 self.channel.send({"type": "unknown_request"})
@@ -118,14 +139,14 @@ class Runner:
     def _answer(self, handler, message, blobs):
         try:
             result = handler(message, blobs)
+            reply = result.parts if isinstance(result, _Reply) else self._reply(result)
+            data = pack(*reply)
         except MalformedValue:
             raise
         except BaseException as exc:  # noqa: BLE001  (the student's code raised: that is an answer too)
-            _flush()
-            self.channel.send({"type": "raised", "error": describe_exception(exc)})
-            return
+            data = pack({"type": "raised", "error": describe_exception(exc)})
         _flush()
-        self.channel.send(*(result.parts if isinstance(result, _Reply) else self._reply(result)))
+        self.channel.send_packed(data)
 
     def _reply(self, value):
         encoder = Encoder(self._extend)
@@ -249,6 +270,10 @@ class Runner:
         if message["type"] != "callback_result":
             raise RuntimeError("the grader sent no answer")
         return Decoder(blobs).decode(message.get("value"))
+
+
+class _Resume(Exception):
+    """The judge said to go on."""
 
 
 class _Reply:

@@ -316,12 +316,12 @@ def warden(plan, start_runner, status_fd=None):
     if pid == 0:
         try:
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.setsid()  # its own session and process group: kill(0, ...) reaches no other submission
             if plan.sandbox:
                 _enter_root(plan.workdir)
                 _drop_privileges(as_nobody)
                 os.chdir(WORKDIR)
             else:
-                os.setsid()
                 os.chdir(plan.workdir)
             if status_fd is not None:
                 os.close(status_fd)

@@ -106,6 +106,7 @@ class Session:
 
     def __init__(self, channel, note):
         self.channel, self.note = channel, note
+        self.hidden = False  # a hidden check is running: the student's error texts are not shown
         self.cache, self.origin, self.lent, self.defined = {}, {}, {}, {}
 
     # -- asking -----------------------------------------------------------------------------------
@@ -180,15 +181,18 @@ class Session:
 
     def _student_error(self, error):
         if not isinstance(error, dict):
-            return StudentCodeError("an error", "(not described)")
-        kind = error.get("type") if isinstance(error.get("type"), str) else "an error"
-        text = error.get("message") if isinstance(error.get("message"), str) else ""
-        where = error.get("where")
-        return StudentCodeError(one_line(kind, 80), one_line(text, 300), self.where_text(where))
+            error = {}
+        text = one_line(error.get("message"), 300) if isinstance(error.get("message"), str) else ""
+        return StudentCodeError(self.exception_name(error.get("type")), None if self.hidden else text,
+                                self.where_text(error.get("where")))
 
     def where_text(self, where):
         """Overridden by the judge: " (in f, line N of ...)" from the cell and line the student's side gave."""
         return ""
+
+    def exception_name(self, raw):
+        """Overridden by the judge: the exception's class name as the feedback may show it."""
+        return "an error"
 
     # -- reading the answers ------------------------------------------------------------------------
     def decode(self, node, blobs):

@@ -13,6 +13,7 @@ import os
 import pathlib
 import re
 import stat
+import unicodedata
 
 from cnn_course.assignment_source import replace_check_calls
 from cnn_course.checks import one_line
@@ -71,8 +72,20 @@ def find_submissions(folder):
         else:
             found.append(Entry(entry.stem or entry.name, problem=f"{entry.name} is not a .ipynb notebook or a "
                                                                  ".py script", source=entry.name))
+    found = [dataclasses.replace(e, student=printable(e.student), source=printable(e.source)) for e in found]
     names = [e.student for e in found]
     return [dataclasses.replace(e, student=e.source) if names.count(e.student) > 1 else e for e in found]
+
+
+def printable(name):
+    """A name as the grades and the console show it: control characters (a newline, say) become "?".
+
+    Example:
+
+    >>> printable("ann\\nTotal: 22 of 22")
+    'ann?Total: 22 of 22'
+    """
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
 
 
 def _from_folder(folder):
@@ -84,12 +97,12 @@ def _from_folder(folder):
             if name.startswith(".") or path.suffix not in SUFFIXES:
                 continue
             inside.append(path)
-    links = [p for p in inside if p.is_symlink()]
-    files = [p for p in inside if not p.is_symlink()]
+    links = [p for p in inside if not stat.S_ISREG(os.lstat(p).st_mode)]  # links, pipes, devices
+    files = [p for p in inside if stat.S_ISREG(os.lstat(p).st_mode)]
     rel = [str(p.relative_to(folder)) for p in inside]
     if links and not files:
-        return Entry(folder.name, problem=f"{folder.name}/ holds only a symbolic link ({rel[0]}); the grader "
-                                          "reads only real files", source=folder.name + "/")
+        return Entry(folder.name, problem=f"{folder.name}/ holds only a symbolic link or another special file "
+                                          f"({rel[0]}); the grader reads only regular files", source=folder.name + "/")
     if len(files) != 1:
         listed = ", ".join(rel[:5]) + (", ..." if len(rel) > 5 else "")
         what = f"{len(files)} .ipynb/.py files ({listed})" if files else "no .ipynb or .py file"
@@ -141,7 +154,11 @@ def read_submission_cells(path):
             `# %%` script that can be read; the message says what was received.
     """
     path = pathlib.Path(path)
-    size = path.stat().st_size
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path.name} is not a regular file (a link, a pipe or a device); the grader reads "
+                         "only regular files")
+    size = info.st_size
     if size > MAX_SUBMISSION_BYTES:
         raise ValueError(f"{path.name} is {size / 2**20:,.0f} MB, more than the {MAX_SUBMISSION_BYTES >> 20} MB "
                          "the grader reads (clear the notebook's outputs before handing it in)")
@@ -168,7 +185,7 @@ def _notebook_sources(text, name):
         notebook = json.loads(text)
         cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
         return ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]) for c in cells]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, MemoryError) as exc:
         raise ValueError(f"{name} is not a readable Jupyter notebook ({type(exc).__name__}); expected the "
                          ".ipynb file saved by Jupyter, VS Code or Colab") from None
 
@@ -217,29 +234,28 @@ def _questions_after(codes):
 
 
 def _defined_names(code):
-    """Names a cell binds at its top level (not inside its functions, classes or comprehensions)."""
+    """Names a cell binds at its top level (not inside its functions, classes or comprehensions).
+
+    Iterative, so that a long expression (a sum of thousands of terms) cannot exhaust the stack.
+    """
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return frozenset()
-    names = set()
+    names, pending = set(), list(tree.body)
     scopes = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-    def visit(node):
+    while pending:
+        node = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-            return
+            continue
         if isinstance(node, scopes):
-            return
+            continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.alias):
             names.add((node.asname or node.name).split(".")[0])
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    for statement in tree.body:
-        visit(statement)
+        pending.extend(ast.iter_child_nodes(node))
     return frozenset(names)
 
 

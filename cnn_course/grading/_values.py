@@ -20,6 +20,8 @@ import numpy as np
 MAX_DEPTH = 24
 MAX_ITEMS = 1_000_000
 MAX_STRING = 10_000_000
+#: The largest integer that travels (about 1,200 decimal digits; Python writes up to 4,300 in JSON).
+MAX_INT_BITS = 4000
 #: Array element kinds that travel (booleans, numbers, strings, dates); never objects.
 ARRAY_KINDS = set("biufcUSMm")
 
@@ -63,7 +65,10 @@ class Encoder:
         if isinstance(value, bool):
             return {"t": "bool", "v": bool(value)}
         if isinstance(value, int) and not isinstance(value, bool):  # an int subclass travels as its value
-            return {"t": "int", "v": int.__int__(value)}
+            value = int.__int__(value)
+            if value.bit_length() > MAX_INT_BITS:
+                raise NotPlainData(f"an integer of {value.bit_length():,} bits")
+            return {"t": "int", "v": value}
         if isinstance(value, float):
             value = float.__float__(value)
             return {"t": "float", "v": value if math.isfinite(value) else repr(value)}
@@ -126,7 +131,10 @@ class Decoder:
         if kind == "ellipsis":
             return Ellipsis
         if kind in ("bool", "int", "float", "str"):
-            return self._scalar(kind, node.get("v"))
+            value = self._scalar(kind, node.get("v"))
+            if kind == "int" and value.bit_length() > MAX_INT_BITS:
+                raise MalformedValue("an integer too large")
+            return value
         if kind == "bytes":
             return self.blob(node)
         if kind in ("array", "scalar"):

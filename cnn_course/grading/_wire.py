@@ -60,7 +60,7 @@ def read_message(read_exact):
         raise ProtocolError(f"a message announces {count:,} binary parts (at most {MAX_BLOBS:,})")
     try:
         message = json.loads(read_exact(json_length).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError) as exc:  # nested 100,000 deep, say
         raise ProtocolError(f"a message's JSON part does not parse ({type(exc).__name__})") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ProtocolError("a message is not a JSON object with a string \"type\"")
@@ -111,6 +111,9 @@ class BlockingChannel:
     def send(self, message, blobs=()):
         write_all(self._write_fd, pack(message, blobs))
 
+    def send_packed(self, data):
+        write_all(self._write_fd, data)
+
     def receive(self):
         return read_message(self._read_exact)
 
@@ -135,8 +138,14 @@ class ThreadedChannel:
         while True:
             try:
                 item = read_message(read_exact)
-            except (ChannelClosed, ProtocolError, OSError, struct.error) as exc:
-                self._queue.put(exc if not isinstance(exc, (OSError, struct.error)) else ChannelClosed())
+            except (ChannelClosed, ProtocolError) as exc:
+                self._queue.put(exc)
+                return
+            except OSError:
+                self._queue.put(ChannelClosed())
+                return
+            except Exception as exc:  # noqa: BLE001  (whatever broke the reading: the channel is dead)
+                self._queue.put(ProtocolError(f"a message could not be read ({type(exc).__name__})"))
                 return
             self._queue.put(item)
 
