@@ -13,7 +13,7 @@ import time
 from cnn_course._validation import arg_error, check_positive_int
 from cnn_course.assignment_source import Master
 from cnn_course.checks import grading_context
-from cnn_course.grading import _batch, _processes, _sandbox
+from cnn_course.grading import _batch, _processes, _sandbox, _zygote
 from cnn_course.grading._outputs import GradesFolder
 from cnn_course.grading._secret import default_secret_file, load_secret
 from cnn_course.grading._submissions import find_submissions
@@ -172,8 +172,12 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
     time_limit = time_limit or master.time_limit or TIME_LIMIT
     linux = sys.platform.startswith("linux") and hasattr(os, "fork")
     fork = linux if fork is None else bool(fork) and linux
-    if not linux and jobs > 1:
-        log("Grading one submission at a time: several at once need Linux")
+    # Judges are forked from this process, unless TensorFlow was imported here before (by the caller: a
+    # notebook, a test run): it may have run operations, and TensorFlow does not survive a fork after that.
+    fork_judges = linux and "tensorflow" not in sys.modules
+    if not fork_judges and jobs > 1:
+        log("Grading one submission at a time: several at once need Linux, and a process that has not run "
+            "TensorFlow yet")
         jobs = 1
     from cnn_course.assignment import masters_dirs
 
@@ -191,7 +195,7 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
         for line in notes:
             log(f"Note: {line}")
         batch = Batch(master, scratch, use_sandbox, binds, quick, seed, time_limit, memory_limit_gb * 1e9,
-                      max(memory_limit_gb, 4.0) * 1e9, fork_judges=linux)
+                      max(memory_limit_gb, 4.0) * 1e9, fork_judges=fork_judges)
         with grading_context(secret, master.name), _environment(CNN_COURSE_QUICK="1" if quick else "0"):
             return _run(batch, entries, folder, fork, jobs, notes, log)
 
@@ -199,15 +203,13 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
 def _run(batch, entries, folder, fork, jobs, notes, log):
     master = batch.master
     tensorflow = uses_tensorflow(master)
-    if fork:
-        preload = (["keras"] if tensorflow else []) + (["mnist_sample"] if "load_mnist_sample(" in master.text
-                                                       else [])
+    preload = (["keras"] if tensorflow else []) + (["mnist_sample"] if "load_mnist_sample(" in master.text
+                                                   else [])
+    if fork:  # started first: it imports Keras in its own process while this one imports it too
         env = _processes.runner_env(batch.scratch, batch.quick, batch.seed, batch.scratch)
         batch.zygote = _processes.Zygote(preload, env, batch.scratch)
-    if tensorflow and batch.fork_judges:
-        from cnn_course.settings import import_keras
-
-        import_keras()  # once, here: every judge forked from this process starts with Keras imported
+    if batch.fork_judges:  # once, here: every judge forked from this process starts with these loaded
+        _zygote.preload(preload)
     waiting, running, total = list(enumerate(entries, start=1)), [], len(entries)
     seen_notes = list(notes)
 

@@ -160,6 +160,7 @@ class Judge:
         self.pending = dict(checks)
         self.cell_errors, self.cells_run = {}, set()
         self.notes = self.strays = 0
+        self.rebuilt = {}  # models rebuilt at one checkpoint, reused at the next when nothing changed
         #: Set once a hidden check has run: from then on the student's process may know hidden inputs, so
         #: the feedback shows no text of its own making (error messages, class names, exit codes).
         self.hidden_seen = False
@@ -244,7 +245,7 @@ class Judge:
     def _grade(self, question):
         functions = self.pending.pop(question)
         names = list(dict.fromkeys(name for f in functions for name in inspect.signature(f).parameters))
-        session = Session(self.channel, self.stray)
+        session = Session(self.channel, self.stray, self.rebuilt)
         session.where_text = self._where
         session.exception_name = lambda raw: exception_name(raw, self.hidden_seen)
         nodes, blobs = session.get(names)

@@ -138,8 +138,14 @@ class Zygote:
         log.close()
         self._socket = ours
         self._socket.settimeout(300)
-        if self._socket.recv(6) != b"ready\n":
-            raise RuntimeError("the grader's fork server did not start; see zygote.log in the grading folder")
+        self._ready = False
+
+    def _wait_ready(self):
+        """Wait for the server's first line (it imports Keras meanwhile, while the grader does its own work)."""
+        if not self._ready:
+            if self._socket.recv(6) != b"ready\n":
+                raise RuntimeError("the grader's fork server did not start; see zygote.log in the grading folder")
+            self._ready = True
 
     @property
     def pid(self):
@@ -149,6 +155,7 @@ class Zygote:
         """Fork a submission's process; returns `(warden pid, [to_runner, from_runner, output, status] fds)`."""
         if self.process.poll() is not None:
             self._start()
+        self._wait_ready()
         self._socket.sendall(json.dumps({"plan": plan.__dict__}).encode() + b"\n")
         message, fds, _, _ = socket.recv_fds(self._socket, 4096, 4)
         if len(fds) != 4:

@@ -12,6 +12,9 @@ forward calls and attribute reads to the student's process and bring back
 plain data. An error in the student's code comes back as `StudentCodeError`.
 """
 
+import hashlib
+import json
+
 import numpy as np
 
 from cnn_course.checks import StudentCodeError, Unavailable, one_line
@@ -104,9 +107,11 @@ class Session:
             submission should not have sent, say).
     """
 
-    def __init__(self, channel, note):
+    def __init__(self, channel, note, rebuilt=None):
         self.channel, self.note = channel, note
         self.hidden = False  # a hidden check is running: the student's error texts are not shown
+        #: Models rebuilt at earlier checkpoints, by the digest of what described them (the judge's cache).
+        self.rebuilt = {} if rebuilt is None else rebuilt
         self.cache, self.origin, self.lent, self.defined = {}, {}, {}, {}
 
     # -- asking -----------------------------------------------------------------------------------
@@ -249,7 +254,14 @@ class Session:
         return layer
 
     def _rebuild(self, node, decoder, depth):
-        return self._keras_call(_keras_wire.rebuild_layer, node, decoder, lambda n: decoder.decode(n, depth + 1))
+        """The judge's copy of a model: rebuilt, or the copy an earlier checkpoint rebuilt from the same data."""
+        key = _content_key(node, decoder.blobs)
+        if key is not None and key in self.rebuilt:
+            return self.rebuilt[key]
+        model = self._keras_call(_keras_wire.rebuild_layer, node, decoder, lambda n: decoder.decode(n, depth + 1))
+        if key is not None:
+            self.rebuilt[key] = model
+        return model
 
     def _keras_call(self, function, *args):
         try:
@@ -301,6 +313,34 @@ class Session:
         except Exception as exc:  # noqa: BLE001  (the test model could not run on these inputs)
             self.channel.send({"type": "callback_error",
                                "why": f"the test model could not run on these inputs ({type(exc).__name__})"})
+
+
+def _content_key(node, blobs):
+    """A digest of everything that describes a model (configuration, weights, flags, loss, optimizer).
+
+    None when the node refers to other objects (its loss is a function of the student's): those
+    are references of one checkpoint only, so such a model is rebuilt each time.
+    """
+    described = {k: v for k, v in node.items() if k != "ref"}
+    text = json.dumps(described, sort_keys=True)
+    if '"ref"' in text:
+        return None
+    digest = hashlib.sha256(text.encode("utf-8"))
+    for index in _blob_indexes(described):
+        if type(index) is int and 0 <= index < len(blobs):
+            digest.update(blobs[index])
+    return digest.hexdigest()
+
+
+def _blob_indexes(node):
+    if isinstance(node, dict):
+        if "b" in node:
+            yield node["b"]
+        for value in node.values():
+            yield from _blob_indexes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _blob_indexes(value)
 
 
 def _shape(model, attribute):
