@@ -1,4 +1,4 @@
-"""Plain data on the wire: Python values as JSON nodes and `.npy` blobs, checked on the way in.
+"""Plain data on the wire: Python values as JSON nodes and raw array bytes, checked on the way in.
 
 Both sides of the channel use these: the submission's process to send the
 student's values, the judge to send a check's inputs. A node is a dict with
@@ -11,7 +11,6 @@ know, a field of the wrong type, an object array, a container past its cap.
 """
 
 import collections
-import io
 import math
 
 import numpy as np
@@ -51,9 +50,9 @@ class Encoder:
         return len(self.blobs) - 1
 
     def array_node(self, array, kind="array"):
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
-        return {"t": kind, "b": self.blob(buffer.getvalue())}
+        """An array as its raw bytes (C order) with its dtype and shape: never pickled, read with `frombuffer`."""
+        array = np.ascontiguousarray(array)
+        return {"t": kind, "dtype": array.dtype.str, "shape": list(array.shape), "b": self.blob(array.tobytes())}
 
     def encode(self, value, depth=0):
         if depth > MAX_DEPTH:
@@ -184,12 +183,19 @@ class Decoder:
         raise MalformedValue(f"a {kind} node that holds a {type(value).__name__}")
 
     def _array(self, node, kind):
+        data, shape, name = self.blob(node), node.get("shape"), node.get("dtype")
+        if not isinstance(name, str) or len(name) > 16 or not isinstance(shape, list) or len(shape) > 32 or not all(
+                type(n) is int and n >= 0 for n in shape):
+            raise MalformedValue("an array with a malformed dtype or shape")
         try:
-            array = np.load(io.BytesIO(self.blob(node)), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise MalformedValue(f"an array that does not read as .npy ({type(exc).__name__})") from None
-        if not isinstance(array, np.ndarray) or array.dtype.kind not in ARRAY_KINDS:
-            raise MalformedValue("an array of objects")
+            dtype = np.dtype(name)
+        except (TypeError, ValueError):
+            raise MalformedValue("an array of an unknown dtype") from None
+        if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.hasobject or dtype.itemsize == 0:
+            raise MalformedValue("an array of objects, records or empty items")
+        if len(data) != math.prod(shape) * dtype.itemsize:
+            raise MalformedValue("an array whose bytes do not fit its shape")
+        array = np.frombuffer(bytearray(data), dtype=dtype).reshape(shape)  # a writable copy
         if kind == "scalar":
             if array.ndim != 0:
                 raise MalformedValue("a scalar with dimensions")

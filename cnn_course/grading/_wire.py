@@ -2,11 +2,11 @@
 
 One message on the wire is an 8-byte header (the JSON part's length and the
 number of blobs), the JSON part (UTF-8, an object), then each blob as an
-8-byte length and its bytes. Arrays travel as `.npy` blobs read with
-`allow_pickle=False`; nothing is ever unpickled. Every length is checked
-against a cap before anything is allocated, so a submission that writes
-garbage or a huge length on its channel gets a `ProtocolError`, never a
-grader that runs out of memory.
+8-byte length and its bytes. Arrays travel as their raw bytes, with their
+dtype and shape in the JSON part (`_values`); nothing is ever unpickled.
+Every length is checked against a cap before anything is allocated, so a
+submission that writes garbage or a huge length on its channel gets a
+`ProtocolError`, never a grader that runs out of memory.
 """
 
 import json
