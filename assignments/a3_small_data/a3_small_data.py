@@ -286,14 +286,19 @@ from cnn_course.checks import hidden_seed
 
 #: The hidden test split: new images, drawn from the course secret (`hidden_seed`) and a
 #: random stream that the notebook never uses. Labels follow the class order of the
-#: dataset's folders (sorted names), the order of `train.class_names`.
+#: dataset's folders (sorted names), the order of `train.class_names`. 400 images in both
+#: modes: each secret draws other images, and with 100 in quick mode one secret in 20 put a
+#: correct solution below a threshold (tools/study_hidden_draws.py, 100 secrets).
 _HIDDEN_STREAM = "a3_hidden_test"
-_HIDDEN_PER_CLASS = {"default": 100, "quick": 25}
+_HIDDEN_PER_CLASS = {"default": 100, "quick": 100}
 _HIDDEN = {}  # made once per grading process, then shared by every check
 
 #: Lowest hidden-test accuracy of a correct solution, per model and mode. Seed study of the
-#: reference (SEED = set_seed(0..4), 400 hidden images in default mode, 100 in quick mode),
-#: the same with TF_ENABLE_ONEDNN_OPTS=0 for seed 0 (in brackets):
+#: reference (SEED = set_seed(0..4), 400 hidden images in default mode, 100 in quick mode, of
+#: the one fixed draw used before the course secret), the same with TF_ENABLE_ONEDNN_OPTS=0
+#: for seed 0 (in brackets). Secret study (tools/study_hidden_draws.py, 400 hidden images):
+#: seed 0 passes every check under 60 secrets in default mode, and under 100 in quick mode;
+#: seed 1, and seed 0 with TF_ENABLE_ONEDNN_OPTS=0 and one thread, under 50 in quick mode.
 #:   default  scratch 0.335-0.495 (0.378)  augmented 0.363-0.543 (0.500)
 #:            feature_extraction 0.803-0.823 (0.820)  fine_tuning 0.798-0.810 (0.805)
 #:   quick    scratch 0.24-0.27  augmented 0.23-0.28  feature_extraction 0.45-0.54  fine_tuning 0.44-0.53
