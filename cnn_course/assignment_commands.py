@@ -63,7 +63,8 @@ def add_parser(sub, parser_class, positive_int, positive_number, seed):
                        help="grade N submissions at once (default: %(default)s; up to half the cores)")
     grade.add_argument("--sandbox", choices=grading.SANDBOX_MODES, default="auto",
                        help="auto: isolate each submission where the system allows it, else grade with a note; "
-                            "require: refuse to grade without it; off (default: %(default)s)")
+                            "require: refuse to grade without it; off: no sandbox, to try a grading run on "
+                            "trusted files only (default: %(default)s)")
     grade.add_argument("--secret-file", default=None, metavar="FILE",
                        help="the course secret the hidden inputs are drawn from (default: $CNN_COURSE_SECRET, "
                             "else ~/.config/cnn_course/course_secret, made on first use)")

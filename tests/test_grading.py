@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 
 import psutil
@@ -316,3 +317,75 @@ def test_without_the_sandbox_the_grades_say_so_and_require_refuses(toy, tmp_path
     grade(toy, subs, tmp_path / "auto", tmp_path, sandbox="auto")
     assert "graded without the sandbox (this system has no Linux namespaces)" in (
         tmp_path / "auto" / "grades.csv").read_text()
+
+
+#: A master whose check lends the student's function a test model of the grader's: a model that is
+#: right on every image (its class is the image's brightest pixel), as A4's q4 and q5 do.
+LENDING = textwrap.dedent('''\
+    # %%
+    from cnn_course import assignment
+    check = assignment.checker("lending", globals())
+
+    # %%
+    import numpy as np
+
+    def accuracy(model, images, labels):
+        # BEGIN SOLUTION
+        return float(np.mean(np.asarray(model(images, training=False)).argmax(axis=1) == labels))
+        # END SOLUTION
+
+    # %% tags=["checks"]
+    import numpy as np
+    from cnn_course.checks import public
+
+    @public("q1", points=1)
+    def accuracy_of_a_perfect_model(accuracy):
+        """accuracy() of a model that is right on every image"""
+        import keras
+
+        probe = keras.Sequential([keras.Input((4,)), keras.layers.Activation("linear")])
+        images = np.eye(4, dtype="float32")[np.arange(40) % 4] * 3.0
+        value = float(accuracy(probe, images, np.arange(40) % 4))
+        assert value == 1.0, f"accuracy() gives {value:.3f} for a model that is right on every image"
+
+    # %%
+    check("q1")
+    ''')
+
+#: The same answer, written the ways a student would, each full marks.
+LENDING_ANSWERS = {
+    "predict_on_a_dataset": (
+        "import tensorflow as tf\n"
+        "def accuracy(model, images, labels):\n"
+        "    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(16)\n"
+        "    scores = model.predict(dataset, verbose=0)\n"
+        "    return float(np.mean(scores.argmax(axis=1) == np.concatenate([y for _, y in dataset])))\n"),
+    "predict_on_a_generator": (
+        "def accuracy(model, images, labels):\n"
+        "    scores = model.predict((images[i:i + 7] for i in range(0, len(images), 7)), verbose=0)\n"
+        "    return float(np.mean(scores.argmax(axis=1) == labels))\n"),
+    "call_on_a_tensor": (
+        "import tensorflow as tf\n"
+        "def accuracy(model, images, labels):\n"
+        "    scores = model(tf.constant(images), training=False)\n"
+        "    return float(np.mean(np.argmax(scores, axis=1) == labels))\n"),
+}
+
+
+def test_a_test_model_lent_to_the_student_answers_calls_and_predict_on_any_input(tmp_path):
+    path = tmp_path / "lending" / "lending.py"
+    path.parent.mkdir()
+    path.write_text(LENDING)
+    master = Master(path)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    solution = LENDING.split("# %% tags=")[0].replace("        # BEGIN SOLUTION\n", "").replace(
+        "        # END SOLUTION\n", "") + "# %%\ncheck('q1')\n"
+    (subs / "reference.py").write_text(solution)
+    for name, answer in LENDING_ANSWERS.items():
+        (subs / f"{name}.py").write_text(solution.replace("# %%\ncheck('q1')", f"# %%\n{answer}\n# %%\ncheck('q1')"))
+    (subs / "wrong.py").write_text(solution.replace("== labels", "== labels[::-1]"))
+    rows, details = grade(master, subs, tmp_path / "out", tmp_path)
+    assert {student: row["total"] for student, row in rows.items()} == {
+        "reference": "1", "predict_on_a_dataset": "1", "predict_on_a_generator": "1", "call_on_a_tensor": "1",
+        "wrong": "0"}, details

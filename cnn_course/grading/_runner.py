@@ -21,6 +21,8 @@ import sys
 import time
 import traceback
 
+import numpy as np
+
 from cnn_course.grading._values import Decoder, Encoder, MalformedValue, NotPlainData
 from cnn_course.grading._wire import BlockingChannel, pack
 
@@ -52,11 +54,20 @@ class _JudgeModel:
         return self._runner.callback(self._ident, "call", inputs, training)
 
     def predict(self, x, batch_size=None, verbose="auto", **ignored):
-        return self._runner.callback(self._ident, "predict", x, False)
+        return self._runner.callback(self._ident, "predict", _batches_joined(x), False)
 
     def __getattr__(self, name):
         raise AttributeError(f"the grader's test model offers only model(x, training=...) and "
                              f"model.predict(x), not .{name}")
+
+
+def _batches_joined(x):
+    """What `Model.predict` reads from `x`: an array as it is, or the inputs of each batch of a
+    `tf.data.Dataset`, a generator or another iterable of batches (the `x` of `(x, y)`), joined."""
+    if isinstance(x, (np.ndarray, list, tuple, dict)) or hasattr(x, "__array__") or not hasattr(x, "__iter__"):
+        return x
+    inputs = [np.asarray(batch[0] if isinstance(batch, (tuple, list)) else batch) for batch in x]
+    return np.concatenate(inputs) if inputs else np.zeros((0,), dtype="float32")
 
 
 class Runner:
