@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from cnn_course import notebook_files
-from cnn_course.assignment_source import Master, check_specs, find_masters
+from cnn_course.assignment_source import Master, check_specs, find_masters, write_percent
 from cnn_course.notebook_files import COLAB_CELL, RECORD_NAME, shipped_notebooks_dir, write_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -175,3 +175,19 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
         assert Master(master).leaks([own]) == [], master.name
     shipped = {p.name: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert inside == shipped
+    # Every module of the package ships (a subpackage missing from pyproject.toml's list would not),
+    # and the student's command runs from the wheel alone: the public checks of A1 on its blank version.
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path / "installed")
+        modules = {n for n in archive.namelist() if n.endswith(".py")}
+    source = {p.relative_to(ROOT).as_posix() for p in (ROOT / "cnn_course").rglob("*.py")
+              if "__pycache__" not in p.parts}
+    assert source - modules == set()
+    a1 = Master(ROOT / "assignments" / "a1_convolution" / "a1_convolution.py")
+    (tmp_path / "blank.py").write_text(write_percent(a1.student_cells()), encoding="utf-8")
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import cnn_course.cli as cli; "
+              "print('from', cli.__file__); sys.exit(cli.main(['assignment', 'check', sys.argv[2]]))")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "installed"), str(tmp_path / "blank.py")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert f"from {tmp_path / 'installed' / 'cnn_course' / 'cli.py'}" in run.stdout, run.stdout + run.stderr
+    assert run.returncode == 1 and "Public checks: 0 of" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
