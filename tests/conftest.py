@@ -1,7 +1,14 @@
-"""Shared test data: small arrays that the tests of several modules train on."""
+"""Shared test data: small arrays that the tests of several modules train on, and the toy assignment."""
+
+import textwrap
 
 import numpy as np
 import pytest
+
+from cnn_course.assignment_source import Master
+
+#: A master of two questions, NumPy only (a submission runs in a fraction of a second): the
+#: assignment-source tests read it, the grading tests grade it.
 
 
 def make_blobs(n=64, size=8):
@@ -22,3 +29,79 @@ def make_blobs(n=64, size=8):
 def blobs():
     """The `make_blobs` function, for tests that need two separable classes."""
     return make_blobs
+
+
+TOY = textwrap.dedent('''\
+    # %% [markdown]
+    # # Toy assignment
+    #
+    # Double a number.
+
+    # %%
+    from cnn_course import assignment
+    check = assignment.checker("toy", globals())
+
+    # %% [markdown]
+    # ## Question 1
+    # Why double? <!-- BEGIN SOLUTION -->Because the answer is twice the question.<!-- END SOLUTION -->
+
+    # %%
+    def double(x):
+        # BEGIN SOLUTION
+        result = 2 * x
+        return result
+        # END SOLUTION
+
+    answer = 2 * 21  # SOLUTION
+
+    # %% tags=["checks"]
+    from cnn_course.checks import public
+
+    @public("q1", points=1)
+    def doubles_two(double):
+        """double(2)"""
+        assert double(2) == 4, "double(2) should be twice 2"
+
+    # %% tags=["hidden-checks"]
+    from cnn_course.checks import hidden
+
+    @hidden("q1", points=2)
+    def doubles_negative_numbers(double):
+        """negative numbers"""
+        assert double(-37) == -74, "negative numbers are not doubled"
+
+    @hidden("q2", points=1.5)
+    def the_answer(answer):
+        assert answer == 42, "not the answer"
+
+    # %%
+    check("q1")
+
+    # %%
+    check("q2")
+    ''')
+
+#: Its variants.py: two wrong answers and a correct one written another way.
+VARIANTS = '''VARIANTS = [
+    {"name": "triples", "kind": "wrong", "replace": [("result = 2 * x", "result = 3 * x")],
+     "fails": ["q1.doubles_two", "q1.doubles_negative_numbers"]},
+    {"name": "off_answer", "kind": "wrong", "replace": [("answer = 2 * 21", "answer = 41")],
+     "fails": ["q2.the_answer"]},
+    {"name": "adds", "kind": "correct", "replace": [("result = 2 * x", "result = x + x")], "fails": []},
+]
+'''
+
+
+def write_toy(folder):
+    """Write the toy master (`toy/toy.py`) and its variants.py under `folder`; returns its `Master`."""
+    path = folder / "toy" / "toy.py"
+    path.parent.mkdir()
+    path.write_text(TOY)
+    (path.parent / "variants.py").write_text(VARIANTS)
+    return Master(path)
+
+
+@pytest.fixture
+def toy(tmp_path):
+    """The toy assignment's `Master`, written in the test's own folder."""
+    return write_toy(tmp_path)

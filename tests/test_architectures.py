@@ -72,9 +72,8 @@ def test_alexnet_refuses_an_input_that_does_not_end_at_6x6():
         architectures.alexnet((128, 128, 3))
 
 
-def test_vgg16_matches_keras(vgg16):
-    assert vgg16.count_params() == VGG16_PARAMS
-    assert vgg16.count_params() == keras.applications.VGG16(weights=None).count_params()
+def test_vgg16_has_the_published_parameter_count(vgg16):
+    assert vgg16.count_params() == VGG16_PARAMS  # the published count (building Keras's VGG16 too adds nothing)
     assert vgg16.get_layer("block5_pool").output.shape[1:] == (7, 7, 512)
     assert vgg16.output_shape == (None, 1000)
 

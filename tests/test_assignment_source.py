@@ -1,71 +1,16 @@
 """Master sources: otter-grader's markers, the split of checks, the student version and the leak check."""
 
 import json
-import textwrap
 
 import pytest
 
 from cnn_course.assignment_source import (
     Master, check_specs, read_cells, replace_check_calls, strip_markdown_solutions, strip_solutions,
     write_ipynb, write_percent)
-
-TOY = textwrap.dedent('''\
-    # %% [markdown]
-    # # Toy assignment
-    #
-    # Double a number.
-
-    # %%
-    from cnn_course import assignment
-    check = assignment.checker("toy", globals())
-
-    # %% [markdown]
-    # ## Question 1
-    # Why double? <!-- BEGIN SOLUTION -->Because the answer is twice the question.<!-- END SOLUTION -->
-
-    # %%
-    def double(x):
-        # BEGIN SOLUTION
-        result = 2 * x
-        return result
-        # END SOLUTION
-
-    answer = 2 * 21  # SOLUTION
-
-    # %% tags=["checks"]
-    from cnn_course.checks import public
-
-    @public("q1", points=1)
-    def doubles_two(double):
-        """double(2)"""
-        assert double(2) == 4, "double(2) should be twice 2"
-
-    # %% tags=["hidden-checks"]
-    from cnn_course.checks import hidden
-
-    @hidden("q1", points=2)
-    def doubles_negative_numbers(double):
-        """negative numbers"""
-        assert double(-37) == -74, "negative numbers are not doubled"
-
-    @hidden("q2", points=1.5)
-    def the_answer(answer):
-        assert answer == 42, "not the answer"
-
-    # %%
-    check("q1")
-
-    # %%
-    check("q2")
-    ''')
+from tests.conftest import TOY
 
 
-@pytest.fixture
-def toy(tmp_path):
-    path = tmp_path / "toy" / "toy.py"
-    path.parent.mkdir()
-    path.write_text(TOY)
-    return Master(path)
+
 
 
 def test_read_cells_splits_kinds_and_tags():

@@ -20,16 +20,7 @@ from cnn_course import grading, sample_submissions
 from cnn_course.assignment_source import Master
 from cnn_course.checks import StudentCodeError, public, run_check
 from cnn_course.grading import read_grades, read_submission_cells
-from tests.test_assignment_source import TOY
 
-VARIANTS = '''VARIANTS = [
-    {"name": "triples", "kind": "wrong", "replace": [("result = 2 * x", "result = 3 * x")],
-     "fails": ["q1.doubles_two", "q1.doubles_negative_numbers"]},
-    {"name": "off_answer", "kind": "wrong", "replace": [("answer = 2 * 21", "answer = 41")],
-     "fails": ["q2.the_answer"]},
-    {"name": "adds", "kind": "correct", "replace": [("result = 2 * x", "result = x + x")], "fails": []},
-]
-'''
 #: Fills memory 80 MB at a time; with a 0.4 GB limit it is stopped long before a 120 s time limit.
 MEMORY_HOG = "import numpy as np\nkeep = []\nwhile True:\n    keep.append(np.ones(10**7))\n"
 #: A time limit far above what a toy submission needs (a fraction of a second).
@@ -37,13 +28,6 @@ ROOMY = 120
 SANDBOX_MODES = ["auto", "off"]
 
 
-@pytest.fixture
-def toy(tmp_path):
-    path = tmp_path / "toy" / "toy.py"
-    path.parent.mkdir()
-    path.write_text(TOY)
-    (path.parent / "variants.py").write_text(VARIANTS)
-    return Master(path)
 
 
 def grade(master, subs, out, tmp_path, **kwargs):

@@ -53,8 +53,7 @@ import pytest
 import cnn_course
 from cnn_course import grading, sample_submissions
 from cnn_course.assignment_source import Master
-from tests.test_assignment_source import TOY
-from tests.test_grading import VARIANTS
+from tests.conftest import TOY, VARIANTS
 
 #: Generous for a toy submission (well under a second), short for the few that never end.
 TIME_LIMIT = 10
