@@ -7,9 +7,6 @@ import pytest
 
 from cnn_course.assignment_source import Master
 
-#: A master of two questions, NumPy only (a submission runs in a fraction of a second): the
-#: assignment-source tests read it, the grading tests grade it.
-
 
 def make_blobs(n=64, size=8):
     """Two classes a tiny network separates in a few steps: bright left half vs bright right half.
@@ -31,6 +28,8 @@ def blobs():
     return make_blobs
 
 
+#: A master of two questions, NumPy only (a submission runs in a fraction of a second): the
+#: assignment-source tests read it, the grading tests grade it.
 TOY = textwrap.dedent('''\
     # %% [markdown]
     # # Toy assignment

@@ -10,9 +10,6 @@ from cnn_course.assignment_source import (
 from tests.conftest import TOY
 
 
-
-
-
 def test_read_cells_splits_kinds_and_tags():
     cells = read_cells(TOY)
     assert [c.kind for c in cells[:4]] == ["markdown", "code", "markdown", "code"]

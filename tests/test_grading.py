@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from cnn_course import grading, sample_submissions
-from cnn_course.assignment_source import Master
+from cnn_course.assignment_source import Master, write_percent
 from cnn_course.checks import StudentCodeError, public, run_check
 from cnn_course.grading import read_grades, read_submission_cells
 
@@ -26,8 +26,6 @@ MEMORY_HOG = "import numpy as np\nkeep = []\nwhile True:\n    keep.append(np.one
 #: A time limit far above what a toy submission needs (a fraction of a second).
 ROOMY = 120
 SANDBOX_MODES = ["auto", "off"]
-
-
 
 
 def grade(master, subs, out, tmp_path, **kwargs):
@@ -363,11 +361,10 @@ def test_a_test_model_lent_to_the_student_answers_calls_and_predict_on_any_input
     master = Master(path)
     subs = tmp_path / "subs"
     subs.mkdir()
-    solution = LENDING.split("# %% tags=")[0].replace("        # BEGIN SOLUTION\n", "").replace(
-        "        # END SOLUTION\n", "") + "# %%\ncheck('q1')\n"
+    solution = write_percent(master.reference_cells())
     (subs / "reference.py").write_text(solution)
-    for name, answer in LENDING_ANSWERS.items():
-        (subs / f"{name}.py").write_text(solution.replace("# %%\ncheck('q1')", f"# %%\n{answer}\n# %%\ncheck('q1')"))
+    for name, answer in LENDING_ANSWERS.items():  # a cell that redefines accuracy, before the check's cell
+        (subs / f"{name}.py").write_text(solution.replace('# %%\ncheck("q1")', f'# %%\n{answer}\n# %%\ncheck("q1")'))
     (subs / "wrong.py").write_text(solution.replace("== labels", "== labels[::-1]"))
     rows, details = grade(master, subs, tmp_path / "out", tmp_path)
     assert {student: row["total"] for student, row in rows.items()} == {

@@ -164,6 +164,8 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
         student_side = "\n".join(archive_texts.values())
         assert not any(n.startswith("assignments/") or "/assignments/" in n for n in archive.namelist())
         everything = "\n".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist())
+        archive.extractall(tmp_path / "installed")
+        modules = {n for n in archive.namelist() if n.endswith(".py")}
     assert "# BEGIN SOLUTION" not in student_side and "@hidden(" not in student_side
     # Nothing of a master anywhere in the wheel: no hidden check, no master's check cells.
     assert not re.search(r'^\s*@hidden\(|^# %% tags=\["hidden-checks"\]', everything, flags=re.M)
@@ -177,9 +179,6 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
     assert inside == shipped
     # Every module of the package ships (a subpackage missing from pyproject.toml's list would not),
     # and the student's command runs from the wheel alone: the public checks of A1 on its blank version.
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(tmp_path / "installed")
-        modules = {n for n in archive.namelist() if n.endswith(".py")}
     source = {p.relative_to(ROOT).as_posix() for p in (ROOT / "cnn_course").rglob("*.py")
               if "__pycache__" not in p.parts}
     assert source - modules == set()

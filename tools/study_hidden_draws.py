@@ -35,6 +35,7 @@ def main(argv=None):
     sys.path.insert(0, str(ROOT))
     from cnn_course import checks
     from cnn_course.assignment_source import Master, replace_check_calls
+    from cnn_course.grading._judge import load_checks
     from cnn_course.grading._runner import seed_everything
 
     master = Master(ROOT / "assignments" / args.name / f"{args.name}.py")
@@ -50,8 +51,8 @@ def main(argv=None):
     passed = {}
     for _ in range(args.secrets):
         with checks.grading_context(secrets.token_bytes(16), master.name):
-            functions = _fresh_checks(master)  # each secret: the checks' caches of hidden data start empty
-            for function in functions:
+            # Compiled afresh for each secret: the checks' caches of hidden data start empty.
+            for function in (f for functions in load_checks(master).values() for f in functions):
                 result = checks.run_check(function, namespace)
                 key = f"{result.question}.{result.name}"
                 passed.setdefault(key, []).append(result.passed)
@@ -61,15 +62,6 @@ def main(argv=None):
     for key, outcomes in passed.items():
         print(f"{key:<60} {sum(outcomes)} of {len(outcomes)}")
     return 0
-
-
-def _fresh_checks(master):
-    from cnn_course.checks import CHECKS_FILENAME, collect_checks
-
-    namespace = {"__name__": "cnn_course_assignment_checks"}
-    for source in (master.public_source, master.hidden_source):
-        exec(compile(source, CHECKS_FILENAME, "exec"), namespace)
-    return collect_checks(namespace)
 
 
 if __name__ == "__main__":

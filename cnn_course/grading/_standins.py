@@ -302,9 +302,8 @@ class Session:
             if not isinstance(args, list) or len(args) != 1 or sum(len(b) for b in blobs) > MAX_CALLBACK_BYTES:
                 raise ValueError("one input array expected")
             x = np.asarray(Decoder(blobs).decode(args[0]), dtype="float32")
-            if message["method"] == "predict":  # what predict returns, by plain calls: no retracing, no log
-                y = np.concatenate([np.asarray(model(x[start:start + 256], training=False))
-                                    for start in range(0, len(x), 256)]) if len(x) else model(x, training=False)
+            if message["method"] == "predict":
+                y = _predicted(model, x)
             else:
                 y = model(x, training=message.get("training") is True)
             encoder = Encoder()
@@ -314,6 +313,13 @@ class Session:
         except Exception as exc:  # noqa: BLE001  (the test model could not run on these inputs)
             self.channel.send({"type": "callback_error",
                                "why": f"the test model could not run on these inputs ({type(exc).__name__})"})
+
+
+def _predicted(model, x, batch_size=256):
+    """What `model.predict(x)` returns, by plain calls on batches: no retracing warning, no progress bar."""
+    outputs = [np.asarray(model(x[start:start + batch_size], training=False))
+               for start in range(0, max(len(x), 1), batch_size)]
+    return np.concatenate(outputs)
 
 
 def _content_key(node, blobs):
