@@ -47,7 +47,7 @@ def main(argv=None):
                         help="options passed on to `cnn-course assignment grade` (e.g. --sandbox off)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from cnn_course.assignment_source import Master, find_masters, write_percent
+    from cnn_course.grading import Master, find_masters, write_percent
 
     masters = find_masters(ROOT / "assignments")
     if args.names:

@@ -9,9 +9,9 @@ Sections (the list `SECTIONS` at the bottom; each prints its own table):
 
 streaming: an image folder of N generated 150x150 JPEGs (2 classes) read as a training
 pipeline (batch 32, shuffled every epoch, float32 pixels times 1/255) in two ways:
-- in memory: `image_folders.load_image_folder` decodes every image into one array, then
+- in memory: `datasets.load_image_folder` decodes every image into one array, then
   `data.make_dataset(..., shuffle=True)`;
-- streamed: `image_stream.stream_image_folder(..., shuffle=True)`, first with an empty
+- streamed: `datasets.stream_image_folder(..., shuffle=True)`, first with an empty
   check cache (every file decoded once to check it), then again with the cache filled.
 For each: the start-up time (loading, or checking the files), images/s of two epochs of
 `for x, y in dataset` (no model: the input pipeline alone), and the peak resident memory
@@ -84,7 +84,7 @@ def worker(config):
     if config.get("section") in ("devices", "gpu"):
         return training_worker(config)
     import cnn_course  # noqa: F401  (before TensorFlow: sets its flags)
-    from cnn_course import data, image_folders, image_stream
+    from cnn_course import data, datasets
     from cnn_course.settings import import_tensorflow_quietly
 
     tf = import_tensorflow_quietly()
@@ -93,11 +93,11 @@ def worker(config):
 
     start = time.perf_counter()
     if config["pipeline"] == "memory":
-        images = image_folders.load_image_folder(config["directory"], image_size=IMAGE_SIZE)
+        images = datasets.load_image_folder(config["directory"], image_size=IMAGE_SIZE)
         dataset = data.make_dataset(images, batch_size=BATCH_SIZE, shuffle=True, seed=0)
         count = len(images)
     else:
-        streamed = image_stream.stream_image_folder(config["directory"], image_size=IMAGE_SIZE,
+        streamed = datasets.stream_image_folder(config["directory"], image_size=IMAGE_SIZE,
                                                     batch_size=BATCH_SIZE, shuffle=True, seed=0,
                                                     cache_dir=config["cache_dir"], verbose=0)
         dataset, count = streamed.dataset, len(streamed)

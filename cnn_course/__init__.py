@@ -9,8 +9,10 @@ NumPy-only modules (`convolution`, `filters`, `shapes`, `lecture_examples`,
 Import `cnn_course` before importing TensorFlow or Keras yourself.
 """
 
-from cnn_course.settings import configure_tensorflow_environment
+from cnn_course import _aliases
+from cnn_course._environment import configure_tensorflow_environment
 
 configure_tensorflow_environment()
+_aliases.install()  # old module paths (cnn_course.image_folders, ...) still import, with a DeprecationWarning
 
 __version__ = "0.1.0"

@@ -12,18 +12,11 @@ checks exist only in the teacher's master source and run when the teacher grades
 """
 
 import importlib
-import os
-import pathlib
 import pkgutil
 
 from cnn_course import settings
-from cnn_course.assignment_source import find_masters
 from cnn_course.checks import collect_checks, format_results, run_check
 from cnn_course.settings import GRADING_ENV
-
-#: Environment variable naming a folder of master sources (default: ./assignments or the repository's).
-ASSIGNMENTS_ENV = "CNN_COURSE_ASSIGNMENTS"
-
 
 def grading():
     """True inside the teacher's grader (`CNN_COURSE_GRADING=1`)."""
@@ -137,45 +130,3 @@ def checker(name, namespace):
     <checks of assignment a1_convolution: call check('q1'), or check() for all>
     """
     return Checker(name, namespace)
-
-
-def masters_dirs():
-    """Folders searched for master sources, in order: $CNN_COURSE_ASSIGNMENTS, ./assignments, the repository's."""
-    dirs = []
-    if os.environ.get(ASSIGNMENTS_ENV):
-        dirs.append(pathlib.Path(os.environ[ASSIGNMENTS_ENV]))
-    dirs.append(pathlib.Path.cwd() / "assignments")
-    dirs.append(pathlib.Path(__file__).resolve().parent.parent / "assignments")
-    unique = []
-    for d in dirs:
-        if d.resolve() not in [u.resolve() for u in unique]:
-            unique.append(d)
-    return unique
-
-
-def find_master(name):
-    """Return the path of assignment `name`'s master source (or `name` itself if it is a .py file).
-
-    Raises:
-        ValueError: if no master source of that name is found; says where it looked.
-    """
-    path = pathlib.Path(name)
-    if path.suffix == ".py" and path.is_file():
-        return path
-    for folder in masters_dirs():
-        candidate = folder / name / f"{name}.py"
-        if candidate.is_file():
-            return candidate
-    looked = ", ".join(str(d) for d in masters_dirs())
-    raise ValueError(f"No master source for assignment {name!r} (looked for {name}/{name}.py in: {looked}). "
-                     f"Fix: run from the course repository, pass the master's .py file, or set "
-                     f"{ASSIGNMENTS_ENV} to the folder that holds the assignments")
-
-
-def master_names():
-    """Names of the assignments with a master source in the first folder of `masters_dirs()` that has any."""
-    for folder in masters_dirs():
-        names = [p.stem for p in find_masters(folder)]
-        if names:
-            return names
-    return []

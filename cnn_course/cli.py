@@ -8,7 +8,7 @@ import sys
 import time
 
 from cnn_course import settings
-from cnn_course.files import write_text_atomically
+from cnn_course._files import write_text_atomically
 from cnn_course.tables import text_table
 
 #: Demo settings: default mode, and quick mode (CI) with smaller data and fewer epochs.
@@ -221,9 +221,9 @@ def _build_parser():
                                            "kept and reported as skipped.")
     notebooks.add_argument("directory", nargs="?", default="cnn_course_notebooks", metavar="DIR",
                            help="folder to write them to, made if missing (default: %(default)s)")
-    from cnn_course import assignment_commands
+    from cnn_course import grading
 
-    assignment_commands.add_parser(sub, _Parser, _positive_int, _positive_number, _seed)
+    grading.add_assignment_commands(sub, _Parser, _positive_int, _positive_number, _seed)
     sub.add_parser("check", help="print the versions and settings of this installation",
                    description="Print the versions and settings that matter for the course; "
                                "paste the output into any question to the teacher.")
@@ -291,9 +291,9 @@ def main(argv=None):
         if args.command == "notebooks":
             return _run_notebooks(args.directory)
         if args.command == "assignment":
-            from cnn_course import assignment_commands
+            from cnn_course import grading
 
-            return assignment_commands.run(args, _folder_for_output)
+            return grading.run_assignment_command(args, _folder_for_output)
         return settings.check_installation()
     except (OSError, ValueError) as exc:
         if settings.env_flag("CNN_COURSE_DEBUG"):

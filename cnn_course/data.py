@@ -4,13 +4,14 @@ import os
 
 import numpy as np
 
+from cnn_course._pipeline import finish_batches  # noqa: F401  (data.finish_batches, as before)
 from cnn_course._validation import arg_error, check_positive_int, check_rescale
 from cnn_course.settings import import_tensorflow_quietly
 
 
 def _as_arrays(source, labels, image_size, color_mode):
     """Return (images uint8 (n,h,w,c), labels (n,) or (n,k)) from any accepted source."""
-    from cnn_course.image_folders import ImageSet, load_image_folder
+    from cnn_course.datasets import ImageSet, load_image_folder
 
     if isinstance(source, (str, os.PathLike)):
         source = load_image_folder(source, image_size=image_size, color_mode=color_mode)
@@ -129,53 +130,6 @@ def make_dataset(source, labels=None, *, batch_size=32, shuffle=False, seed=None
     ds = ds.map(lambda index: (tf.gather(images_t, index), tf.gather(labels_t, index)),
                 num_parallel_calls=tf.data.AUTOTUNE)
     return finish_batches(ds, scale, augment, cache=cache, prefetch=prefetch)
-
-
-def finish_batches(ds, rescale=None, augment=None, *, cache=False, prefetch=True):
-    """The steps every pipeline of the course ends with, on `(images, labels)` batches of any dtype.
-
-    Converts the images to float32 and multiplies them by `rescale`, caches
-    the result if asked, augments (random layers called with
-    `training=True`), and prefetches. `make_dataset` and
-    `cnn_course.image_stream` both end this way.
-
-    Args:
-        ds: a `tf.data.Dataset` of `(images (batch, height, width, channels), labels)`.
-        rescale: None, or the factor the float32 pixels are multiplied by (checked with
-            the package's template; 1 leaves them as they are).
-        augment: None, or a Keras layer or model called on each batch.
-        cache: False, True (memory) or a file path for `tf.data`'s disk cache;
-            the cache holds the batches before augmentation.
-        prefetch: overlap input preparation with training.
-
-    Returns:
-        The `tf.data.Dataset` of float32 `(images, labels)` batches.
-
-    Example:
-
-    >>> import numpy as np
-    >>> import tensorflow as tf
-    >>> from cnn_course.data import finish_batches
-    >>> ds = tf.data.Dataset.from_tensors((np.full((2, 4, 4, 1), 255, "uint8"), np.array([0, 1])))
-    >>> x, y = next(iter(finish_batches(ds, rescale=1 / 255)))
-    >>> x.dtype.name, float(x.numpy().max()), y.numpy().tolist()
-    ('float32', 1.0, [0, 1])
-    """
-    tf = import_tensorflow_quietly()
-    scale = check_rescale(rescale)
-
-    def to_float(x, y):
-        x = tf.cast(x, tf.float32)  # (batch, height, width, channels)
-        return (x * scale if scale is not None else x), y
-
-    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
-    if cache:
-        ds = ds.cache() if cache is True else ds.cache(os.fspath(cache))
-    if augment is not None:
-        ds = ds.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-    if prefetch:
-        ds = ds.prefetch(tf.data.AUTOTUNE)
-    return ds
 
 
 def dataset_labels(dataset):

@@ -4,7 +4,7 @@ import json
 import os
 
 from cnn_course._validation import arg_error, check_choice, check_positive_int
-from cnn_course.settings import import_keras, import_tensorflow_quietly
+from cnn_course._environment import import_keras, import_tensorflow_quietly
 
 #: GPUs from this CUDA compute capability on have the tensor cores that make float16 fast.
 MIXED_PRECISION_MIN_CAPABILITY = (7, 0)

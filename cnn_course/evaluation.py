@@ -95,7 +95,7 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
 
         dataset = make_dataset(dataset, labels, batch_size=batch_size, shuffle=False,
                                rescale=rescale, prefetch=False)
-    from cnn_course.progress import Heartbeat, print_line
+    from cnn_course._progress_lines import Heartbeat, print_line
 
     check_choice("verbose", verbose, (0, 1))
     truths, probs, done = [], [], 0

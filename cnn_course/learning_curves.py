@@ -100,7 +100,7 @@ class CurveResult:
 
 def _arrays(name, data):
     """Return `(images, integer labels)` from an ImageSet or an `(images, labels)` pair."""
-    from cnn_course.image_folders import ImageSet
+    from cnn_course.datasets import ImageSet
 
     if isinstance(data, ImageSet):
         return data.images, np.asarray(data.labels)

@@ -4,7 +4,7 @@ import hashlib
 import json
 import pathlib
 
-from cnn_course.files import atomic_path
+from cnn_course._files import atomic_path
 
 #: The file, inside the folder the notebooks are written to, that remembers what was written.
 RECORD_NAME = ".cnn_course_notebooks.json"

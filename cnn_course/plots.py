@@ -226,7 +226,7 @@ def save_figure(fig, path, dpi=110):
     """
     import pathlib
 
-    from cnn_course.files import atomic_path
+    from cnn_course._files import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")

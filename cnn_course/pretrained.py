@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 
 from cnn_course._validation import arg_error
-from cnn_course.keras_cache import downloads_allowed, keras_datasets_dir, why_not_downloaded
+from cnn_course.datasets import downloads_allowed, keras_datasets_dir, why_not_downloaded
 from cnn_course.settings import import_keras
 
 keras = import_keras()

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from cnn_course._validation import arg_error, check_bool, check_positive_int
-from cnn_course.files import atomic_path
+from cnn_course._files import atomic_path
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 #: The fixed input of the base: 64x64 RGB images rescaled to [0, 1] (pixels / 255).

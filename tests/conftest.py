@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from cnn_course.assignment_source import Master
+from cnn_course.grading._masters import Master
 
 
 def make_blobs(n=64, size=8):

@@ -12,7 +12,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnn_course import architectures, data, models, training
+from cnn_course import data, models, training
+
+from cnn_course import architectures
 from cnn_course.reproducibility import set_seed
 
 #: d2l.ai, "Convolutional Neural Networks (LeNet)", the model summary of LeNet-5: 61,706.
@@ -246,8 +248,7 @@ def test_small_lenet_is_lenet5_at_64x64():
 
 
 def test_small_architectures_are_found_in_architectures_and_nothing_else_is_invented():
-    from cnn_course import small_architectures
-
+    from cnn_course.architectures import _small as small_architectures
     assert architectures.small_resnet is small_architectures.small_resnet
     assert set(architectures.SMALL_ARCHITECTURES) <= set(dir(architectures))
     with pytest.raises(AttributeError, match="no attribute 'small_alexnet'"):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from cnn_course.assignment_source import (
+from cnn_course.grading._masters import (
     Master, check_specs, read_cells, replace_check_calls, strip_markdown_solutions, strip_solutions,
     write_ipynb, write_percent)
 from tests.conftest import TOY

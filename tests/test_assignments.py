@@ -18,8 +18,8 @@ import sys
 
 import pytest
 
-from cnn_course import sample_submissions
-from cnn_course.assignment_source import Master, check_specs, find_masters, write_percent
+from cnn_course.grading import _samples as sample_submissions
+from cnn_course.grading._masters import Master, check_specs, find_masters, write_percent
 from cnn_course.grading import read_grades
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -188,7 +188,7 @@ def test_check_cells_work_in_a_jupyter_kernel(tmp_path):
     # and Colab run it), on the reference answers of the NumPy assignment, under another file name.
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    from cnn_course.assignment_source import write_ipynb
+    from cnn_course.grading._masters import write_ipynb
 
     master = Master(ROOT / "assignments" / "a1_convolution" / "a1_convolution.py")
     notebook = nbformat.reads(write_ipynb(master.reference_cells()), as_version=4)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cnn_course import diagnostics
+from cnn_course import _progress_lines
 from cnn_course.datasets import load_digits
 
 
@@ -36,9 +37,8 @@ def test_correct_model_overfits_one_batch(digits):
 
 
 def test_training_prints_a_line_when_one_is_due(digits, capsys, monkeypatch):
-    from cnn_course import progress
 
-    monkeypatch.setattr(progress, "INTERVAL", 0.0)  # every step is due for a line
+    monkeypatch.setattr(_progress_lines, "INTERVAL", 0.0)  # every step is due for a line
     x, y = digits
     result = diagnostics.can_overfit_small_batch(_dense(), x, y, steps=5, verbose=1)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("overfit check:")]

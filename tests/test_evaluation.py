@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from sklearn import metrics  # noqa: E402
 
 from cnn_course import datasets, evaluation, models, training  # noqa: E402
+from cnn_course import _progress_lines
 from cnn_course.data import make_dataset  # noqa: E402
 from cnn_course.reproducibility import set_seed  # noqa: E402
 
@@ -39,12 +40,11 @@ def trained(digits):
 
 
 def test_slow_prediction_prints_the_images_done(digits, trained, capsys, monkeypatch):
-    from cnn_course import progress
 
     test = digits["test"]
     evaluation.predict_with_labels(trained, test)
     assert capsys.readouterr().out == ""  # fast: nothing to say
-    monkeypatch.setattr(progress, "INTERVAL", 0.0)  # every batch is due for a line
+    monkeypatch.setattr(_progress_lines, "INTERVAL", 0.0)  # every batch is due for a line
     evaluation.predict_with_labels(trained, test, batch_size=100)
     lines = [line.rsplit("  (", 1)[0] for line in capsys.readouterr().out.splitlines()]
     done = [*range(100, len(test), 100), len(test)]

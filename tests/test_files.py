@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from cnn_course.files import atomic_path
+from cnn_course._files import atomic_path
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")

@@ -16,8 +16,10 @@ import time
 import psutil
 import pytest
 
-from cnn_course import grading, sample_submissions
-from cnn_course.assignment_source import Master, write_percent
+from cnn_course import grading
+
+from cnn_course.grading import _samples as sample_submissions
+from cnn_course.grading._masters import Master, write_percent
 from cnn_course.checks import StudentCodeError, public, run_check
 from cnn_course.grading import read_grades, read_submission_cells
 

@@ -51,8 +51,9 @@ import psutil
 import pytest
 
 import cnn_course
-from cnn_course import grading, sample_submissions
-from cnn_course.assignment_source import Master
+from cnn_course import grading
+from cnn_course.grading import _samples as sample_submissions
+from cnn_course.grading._masters import Master
 from tests.conftest import TOY, VARIANTS
 
 #: Generous for a toy submission (well under a second), short for the few that never end.

@@ -14,9 +14,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_course import image_folders, image_stream, training
-from cnn_course.image_folders import ImageFolderError, load_image_folder, load_split_folders
-from cnn_course.image_stream import ImageStream, stream_image_folder, stream_split_folders
+from cnn_course import training
+
+from cnn_course.datasets import _scan
+
+from cnn_course.datasets import _stream as image_stream
+from cnn_course.datasets._folders import ImageFolderError, load_image_folder, load_split_folders
+from cnn_course.datasets._stream import ImageStream, stream_image_folder, stream_split_folders
 from cnn_course.settings import import_keras
 
 # ---------------------------------------------------------------------------
@@ -87,13 +91,13 @@ def cache(tmp_path):
 def decodes(monkeypatch):
     """Count the files the check decodes: the in-memory loader's decode function, spied on."""
     calls = []
-    real = image_folders._decode
+    real = _scan.decode
 
     def spy(path, size, mode):
         calls.append(pathlib.Path(path).name)  # list.append is safe from the checking threads
         return real(path, size, mode)
 
-    monkeypatch.setattr(image_folders, "_decode", spy)
+    monkeypatch.setattr(_scan, "decode", spy)
     return calls
 
 

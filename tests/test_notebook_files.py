@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from cnn_course import notebook_files
-from cnn_course.assignment_source import Master, check_specs, find_masters, write_percent
+from cnn_course.grading._masters import Master, check_specs, find_masters, write_percent
 from cnn_course.notebook_files import COLAB_CELL, RECORD_NAME, shipped_notebooks_dir, write_notebooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

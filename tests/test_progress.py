@@ -5,6 +5,7 @@ import re
 import pytest
 
 from cnn_course import data, models, progress, training
+from cnn_course import _progress_lines
 from cnn_course.reproducibility import set_seed
 from cnn_course.settings import import_keras
 
@@ -82,6 +83,7 @@ def test_epoch_lines_carry_the_history(capsys, with_validation, blobs):
 def test_slow_epoch_prints_in_epoch_lines(capsys, blobs, monkeypatch):
     clock = _Clock()
     monkeypatch.setattr(progress, "time", clock)
+    monkeypatch.setattr(_progress_lines, "time", clock)
     x, y = blobs()
     train = data.make_dataset(x, y, batch_size=8)  # 8 batches per epoch
     slow = _SlowBatches(clock, 0.25)  # each batch takes 0.25 s
@@ -158,6 +160,7 @@ def test_output_is_plain_text_without_keras_bar(capsys, verbose, blobs, monkeypa
     train = data.make_dataset(x, y, batch_size=8)
     clock = _Clock()
     monkeypatch.setattr(progress, "time", clock)
+    monkeypatch.setattr(_progress_lines, "time", clock)
     training.fit(_model(), train, data.make_dataset(x, y, batch_size=16), epochs=2, verbose=verbose,
                  callbacks=[_SlowBatches(clock, 0.25), progress.ProgressLine(interval=0.5)])
     captured = capsys.readouterr()
@@ -194,6 +197,7 @@ def test_bad_interval(interval):
 def test_heartbeat_is_due_once_per_interval(monkeypatch):
     clock = _Clock()
     monkeypatch.setattr(progress, "time", clock)
+    monkeypatch.setattr(_progress_lines, "time", clock)
     beat = progress.Heartbeat(0.5)
     assert not beat.due()
     clock.now = 0.4

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnn_course import shape_drawing, shapes
+from cnn_course import shapes
+from cnn_course.shapes import _dataset
+from cnn_course.shapes import _drawing as shape_drawing
 
 SMALL = {"image_size": 32, "counts": {"train": 3, "validation": 2, "test": 2}, "verbose": False}
 
@@ -135,12 +137,12 @@ def test_bbox_holds_exactly_the_shape_pixels(shape, clutter):
     # Independent of how the bbox is computed: draw each scene twice, with and
     # without the shape, and look at which pixels the shape changed.
     for seed in range(6):
-        scene = shape_drawing._sample_scene(shape, np.random.default_rng(seed), 48, clutter)
-        with_shape = shape_drawing._draw(scene)
-        without = shape_drawing._draw(scene, with_shape=False)
+        scene = shape_drawing.sample_scene(shape, np.random.default_rng(seed), 48, clutter)
+        with_shape = shape_drawing.draw_scene(scene)
+        without = shape_drawing.draw_scene(scene, with_shape=False)
         changed = np.any(with_shape != without, axis=-1)  # (H, W)
         ys, xs = np.nonzero(changed)
-        x0, y0, x1, y1 = shape_drawing._shape_bbox(scene)
+        x0, y0, x1, y1 = shape_drawing.shape_bbox(scene)
         assert changed.sum() > 30  # the shape is visible, not hidden by clutter
         assert xs.min() >= x0 and xs.max() < x1 and ys.min() >= y0 and ys.max() < y1
         if not clutter:  # nothing drawn over the shape: the box is tight
@@ -149,9 +151,9 @@ def test_bbox_holds_exactly_the_shape_pixels(shape, clutter):
 
 def test_render_shape_bbox_is_the_scene_bbox():
     image, bbox = shapes.render_shape("star", np.random.default_rng(7), image_size=48)
-    scene = shape_drawing._sample_scene("star", np.random.default_rng(7), 48, True)
-    np.testing.assert_array_equal(image, shape_drawing._draw(scene))
-    assert bbox == shape_drawing._shape_bbox(scene)
+    scene = shape_drawing.sample_scene("star", np.random.default_rng(7), 48, True)
+    np.testing.assert_array_equal(image, shape_drawing.draw_scene(scene))
+    assert bbox == shape_drawing.shape_bbox(scene)
 
 
 def test_shape_contrasts_with_background():
@@ -267,7 +269,7 @@ def test_interrupted_run_leaves_nothing_half_written(tmp_path, monkeypatch, exis
         shapes.make_shapes_dataset(root, **SMALL)
     before = _files(tmp_path)
     written = []
-    original = shapes._write_png
+    original = _dataset._write_png
 
     def write_a_few_then_stop(image, path):
         if len(written) == 5:
@@ -275,7 +277,7 @@ def test_interrupted_run_leaves_nothing_half_written(tmp_path, monkeypatch, exis
         written.append(path)
         original(image, path)
 
-    monkeypatch.setattr(shapes, "_write_png", write_a_few_then_stop)
+    monkeypatch.setattr(_dataset, "_write_png", write_a_few_then_stop)
     with pytest.raises(KeyboardInterrupt):
         shapes.make_shapes_dataset(root, **{**SMALL, "seed": 8})
     assert len(written) == 5

@@ -7,7 +7,8 @@ import pytest
 
 import cnn_course  # noqa: F401  (before keras: sets TensorFlow's flags)
 import keras
-from cnn_course import shapes, shapes_base
+from cnn_course import shapes_base
+from cnn_course import shapes
 from cnn_course.settings import import_tensorflow_quietly
 
 

@@ -9,7 +9,9 @@ epoch 3 for the new recipe with oneDNN on and off, at most 0.29 in any epoch for
 
 import pytest
 
-from cnn_course import augmentation, data, datasets, models, shapes, training
+from cnn_course import augmentation, data, datasets, models, training
+
+from cnn_course import shapes
 from cnn_course.reproducibility import set_seed
 
 EPOCHS = 3

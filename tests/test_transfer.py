@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from cnn_course import models, transfer
+from cnn_course import _progress_lines
 from cnn_course.datasets import ImageSet
 
 
@@ -51,10 +52,9 @@ def empty_memory_cache():
 
 
 def test_extraction_prints_blocks_and_says_when_features_come_from_the_cache(tmp_path, capsys, monkeypatch):
-    from cnn_course import progress
 
     base, images = small_base(), random_images(n=10)
-    monkeypatch.setattr(progress, "INTERVAL", 0.0)  # every block of batches is due for a line
+    monkeypatch.setattr(_progress_lines, "INTERVAL", 0.0)  # every block of batches is due for a line
     transfer.extract_features(base, images, batch_size=4, cache=tmp_path)
     transfer.extract_features(base, images, batch_size=4, cache=tmp_path)
     transfer.clear_memory_cache()

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnn_course import augmentation, models, shapes, visualize
+from cnn_course import augmentation, models, visualize
+
+from cnn_course import shapes
 from cnn_course.reproducibility import set_seed
 
 SIZE = 48

@@ -34,7 +34,7 @@ def main(argv=None):
     os.environ.setdefault("MPLBACKEND", "Agg")
     sys.path.insert(0, str(ROOT))
     from cnn_course import checks
-    from cnn_course.assignment_source import Master, replace_check_calls
+    from cnn_course.grading import Master, replace_check_calls
     from cnn_course.grading._judge import load_checks
     from cnn_course.grading._runner import seed_everything
 

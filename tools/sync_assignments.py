@@ -12,8 +12,8 @@ import argparse
 import pathlib
 import sys
 
-from cnn_course.assignment_source import Master, find_masters
-from cnn_course.files import write_text_atomically
+from cnn_course.grading import Master, find_masters
+from cnn_course._files import write_text_atomically
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGET = ROOT / "cnn_course" / "assignment_checks"

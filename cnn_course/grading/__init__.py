@@ -21,11 +21,61 @@ and `_standins` (the checks), `_batch` and `_grade` (the folder), `_feedback`
 and `_outputs` (what is written), `_secret` (the course secret).
 """
 
+from cnn_course.grading._check_file import read_submission
+from cnn_course.grading._commands import add_assignment_commands, check_file, run_assignment_command
 from cnn_course.grading._grade import MEMORY_LIMIT_GB, SANDBOX_MODES, TIME_LIMIT, grade_folder, how_to_enable
+from cnn_course.grading._masters import (
+    Cell,
+    CheckSpec,
+    Master,
+    build_student_version,
+    check_cells_of,
+    find_masters,
+    read_cells,
+    replace_check_calls,
+    solution_lines,
+    strip_markdown_solutions,
+    strip_solutions,
+    write_ipynb,
+    write_percent,
+)
 from cnn_course.grading._outputs import read_grades, safe_cell
+from cnn_course.grading._samples import apply_variant, load_variants, write_samples
 from cnn_course.grading._secret import default_secret_file, load_secret
 from cnn_course.grading._submissions import Entry, find_submissions, printable, read_submission_cells
 
-__all__ = ["MEMORY_LIMIT_GB", "SANDBOX_MODES", "TIME_LIMIT", "Entry", "default_secret_file", "find_submissions",
-           "grade_folder", "how_to_enable", "load_secret", "printable", "read_grades", "read_submission_cells",
-           "safe_cell"]
+__all__ = [
+    "add_assignment_commands",
+    "apply_variant",
+    "build_student_version",
+    "Cell",
+    "check_cells_of",
+    "check_file",
+    "CheckSpec",
+    "default_secret_file",
+    "Entry",
+    "find_masters",
+    "find_submissions",
+    "grade_folder",
+    "how_to_enable",
+    "load_secret",
+    "load_variants",
+    "Master",
+    "MEMORY_LIMIT_GB",
+    "printable",
+    "read_cells",
+    "read_grades",
+    "read_submission",
+    "read_submission_cells",
+    "replace_check_calls",
+    "run_assignment_command",
+    "safe_cell",
+    "SANDBOX_MODES",
+    "solution_lines",
+    "strip_markdown_solutions",
+    "strip_solutions",
+    "TIME_LIMIT",
+    "write_ipynb",
+    "write_percent",
+    "write_samples",
+]

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 
-from cnn_course.grading import _judge, _processes
+from cnn_course.grading import _judge, _processes, _sandbox
 from cnn_course.grading._feedback import Outcome, feedback_text, read_record
 from cnn_course.grading._submissions import read_submission_cells
 from cnn_course.grading._wire import ThreadedChannel
@@ -118,7 +118,7 @@ class Grading:
         if self.reason is None:
             self.reason = reason
             self.killed_at = time.perf_counter()
-        _processes.kill_tree(self.warden_pid)
+        _sandbox.kill_tree(self.warden_pid)
 
     def poll(self):
         """Enforce the limits; returns True once the judge has finished and every process is gone."""
@@ -144,7 +144,7 @@ class Grading:
 
     def _finish(self):
         self.seconds = time.perf_counter() - self.start
-        _processes.kill_tree(self.warden_pid)
+        _sandbox.kill_tree(self.warden_pid)
         if self.popen is not None:
             try:
                 self.exit_code = self.popen.wait(timeout=10)

@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from cnn_course._validation import arg_error, check_positive_int
-from cnn_course.assignment_source import Master
+from cnn_course.grading._masters import Master
 from cnn_course.checks import grading_context
 from cnn_course.grading import _batch, _processes, _sandbox, _zygote
 from cnn_course.grading._outputs import GradesFolder
@@ -179,7 +179,7 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
         log("Grading one submission at a time: several at once need Linux, and a process that has not run "
             "TensorFlow yet")
         jobs = 1
-    from cnn_course.assignment import masters_dirs
+    from cnn_course.grading._masters import masters_dirs
 
     hidden = [master.path.parent, submissions_dir, output_dir, secret_where if secret_file or
               pathlib.Path(secret_where).exists() else None, default_secret_file().parent,

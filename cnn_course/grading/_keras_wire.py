@@ -28,10 +28,10 @@ _PLAIN_ENTRIES = {"__keras_tensor__", "__tensor__", "__numpy__", "__bytes__", "_
 _FUNCTION_MODULES = ("activations", "losses", "metrics")
 #: cnn_course's records (dataclasses of plain fields) that travel by their fields and are rebuilt by the
 #: judge. Any other object of the student's stays in the student's process (the judge reads it remotely).
-RECORD_CLASSES = ("cnn_course.image_folders:ImageSet", "cnn_course.freezing:TrainableSummary",
-                  "cnn_course.learning_curves:CurveResult", "cnn_course.dense_vs_conv:DenseConvComparison",
-                  "cnn_course.explanation:LayerRow", "cnn_course.explanation:ModelExplanation",
-                  "cnn_course.feature_cache:ExtractionInfo")
+RECORD_CLASSES = ("cnn_course.datasets._folders:ImageSet", "cnn_course.transfer._freezing:TrainableSummary",
+                  "cnn_course.learning_curves:CurveResult", "cnn_course.explain._dense_vs_conv:DenseConvComparison",
+                  "cnn_course.explain._tables:LayerRow", "cnn_course.explain._tables:ModelExplanation",
+                  "cnn_course.transfer._features:ExtractionInfo")
 
 
 class Refused(Exception):
@@ -39,7 +39,8 @@ class Refused(Exception):
 
 
 # -- the submission's side ------------------------------------------------------------------------
-def _keras():
+def loaded_keras():
+    """Keras if this process has imported it, else None (the wire never imports it for a value)."""
     return sys.modules.get("keras")
 
 
@@ -52,7 +53,7 @@ def walk_layers(layer, path=()):
 
 def encoding_order(names, namespace):
     """`names` with the Keras models holding the most layers first, so that a nested model is a member."""
-    keras = _keras()
+    keras = loaded_keras()
 
     def size(name):
         value = namespace.get(name)
@@ -88,7 +89,7 @@ def encode_record(encoder, value, depth):
 
 def encode_keras(runner, encoder, value, depth):
     """The node of a Keras model, layer, history, loss, optimizer or built-in function; None otherwise."""
-    keras = _keras()
+    keras = loaded_keras()
     if keras is None:
         return None
     if isinstance(value, keras.callbacks.History):
@@ -112,7 +113,7 @@ def encode_keras(runner, encoder, value, depth):
 
 
 def _encode_layer(runner, encoder, layer, depth):
-    keras = _keras()
+    keras = loaded_keras()
     member = runner.members.get(id(layer))
     if member is not None:
         return {"t": "member", "of": member[0], "path": list(member[1])}
@@ -147,7 +148,7 @@ def _encode_layer(runner, encoder, layer, depth):
 
 
 def _optimizer(model):
-    keras = _keras()
+    keras = loaded_keras()
     optimizer = model.optimizer
     built_for = None
     variables = getattr(optimizer, "_trainable_variables", None)
@@ -167,7 +168,7 @@ def _allowed_bases(keras):
 
 def keras_function(name):
     """A Keras built-in activation, loss or metric function by name (`Refused` if there is none)."""
-    keras = _keras()
+    keras = loaded_keras()
     for module in _FUNCTION_MODULES:
         found = getattr(getattr(keras, module), name, None) if isinstance(name, str) else None
         if callable(found) and not isinstance(found, type):
@@ -192,7 +193,7 @@ def check_config(config, depth=0):
 
 
 def _check_entry(entry):
-    keras = _keras()
+    keras = loaded_keras()
     name, module = entry.get("class_name"), entry.get("module")
     if not isinstance(name, str):
         raise Refused("its configuration names a class that is not a string")
@@ -217,7 +218,7 @@ def _check_entry(entry):
 
 def rebuild_keras_object(text):
     """A loss, metric, optimizer or schedule from its configuration text, checked first."""
-    keras = _keras()
+    keras = loaded_keras()
     try:
         config = json.loads(text)
     except (TypeError, ValueError):
@@ -231,7 +232,7 @@ def rebuild_keras_object(text):
 
 def rebuild_layer(node, decoder, decode_value):
     """The judge's copy of a student's model or layer from its node: configuration, weights, flags, compile."""
-    keras = _keras()
+    keras = loaded_keras()
     try:
         config = json.loads(node.get("config"))
     except (TypeError, ValueError):
@@ -283,7 +284,7 @@ def _compile(model, node, decoder, decode_value):
     if not isinstance(info, dict) or type(info.get("iterations")) is not int:
         raise Refused("its optimizer is described badly")
     optimizer = rebuild_keras_object(info.get("config"))
-    if not isinstance(optimizer, _keras().optimizers.Optimizer):
+    if not isinstance(optimizer, loaded_keras().optimizers.Optimizer):
         raise Refused("its optimizer is not a Keras optimizer")
     model.compile(optimizer=optimizer, loss=loss)
     built_for = info.get("built_for")
@@ -297,7 +298,7 @@ def _compile(model, node, decoder, decode_value):
 
 def rebuild_history(node, decode_value, model):
     """A `keras.callbacks.History` with the student's numbers (and the judge's copy of its model)."""
-    keras = _keras()
+    keras = loaded_keras()
     history = keras.callbacks.History()
     values, params, epoch = (decode_value(node.get(k)) for k in ("history", "params", "epoch"))
     if not (isinstance(values, dict) and all(isinstance(k, str) and isinstance(v, list) for k, v in values.items())

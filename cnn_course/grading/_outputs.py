@@ -17,7 +17,7 @@ import json
 import pathlib
 import re
 
-from cnn_course.files import write_text_atomically
+from cnn_course._files import write_text_atomically
 
 FORMAT = "cnn_course grades 1"
 #: Characters a spreadsheet reads as the start of a formula (CSV injection).

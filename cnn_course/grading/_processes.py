@@ -234,37 +234,6 @@ def process_memory(pid):
         return 0
 
 
-def kill_tree(pid, include_root=True):
-    """Stop `pid`'s descendants (frozen first, then killed, until none is left) and `pid` itself."""
-    try:
-        root = psutil.Process(pid)
-    except psutil.Error:
-        return
-    for _ in range(50):
-        try:
-            children = root.children(recursive=True)
-        except psutil.Error:
-            children = []
-        if not children:
-            break
-        for child in children:
-            try:
-                child.suspend()
-            except psutil.Error:
-                pass
-        for child in children:
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(children, timeout=0.2)
-    if include_root:
-        try:
-            root.kill()
-        except psutil.Error:
-            pass
-
-
 def alive(pid):
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE

@@ -26,6 +26,8 @@ import signal
 import sys
 import time
 
+import psutil
+
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -110,7 +112,7 @@ def _mount(source, target, fstype, flags, data=None):
            f"mount {target}")
 
 
-def _prctl(option, value=0):
+def prctl(option, value=0):
     return _c().prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
@@ -240,11 +242,11 @@ def _enter_root(root):
 
 def _drop_privileges(as_nobody):
     """No capabilities left, none to gain back: the runner cannot mount, remount or change ids."""
-    _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
+    _check(prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
     with open("/proc/sys/kernel/cap_last_cap") as handle:
         last = int(handle.read())
     for cap in range(last + 1):
-        _prctl(PR_CAPBSET_DROP, cap)
+        prctl(PR_CAPBSET_DROP, cap)
     _c().prctl(PR_CAP_AMBIENT, ctypes.c_ulong(PR_CAP_AMBIENT_CLEAR_ALL), ctypes.c_ulong(0), ctypes.c_ulong(0),
                ctypes.c_ulong(0))
     if as_nobody:
@@ -278,10 +280,39 @@ def _close_other_fds():
         pass
 
 
+def kill_tree(pid, include_root=True):
+    """Stop `pid`'s descendants (frozen first, then killed, until none is left) and `pid` itself."""
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    for _ in range(50):
+        try:
+            children = root.children(recursive=True)
+        except psutil.Error:
+            children = []
+        if not children:
+            break
+        for child in children:
+            try:
+                child.suspend()
+            except psutil.Error:
+                pass
+        for child in children:
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(children, timeout=0.2)
+    if include_root:
+        try:
+            root.kill()
+        except psutil.Error:
+            pass
+
+
 def _end_descendants():
     """Kill every process below this one (the warden is a subreaper, so orphans come back to it)."""
-    from cnn_course.grading._processes import kill_tree
-
     kill_tree(os.getpid(), include_root=False)
     while True:
         try:
@@ -311,11 +342,11 @@ def warden(plan, start_runner, status_fd=None):
         _enter_namespaces()
         _build_root(plan)
     elif sys.platform.startswith("linux"):
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
     pid = os.fork()
     if pid == 0:
         try:
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             os.setsid()  # its own session and process group: kill(0, ...) reaches no other submission
             if plan.sandbox:
                 _enter_root(plan.workdir)

@@ -285,7 +285,7 @@ class Session:
         ref = self.origin.get(id(value))
         if ref is not None and self.cache.get(ref) is value:
             return {"t": "student", "ref": ref}
-        keras = _keras_wire._keras()
+        keras = _keras_wire.loaded_keras()
         if keras is not None and isinstance(value, keras.Model):
             ident = len(self.lent) + 1
             self.lent[ident] = value

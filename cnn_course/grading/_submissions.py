@@ -15,7 +15,7 @@ import re
 import stat
 import unicodedata
 
-from cnn_course.assignment_source import replace_check_calls
+from cnn_course.grading._masters import replace_check_calls
 from cnn_course.checks import one_line
 
 SUFFIXES = (".ipynb", ".py")

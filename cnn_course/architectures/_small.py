@@ -1,0 +1,149 @@
+"""The lectures' architectures at course size (small LeNet, VGG, Inception, ResNet) and deep plain/residual stacks."""
+
+from cnn_course._validation import arg_error, check_positive_int
+from cnn_course.architectures._blocks import conv_bn, inception_module, keras, layers, residual_block, vgg_block
+from cnn_course.architectures._full import lenet5
+
+# ---------------------------------------------------------------------------
+# Small versions for the course's 64x64 shapes (a few seconds an epoch on a CPU)
+# ---------------------------------------------------------------------------
+
+
+# Each takes `input_shape=(64, 64, 3)` and `num_classes=4` and returns an uncompiled model. Two
+# choices make the last three learn reliably within 8 epochs on the shapes (batch size 16, Adam). In
+# our runs with Keras's default initialisation, they stayed near chance for 8 to 12 epochs with global
+# average pooling, and with global max pooling whether they got started in time depended on the seed:
+# - He initialisation ("he_normal") keeps the size of the signal through ReLU layers, where Keras's
+#   default ("glorot_uniform") halves its variance at each one (notebook 07's deep plain stack);
+# - global max pooling: a shape covers a small part of the image, and the largest response of a
+#   channel says whether its feature is somewhere in it; an average mostly measures the background.
+_HE = "he_normal"  # He initialisation, for the ReLU layers of the small models
+
+
+def _classifier(x, num_classes):
+    return layers.Dense(num_classes, activation="softmax", name="output")(x)
+
+
+def small_lenet(input_shape=(64, 64, 3), num_classes=4):
+    """LeNet-5's layout at 64x64: two 5x5 convolutions with average pooling, dense 120 and 84 (sigmoid).
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> architectures.small_lenet().count_params()
+    389816
+    """
+    # The same layers as `lenet5`: (batch, 64, 64, 6) -> pooled 32x32 -> (batch, 28, 28, 16)
+    # -> pooled 14x14 -> 3,136 values flattened -> 120 -> 84 -> classes.
+    return lenet5(input_shape, num_classes, name="small_lenet")
+
+
+def small_vgg(input_shape=(64, 64, 3), num_classes=4):
+    """Three VGG blocks (16, 32, 64 filters, two 3x3 convolutions each), global max pooling: 72,340 parameters."""
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = vgg_block(inputs, 16, 2, name="block1", kernel_initializer=_HE)  # (batch, 32, 32, 16)
+    x = vgg_block(x, 32, 2, name="block2", kernel_initializer=_HE)  # (batch, 16, 16, 32)
+    x = vgg_block(x, 64, 2, name="block3", kernel_initializer=_HE)  # (batch, 8, 8, 64)
+    x = layers.GlobalMaxPooling2D(name="global_max")(x)  # (batch, 64)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_vgg")
+
+
+def small_inception(input_shape=(64, 64, 3), num_classes=4):
+    """A 3x3 convolution, two Inception modules (with 1x1 reductions), global max pooling: 31,988 parameters."""
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", kernel_initializer=_HE, name="stem_conv")(inputs)
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)  # (batch, 32, 32, 32)
+    x = inception_module(x, 16, 16, 32, 8, 8, 8, name="inception1", kernel_initializer=_HE)  # (batch, 32, 32, 64)
+    x = layers.MaxPooling2D(2, name="pool1")(x)  # (batch, 16, 16, 64)
+    x = inception_module(x, 32, 32, 48, 8, 16, 16, name="inception2", kernel_initializer=_HE)  # (b, 16, 16, 112)
+    x = layers.MaxPooling2D(2, name="pool2")(x)  # (batch, 8, 8, 112)
+    x = layers.GlobalMaxPooling2D(name="global_max")(x)  # (batch, 112)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_inception")
+
+
+def small_resnet(input_shape=(64, 64, 3), num_classes=4, batchnorm=False):
+    """A 3x3 convolution, three residual blocks (16, 32, 64 filters), global max pooling: 77,316 parameters.
+
+    Without batch normalization by default: with it (`batchnorm=True`), in
+    our 8-epoch runs it fit the training images as fast but its validation
+    accuracy lagged behind and jumped from epoch to epoch.
+    """
+    inputs = keras.Input(input_shape, name="image")  # (batch, 64, 64, 3)
+    x = conv_bn(inputs, 16, 3, 1, batchnorm, name="stem", kernel_initializer=_HE)
+    x = layers.Activation("relu", name="stem_relu")(x)
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)  # (batch, 32, 32, 16)
+    block = {"batchnorm": batchnorm, "kernel_initializer": _HE}
+    x = residual_block(x, 16, name="res1", **block)  # (batch, 32, 32, 16): identity shortcut
+    x = residual_block(x, 32, 2, name="res2", **block)  # (batch, 16, 16, 32): projection shortcut
+    x = residual_block(x, 64, 2, name="res3", **block)  # (batch, 8, 8, 64): projection shortcut
+    x = layers.GlobalMaxPooling2D(name="global_max")(x)  # (batch, 64)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_resnet")
+
+
+# ---------------------------------------------------------------------------
+# The same deep stack without and with skip connections
+# ---------------------------------------------------------------------------
+
+
+def _deep_stack(depth, filters, input_shape, num_classes, skip):
+    depth = check_positive_int("depth", depth)
+    if depth % 2:
+        raise arg_error("depth", depth, "an even number",
+                        "The convolutions come in pairs, one pair per residual block; use e.g. depth=30")
+    inputs = keras.Input(input_shape, name="image")  # (batch, 28, 28, 1)
+    x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu", name="stem")(inputs)
+    for i in range(1, depth // 2 + 1):  # (batch, 14, 14, filters) all the way
+        if skip:  # relu(x + F(x))
+            x = residual_block(x, filters, batchnorm=False, name=f"pair{i}")
+        else:  # relu(F(x)): the same layers (and names), without the "+ x"
+            x = layers.Conv2D(filters, 3, padding="same", name=f"pair{i}_1_conv")(x)
+            x = layers.Activation("relu", name=f"pair{i}_1_relu")(x)
+            x = layers.Conv2D(filters, 3, padding="same", name=f"pair{i}_2_conv")(x)
+            x = layers.Activation("relu", name=f"pair{i}_out")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, filters)
+    kind = "residual" if skip else "plain"
+    return keras.Model(inputs, _classifier(x, num_classes), name=f"{kind}_{depth}")
+
+
+def deep_plain_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10):
+    """A stride-2 3x3 convolution, then `depth` 3x3 convolutions with ReLU, global average pooling, softmax.
+
+    No batch normalization and Keras's default initialisation, which halves
+    the variance of the signal at every ReLU layer: after 30 convolutions the
+    output hardly depends on the input, and in notebook 07 this stack does not
+    learn at all. `deep_residual_stack` has the same layers plus skip
+    connections, and learns.
+
+    Args:
+        depth: number of 3x3 convolutions after the first one, even.
+        filters: filters of every convolution.
+        input_shape: `(height, width, channels)`.
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model` named `plain_<depth>`.
+
+    Raises:
+        ValueError: if `depth` is not a positive even integer.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> plain = architectures.deep_plain_stack(depth=30)
+    >>> residual = architectures.deep_residual_stack(depth=30)
+    >>> plain.count_params() == residual.count_params() == 69930
+    True
+    """
+    return _deep_stack(depth, filters, input_shape, num_classes, skip=False)
+
+
+def deep_residual_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10):
+    """`deep_plain_stack` with a skip connection around every pair of convolutions: `x + F(x)`.
+
+    Each pair is `residual_block(x, filters, batchnorm=False)`: two 3x3
+    convolutions `F` and the output `relu(x + F(x))`, the lecture's
+    `h_l = f_l(h_{l-1}) + h_{l-1}` followed by a ReLU. Identity shortcuts have
+    no weights: both stacks have the same parameters. Args, return value and
+    errors as in `deep_plain_stack` (the model is named `residual_<depth>`).
+    """
+    return _deep_stack(depth, filters, input_shape, num_classes, skip=True)
