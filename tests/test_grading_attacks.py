@@ -64,6 +64,11 @@ MODES = {"auto": "sandbox", "off": "fallback"}
 PACKAGE = pathlib.Path(cnn_course.__file__).resolve().parent
 REPO = PACKAGE.parent
 SITE = pathlib.Path(sysconfig.get_paths()["purelib"])
+
+#: One worker runs this file's tests when the suite runs in parallel: they all read the batches graded
+#: once per mode (the `graded` fixture).
+pytestmark = pytest.mark.xdist_group("grading_attacks")
+
 CHECKS = ("q1.doubles_two", "q1.doubles_negative_numbers", "q2.the_answer")
 Q1 = {"q1.doubles_two": 1, "q1.doubles_negative_numbers": 2}
 #: Every canary planted in the teacher's files and environment starts with this and the run's token.

@@ -16,6 +16,10 @@ from cnn_course import augmentation, models, visualize
 from cnn_course import shapes
 from cnn_course.reproducibility import set_seed
 
+#: One worker runs this file's tests when the suite runs in parallel: the model the Grad-CAM tests
+#: train is made once (a module fixture).
+pytestmark = pytest.mark.xdist_group("visualize")
+
 SIZE = 48
 
 
