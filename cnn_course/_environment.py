@@ -10,6 +10,8 @@ import contextlib
 import os
 import sys
 
+from cnn_course._validation import arg_error
+
 #: Environment variable that limits TensorFlow to this many threads (unset: all cores).
 THREADS_ENV = "CNN_COURSE_THREADS"
 
@@ -139,8 +141,8 @@ def _thread_limit():
     if not raw:
         return None
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"The environment variable {THREADS_ENV} must be a positive integer. "
-                         f"Received: {THREADS_ENV}={raw!r}. Unset it to use every core.")
+        raise arg_error(THREADS_ENV, raw, "a positive integer", "Unset it to use every core",
+                        what="environment variable")
     return int(raw)
 
 

@@ -10,7 +10,7 @@ import math
 import numbers
 import time
 
-from cnn_course._validation import arg_error
+from cnn_course._validation import check_number
 
 #: Seconds without a line after which a long-running step prints one anyway.
 INTERVAL = 10.0
@@ -128,10 +128,8 @@ class Heartbeat:
 
     def __init__(self, interval=None):
         interval = INTERVAL if interval is None else interval
-        if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not interval >= 0:
-            raise arg_error("interval", interval, "a number of seconds >= 0",
-                            f"The default, {INTERVAL:g}, prints a line about every {INTERVAL:g} s")
-        self.interval = float(interval)
+        self.interval = check_number("interval", interval, low=0, expected="a number of seconds >= 0",
+                                     fix=f"The default, {INTERVAL:g}, prints a line about every {INTERVAL:g} s")
         self.start = self.last = time.perf_counter()
 
     @property

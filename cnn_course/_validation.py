@@ -1,11 +1,12 @@
 """One error template for the whole package: what was received, what was expected, how to fix it."""
 
+import math
 import numbers
 
 import numpy as np
 
 
-def arg_error(name, value, expected, fix=None, *, describe=False):
+def arg_error(name, value, expected, fix=None, *, describe=False, what="argument"):
     """Build the package's standard `ValueError` for a bad argument.
 
     Args:
@@ -16,6 +17,8 @@ def arg_error(name, value, expected, fix=None, *, describe=False):
         fix: optional sentence telling the student what to do instead.
         describe: whether `value` is a description (shown as it is) rather
             than the value itself (shown as its repr).
+        what: what `name` is: "argument", or "environment variable" for a setting read
+            from the environment.
 
     Returns:
         A `ValueError` (to be raised by the caller).
@@ -26,9 +29,11 @@ def arg_error(name, value, expected, fix=None, *, describe=False):
     'The `epochs` argument must be a positive integer. Received: epochs=-1'
     >>> str(arg_error("train", "an empty dataset", "a dataset with at least one batch", describe=True))
     'The `train` argument must be a dataset with at least one batch. Received for `train`: an empty dataset'
+    >>> str(arg_error("CNN_COURSE_THREADS", "two", "a positive integer", what="environment variable"))
+    "The `CNN_COURSE_THREADS` environment variable must be a positive integer. Received: CNN_COURSE_THREADS='two'"
     """
     received = f" for `{name}`: {value}" if describe else f": {name}={value!r}"
-    message = f"The `{name}` argument must be {expected}. Received{received}"
+    message = f"The `{name}` {what} must be {expected}. Received{received}"
     if fix:
         message += f". {fix}"
     return ValueError(message)
@@ -156,6 +161,71 @@ def check_class_names(class_names, allowed=None, min_count=1, fix=None, kind="na
         raise arg_error("class_names", class_names, f"a list of {kind}s from {', '.join(map(repr, allowed))}",
                         f"{unknown[0]!r} is not a {kind} of that list")
     return names
+
+
+def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False, integer=False,
+                 allow_none=False, expected=None, fix=None):
+    """Return `value` as a float (an int with `integer=True`) if it is a finite number in the range, else raise.
+
+    Python and NumPy numbers are accepted alike (`np.float32(0.5)`, `np.int64(3)`);
+    `True` and `False` are not numbers here, nor are NaN and infinity.
+
+    Args:
+        name: the argument's name, as the caller wrote it.
+        value: what the caller passed.
+        low, high: the bounds (None: unbounded on that side).
+        low_open, high_open: whether the bound itself is excluded (`low_open=True`: value > low).
+        integer: whether `value` must be a whole number (an int or NumPy integer).
+        allow_none: whether None is accepted (and returned).
+        expected: the phrase completing "must be ..." when the range alone says too little
+            ("a number of seconds >= 0"); None builds it from the range.
+        fix: optional sentence telling the student what to do instead.
+
+    Returns:
+        The number as `float` (or `int` with `integer=True`), or None.
+
+    Raises:
+        ValueError: the package's one message, naming the range.
+
+    Example:
+
+    >>> check_number("learning_rate", np.float32(0.5), low=0, low_open=True)
+    0.5
+    >>> check_number("points", 0, low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: The `points` argument must be a number > 0. Received: points=0
+    >>> check_number("size", 2.5, low=1, integer=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: The `size` argument must be an integer >= 1. Received: size=2.5
+    """
+    if value is None and allow_none:
+        return None
+    kind = (numbers.Integral if integer else numbers.Real)
+    ok = isinstance(value, kind) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        expected = expected or _number_phrase(integer, low, high, low_open, high_open, allow_none)
+        raise arg_error(name, value, expected, fix)
+    return int(value) if integer else float(value)
+
+
+def _number_phrase(integer, low, high, low_open, high_open, allow_none):
+    """"an integer >= 1", "a number in the range (0, 1]", "None or a number > 0", ..."""
+    noun = "an integer" if integer else "a number"
+    if low is not None and high is not None:
+        phrase = f"{noun} in the range {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    elif low is not None:
+        phrase = f"{noun} {'>' if low_open else '>='} {low:g}"
+    elif high is not None:
+        phrase = f"{noun} {'<' if high_open else '<='} {high:g}"
+    else:
+        phrase = f"a finite {noun.split()[1]}"
+    return f"None or {phrase}" if allow_none else phrase
 
 
 def check_positive_int(name, value):

@@ -5,19 +5,13 @@ import types
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_seed
+from cnn_course._validation import arg_error, check_choice, check_number, check_seed
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
 
 def _check_range(name, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise arg_error(
-            name,
-            value,
-            f"a number in [{low}, {high}]",
-            f"{name}=0 turns this augmentation off",
-        )
-    return float(value)
+    return check_number(name, value, low=low, high=high, expected=f"a number in [{low}, {high}]",
+                        fix=f"{name}=0 turns this augmentation off")
 
 
 def make_augmentation(

@@ -15,6 +15,8 @@ import sysconfig
 import traceback
 import types
 
+from cnn_course._validation import arg_error, check_number
+
 #: The file name that check sources are compiled under (so tracebacks can tell them apart).
 CHECKS_FILENAME = "<checks>"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -73,9 +75,8 @@ class CheckResult:
 
 def _check_decorator(question, points, hidden):
     if not isinstance(question, str) or not question.isidentifier():
-        raise ValueError(f"The `question` argument must be a name such as 'q1'. Received: question={question!r}")
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-        raise ValueError(f"The `points` argument must be a number > 0. Received: points={points!r}")
+        raise arg_error("question", question, "a name such as 'q1'")
+    check_number("points", points, low=0, low_open=True)
 
     def mark(function):
         function.__check__ = CheckInfo(question, points, hidden)

@@ -56,7 +56,7 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     Returns:
         The list of result rows (dicts), one per model.
     """
-    from cnn_course import augmentation, data, datasets, models, plots, reproducibility, training
+    from cnn_course import augmentation, reproducibility
 
     quick = settings.quick_mode() if quick is None else quick
     config = DEMO_CONFIG["quick" if quick else "default"]
@@ -66,15 +66,42 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     start = time.perf_counter()
 
     data_dir = pathlib.Path(data_dir).expanduser().absolute()  # results.json records where it is
-    _log(f"[1/5] Dataset: {data_dir}")
-    splits = datasets.load_shapes(quick=quick, seed=seed, data_dir=data_dir)
-    train, val, test = splits["train"], splits["validation"], splits["test"]
-    names = train.class_names
-    _log(f"      {len(train)} train / {len(val)} validation / {len(test)} test images of "
-         f"{train.image_shape}, classes: {', '.join(names)}")
+    train, val, test = _load_demo_splits(data_dir, quick, seed)
 
     reproducibility.set_seed(seed)
     augment = augmentation.recipe("shapes", seed=seed)  # mirror, and shift by up to 10%
+    train_ds, eval_sets = _demo_datasets(train, val, test, seed)
+    rows, histories = [], {}
+    for step, (name, build, epochs) in enumerate(_demo_experiments(train, augment, config), start=2):
+        _log(f"[{step}/5] Training {name} (up to {epochs} epochs, early stopping on val accuracy)")
+        row, histories[name] = _train_and_evaluate(name, build, epochs, train_ds, eval_sets, config["patience"], seed)
+        rows.append(row)
+
+    _log("[5/5] Saving figures and results")
+    results = {"seed": seed, "quick": quick, "dataset": os.fspath(data_dir), "rows": rows}
+    curves, grid, results_path = _save_demo_outputs(output_dir, histories, train.images[0], augment, results)
+    _log_demo_summary(rows, quick, len(train), config)
+    _log(f"Saved: {curves}, {grid}, {results_path}")
+    _log(f"Total time: {time.perf_counter() - start:.0f} s")
+    return rows
+
+
+def _load_demo_splits(data_dir, quick, seed):
+    """Load (making it if missing) the shapes dataset and log its sizes; return the train, validation and test sets."""
+    from cnn_course import datasets
+
+    _log(f"[1/5] Dataset: {data_dir}")
+    splits = datasets.load_shapes(quick=quick, seed=seed, data_dir=data_dir)
+    train, val, test = splits["train"], splits["validation"], splits["test"]
+    _log(f"      {len(train)} train / {len(val)} validation / {len(test)} test images of "
+         f"{train.image_shape}, classes: {', '.join(train.class_names)}")
+    return train, val, test
+
+
+def _demo_datasets(train, val, test, seed):
+    """The shuffled training dataset, and the three splits batched for evaluation (keys train, val, test)."""
+    from cnn_course import data
+
     # Augmentation goes inside the model: on a 2-core CPU that trains faster than augmenting
     # in the tf.data pipeline, which competes with training for the cores (benchmarks/).
     train_ds = data.make_dataset(train, batch_size=32, shuffle=True, seed=seed)
@@ -83,50 +110,83 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
         "val": data.make_dataset(val, batch_size=128, cache=True),
         "test": data.make_dataset(test, batch_size=128, cache=True),
     }
+    return train_ds, eval_sets
+
+
+def _demo_experiments(train, augment, config):
+    """The three models to compare: (name, function building it, epochs)."""
+    from cnn_course import models
+
     shape, n = train.image_shape, train.num_classes
     # Both convnets are the course's shapes network (models.shapes_convnet: three conv-BN-ReLU/pooling
     # blocks, global max pooling); the second sees augmented images. Notebook 03 explains the choices.
-    experiments = [
+    return [
         ("dense", lambda: models.build_dense(shape, n, hidden_units=(128,), name="dense"),
          config["dense_epochs"]),
         ("convnet", lambda: models.shapes_convnet(shape, n, name="convnet"), config["conv_epochs"]),
         ("convnet+aug", lambda: models.shapes_convnet(shape, n, augmentation=augment, name="convnet_aug"),
          config["aug_epochs"]),
     ]
-    rows, histories = [], {}
-    for step, (name, build, epochs) in enumerate(experiments, start=2):
-        _log(f"[{step}/5] Training {name} (up to {epochs} epochs, early stopping on val accuracy)")
-        reproducibility.set_seed(seed)
-        model = models.compile_for_task(build(), "multiclass")
-        history = training.fit(model, train_ds, eval_sets["val"], epochs=epochs,
-                               patience=config["patience"], monitor="val_accuracy",
-                               name=f"    {name}")
-        accuracy = {k: float(model.evaluate(ds, verbose=0)[1]) for k, ds in eval_sets.items()}
-        histories[name] = history
-        rows.append({"model": name, "parameters": int(model.count_params()),
-                     "epochs": len(history.history["loss"]), "best_epoch": history.best_epoch,
-                     "first_epoch_val_above_half": _first_epoch_above(history.history["val_accuracy"], 0.5),
-                     "train_accuracy": accuracy["train"], "val_accuracy": accuracy["val"],
-                     "test_accuracy": accuracy["test"], "seconds": history.seconds})
 
-    _log("[5/5] Saving figures and results")
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _train_and_evaluate(name, build, epochs, train_ds, eval_sets, patience, seed):
+    """Build and train one model from `seed`, evaluate it on every split; return its result row and history."""
+    from cnn_course import models, reproducibility, training
 
-    fig, axes = plt.subplots(len(histories), 2, figsize=(10, 3.2 * len(histories)), squeeze=False)
+    reproducibility.set_seed(seed)
+    model = models.compile_for_task(build(), "multiclass")
+    history = training.fit(model, train_ds, eval_sets["val"], epochs=epochs, patience=patience,
+                           monitor="val_accuracy", name=f"    {name}")
+    accuracy = {k: float(model.evaluate(ds, verbose=0)[1]) for k, ds in eval_sets.items()}
+    row = {"model": name, "parameters": int(model.count_params()),
+           "epochs": len(history.history["loss"]), "best_epoch": history.best_epoch,
+           "first_epoch_val_above_half": _first_epoch_above(history.history["val_accuracy"], 0.5),
+           "train_accuracy": accuracy["train"], "val_accuracy": accuracy["val"],
+           "test_accuracy": accuracy["test"], "seconds": history.seconds}
+    return row, history
+
+
+def _save_demo_outputs(output_dir, histories, image, augment, results):
+    """Write training_curves.png, augmentations.png and results.json into `output_dir`; return their paths."""
+    from cnn_course import plots
+
+    curves = plots.save_figure(_curves_figure(histories), output_dir / "training_curves.png")
+    grid = plots.save_figure(_augmentations_figure(image, augment), output_dir / "augmentations.png")
+    results_path = output_dir / "results.json"
+    write_text_atomically(results_path, json.dumps(results, indent=2))
+    return curves, grid, results_path
+
+
+# The demo's figures are matplotlib Figures made without pyplot: no backend is needed to save them, so
+# run_demo leaves the backend of a notebook that calls it as it is, and has no figure to close.
+
+
+def _curves_figure(histories):
+    """A figure with one row per model: its loss and accuracy curves."""
+    from matplotlib.figure import Figure
+
+    from cnn_course import plots
+
+    fig = Figure(figsize=(10, 3.2 * len(histories)))
+    axes = fig.subplots(len(histories), 2, squeeze=False)
     for row_axes, (name, history) in zip(axes, histories.items()):
         plots.plot_history(history, metrics=("loss", "accuracy"), title=name, ax=row_axes)
-    curves = plots.save_figure(fig, output_dir / "training_curves.png")
-    plt.close(fig)
-    fig = augmentation.show_augmentations(train.images[0], augment, n=12, ncols=6)
-    grid = plots.save_figure(fig, output_dir / "augmentations.png")
-    plt.close(fig)
-    results = output_dir / "results.json"
-    write_text_atomically(results, json.dumps({"seed": seed, "quick": quick, "dataset": os.fspath(data_dir),
-                                               "rows": rows}, indent=2))
+    return fig
 
+
+def _augmentations_figure(image, augment):
+    """A figure of `image` and 11 augmented versions of it, 6 per row."""
+    from matplotlib.figure import Figure
+
+    from cnn_course import augmentation
+
+    fig = Figure(figsize=(11.6, 4.6))  # the size plots.show_images picks for 12 tiles in 6 columns
+    augmentation.show_augmentations(image, augment, n=12, ncols=6, ax=fig.subplots())
+    return fig
+
+
+def _log_demo_summary(rows, quick, n_train, config):
+    """Print the results table and the two comparisons (and, in quick mode, that they compare nothing)."""
     _log("")
     _log(_format_table(rows))
     _log("")
@@ -136,12 +196,9 @@ def run_demo(data_dir=None, output_dir="cnn_course_output", quick=None, seed=0):
     _log(f"augmentation vs plain convnet, validation accuracy: "
          f"{100 * (by_name['convnet+aug']['val_accuracy'] - by_name['convnet']['val_accuracy']):+.1f} points")
     if quick:
-        _log(f"Quick mode ({len(train)} training images, {config['conv_epochs']} epochs): a check that "
+        _log(f"Quick mode ({n_train} training images, {config['conv_epochs']} epochs): a check that "
              f"everything runs; these accuracies are near chance and compare nothing. "
              f"Run without --quick (and without {settings.QUICK_ENV}) for the real comparison.")
-    _log(f"Saved: {curves}, {grid}, {results}")
-    _log(f"Total time: {time.perf_counter() - start:.0f} s")
-    return rows
 
 
 class _Parser(argparse.ArgumentParser):

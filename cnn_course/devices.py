@@ -3,7 +3,7 @@
 import json
 import os
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import check_choice, check_number, check_positive_int
 from cnn_course._environment import import_keras, import_tensorflow_quietly
 
 #: GPUs from this CUDA compute capability on have the tensor cores that make float16 fast.
@@ -204,8 +204,8 @@ def scaled_learning_rate(learning_rate, global_batch, reference_batch):
     >>> devices.scaled_learning_rate(1e-3, global_batch=64, reference_batch=32)
     0.002
     """
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
-        raise arg_error("learning_rate", learning_rate, "a positive number", "For example: learning_rate=1e-3")
+    learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True, expected="a positive number",
+                                 fix="For example: learning_rate=1e-3")
     global_batch = check_positive_int("global_batch", global_batch)
     reference_batch = check_positive_int("reference_batch", reference_batch)
     return float(learning_rate) * global_batch / reference_batch

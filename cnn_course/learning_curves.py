@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_number, check_positive_int
 from cnn_course.tables import html_table, text_table
 
 
@@ -119,8 +119,7 @@ def _class_of(labels):
 
 def _count(size, total):
     """A size given as a fraction (float in (0, 1]) or a count (int in [1, total]) -> a count."""
-    if isinstance(size, bool) or not isinstance(size, numbers.Real):
-        raise arg_error("sizes", size, "fractions in (0, 1] or integer counts")
+    check_number("sizes", size, expected="fractions in (0, 1] or integer counts")
     if isinstance(size, numbers.Integral):
         if not 1 <= size <= total:
             raise arg_error("sizes", size, f"counts between 1 and the {total} training images")

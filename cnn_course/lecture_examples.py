@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from cnn_course import convolution
+from cnn_course._aliases import REMOVAL
 from cnn_course._validation import arg_error
 
 #: Slide decks (files in `shared/lectures/`) and what each one is.
@@ -479,6 +480,6 @@ def __getattr__(name):
         instead = "slips(topics=('parameters', 'layer count'))"
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(f"cnn_course.lecture_examples.{name} is deprecated; use {instead} instead.",
+    warnings.warn(f"cnn_course.lecture_examples.{name} is deprecated and goes after {REMOVAL}; use {instead} instead.",
                   DeprecationWarning, stacklevel=2)
     return value

@@ -146,6 +146,26 @@ def show_images(images, labels=None, class_names=None, predictions=None, titles=
     >>> len(fig.axes)
     1
     """
+    images = _checked_images(images)
+    n = min(len(images), int(max_images))
+    images = _as_unit_rgb(images[:n])
+    predicted = _predicted_labels(predictions, n)
+    titles, colours = _tile_titles(n, labels, class_names, predicted, titles)
+    ncols = max(1, min(int(ncols), n))
+    nrows = int(np.ceil(n / ncols))
+    mosaic = _mosaic(images, ncols, nrows)
+    if ax is None:
+        fig, axes = _new_axes(1, 1, min(2.0 + 1.6 * ncols, 16), min(1.0 + 1.8 * nrows, 14))
+        ax = axes[0]
+    fig = ax.figure
+    ax.imshow(mosaic, interpolation="nearest")
+    ax.set_axis_off()
+    _write_titles(ax, titles, colours, images.shape[1:3], ncols)
+    return fig
+
+
+def _checked_images(images):
+    """The images as an array `(n, height, width, 1 or 3)`, a channel axis added to `(n, height, width)`."""
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[..., None]
@@ -155,60 +175,80 @@ def show_images(images, labels=None, class_names=None, predictions=None, titles=
             "an array of shape (n, height, width, 1 or 3)",
             describe=True,
         )
-    n = min(len(images), int(max_images))
-    images = images[:n]
+    return images
+
+
+def _as_unit_rgb(images):
+    """The images as float RGB in [0, 1]: uint8 divided by 255, clipped, gray repeated over 3 channels."""
     if images.dtype == np.uint8:
         images = images.astype("float32") / 255.0
     images = np.clip(images, 0.0, 1.0)
     if images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
+    return images
 
-    def name_of(label):
-        return str(class_names[int(label)]) if class_names is not None else str(int(label))
 
-    predicted = None
-    if predictions is not None:
-        p = np.asarray(predictions)[:n]
-        if p.ndim == 2 and p.shape[1] > 1:
-            predicted = p.argmax(axis=1)
-        elif p.dtype.kind == "f":
-            predicted = (p.reshape(-1) >= 0.5).astype(int)
-        else:
-            predicted = p.reshape(-1).astype(int)
+def _predicted_labels(predictions, n):
+    """The first `n` predicted integer labels, from labels or probabilities; None without predictions."""
+    if predictions is None:
+        return None
+    p = np.asarray(predictions)[:n]
+    if p.ndim == 2 and p.shape[1] > 1:
+        return p.argmax(axis=1)
+    if p.dtype.kind == "f":
+        return (p.reshape(-1) >= 0.5).astype(int)
+    return p.reshape(-1).astype(int)
+
+
+def _label_name(label, class_names):
+    """The class name of an integer label, or the label as text without `class_names`."""
+    return str(class_names[int(label)]) if class_names is not None else str(int(label))
+
+
+def _tile_titles(n, labels, class_names, predicted, titles):
+    """Title and colour of each tile: the given titles, else "true / predicted" (green or red), "true" or "pred ..."."""
     colours = ["black"] * n
     if titles is None:
         titles = [""] * n
         if labels is not None:
             labels = np.asarray(labels).reshape(-1)[:n]
-            titles = [name_of(label) for label in labels]
+            titles = [_label_name(label, class_names) for label in labels]
             if predicted is not None:
-                titles = [f"{t} / {name_of(p)}" for t, p in zip(titles, predicted)]
+                titles = [f"{t} / {_label_name(p, class_names)}" for t, p in zip(titles, predicted)]
                 colours = ["green" if true == guess else "red" for true, guess in zip(labels, predicted)]
         elif predicted is not None:
-            titles = [f"pred {name_of(p)}" for p in predicted]
-    ncols = max(1, min(int(ncols), n))
-    nrows = int(np.ceil(n / ncols))
+            titles = [f"pred {_label_name(p, class_names)}" for p in predicted]
+    return titles, colours
+
+
+def _cell_size(height, width):
+    """Height and width of a tile's cell in the mosaic (tile, padding, room for the title), and that room."""
+    pad = max(2, height // 8)
+    title_room = max(6, height // 4)
+    return height + pad + title_room, width + pad, title_room
+
+
+def _mosaic(images, ncols, nrows):
+    """One white RGB array holding the images as tiles, `ncols` per row, each below room for its title."""
     h, w = images.shape[1:3]
-    pad = max(2, h // 8)
-    title_room = max(6, h // 4)
-    cell_h, cell_w = h + pad + title_room, w + pad
+    cell_h, cell_w, title_room = _cell_size(h, w)
     mosaic = np.ones((nrows * cell_h, ncols * cell_w, 3), dtype="float32")
     for i, image in enumerate(images):
         r, c = divmod(i, ncols)
         top, left = r * cell_h + title_room, c * cell_w
         mosaic[top:top + h, left:left + w] = image
-    if ax is None:
-        fig, axes = _new_axes(1, 1, min(2.0 + 1.6 * ncols, 16), min(1.0 + 1.8 * nrows, 14))
-        ax = axes[0]
-    fig = ax.figure
-    ax.imshow(mosaic, interpolation="nearest")
-    ax.set_axis_off()
+    return mosaic
+
+
+def _write_titles(ax, titles, colours, tile_shape, ncols):
+    """Write each non-empty title, in its colour, above its tile of the mosaic drawn in `ax`."""
+    h, w = tile_shape
+    cell_h, cell_w, title_room = _cell_size(h, w)
     for i, (text, colour) in enumerate(zip(titles, colours)):
         if text:
             r, c = divmod(i, ncols)
             ax.text(c * cell_w + w / 2, r * cell_h + title_room - 1, text, ha="center",
                     va="bottom", fontsize=8, color=colour)
-    return fig
 
 
 def save_figure(fig, path, dpi=110):

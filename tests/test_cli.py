@@ -200,3 +200,30 @@ def test_assignment_list_names_every_assignment_with_its_points(tmp_path):
     assert out.returncode == 0, out.stderr
     for name in ("a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune"):
         assert f"{name}: " in out.stdout
+
+
+def test_run_demo_leaves_the_matplotlib_backend_alone(tmp_path, monkeypatch):
+    # A notebook that calls run_demo keeps its backend: the demo draws its figures without pyplot.
+    # No training (fit is replaced): the test is about the figures, and takes seconds.
+    import types
+
+    import matplotlib
+
+    from cnn_course import cli, training
+
+    def fit_without_training(model, train, validation, *, epochs, **kwargs):
+        curves = {"loss": [1.4, 1.3], "accuracy": [0.3, 0.4], "val_loss": [1.4, 1.35], "val_accuracy": [0.25, 0.3]}
+        return types.SimpleNamespace(history=curves, best_epoch=2, seconds=0.0)
+
+    monkeypatch.setattr(training, "fit", fit_without_training)
+    before = matplotlib.get_backend()
+    # A backend other than the Agg the demo once switched to, so that a switch would show.
+    matplotlib.use("svg")
+    try:
+        rows = cli.run_demo(tmp_path / "shapes", tmp_path / "out", quick=True)
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
+    assert [r["model"] for r in rows] == ["dense", "convnet", "convnet+aug"]
+    for name in ("training_curves.png", "augmentations.png", "results.json"):
+        assert (tmp_path / "out" / name).stat().st_size > 0

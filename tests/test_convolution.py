@@ -1,7 +1,6 @@
 """convolution.py against independent references: Keras's own layers and ops, and scipy.signal."""
 
 import itertools
-import math
 
 import cnn_course  # noqa: F401  (sets TensorFlow's flags before keras is imported)
 
@@ -247,11 +246,21 @@ def test_output_size_formula(size, kernel, padding, stride, expected):
 
 
 @pytest.mark.parametrize("size, kernel, stride", list(itertools.product([1, 4, 5, 8], [1, 2, 3, 6], [1, 2, 3])))
-def test_same_padding_follows_tensorflows_rule(size, kernel, stride):
+def test_same_padding_puts_the_zeros_where_keras_puts_them(size, kernel, stride):
+    # The reference is Keras's own Conv2D(padding="same"): our zeros, added by hand with np.pad and
+    # followed by a "valid" cross-correlation, must give its numbers. A random kernel over a random
+    # column tells every split of the zeros apart (one more zero before shifts every output).
     before, after = pad_amounts(size, kernel, stride, "same")
-    total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-    assert (before, after) == (total // 2, total - total // 2)
-    assert output_size(size, kernel, "same", stride) == math.ceil(size / stride)
+    x = _rng(size, kernel, stride).normal(size=(1, size, 1, 1)).astype("float32")
+    k = _rng(kernel).normal(size=(kernel, 1, 1, 1)).astype("float32")
+    layer = keras.layers.Conv2D(1, (kernel, 1), strides=(stride, 1), padding="same", use_bias=False)
+    layer.build(x.shape)
+    layer.set_weights([k])
+    expected = np.asarray(layer(x))[0, :, 0, 0]
+    padded = np.pad(x[0, :, 0, 0], (before, after))
+    ours = np.array([padded[i * stride:i * stride + kernel] @ k[:, 0, 0, 0] for i in range(len(expected))])
+    np.testing.assert_allclose(ours, expected, atol=ATOL)
+    assert output_size(size, kernel, "same", stride) == len(expected)
 
 
 @pytest.mark.parametrize("padding, expected", [("valid", (0, 0)), ("full", (4, 4)), (2, (2, 2)), ("SAME", (2, 2))])

@@ -1522,25 +1522,29 @@ def _outside_quotes(line):
     return re.sub(r'"[^"]*"', "", line)
 
 
-@pytest.mark.parametrize("mode, attack", CASES)
-def test_attack_gets_nothing_it_did_not_solve_and_harms_no_one(graded, mode, attack):
-    ctx = graded(mode)
-    run = ctx.runs[attack.batch]
-    index = ATTACKS.index(attack)
+def _batch_problems(run):
+    """(5) the batch completes: a row for every student."""
     problems = []
-    # (5) the batch completes: a row for every student
     if run.error:
         problems.append(f"the grading of the whole folder failed: grade_folder raised {run.error}")
     missing = [s for s in run.students if s not in run.details or s not in run.rows]
     if missing:
         problems.append(f"{len(missing)} of {len(run.students)} students have no row: {missing[:8]}")
-    # (1) exactly the points of what it solved
-    detail = run.details.get(attack.student)
+    return problems
+
+
+def _points_problems(attack, detail):
+    """(1) exactly the points of what it solved."""
     if detail is None:
-        problems.append(f"no result for the attacker {attack.student!r}")
-    elif detail["checks"] != attack.expected():
-        problems.append(f"it got {detail['checks']} (status {detail['status']!r}), but solved {attack.expected()}")
-    # (2) the victims' rows and feedback are byte-identical to the grading without attackers
+        return [f"no result for the attacker {attack.student!r}"]
+    if detail["checks"] != attack.expected():
+        return [f"it got {detail['checks']} (status {detail['status']!r}), but solved {attack.expected()}"]
+    return []
+
+
+def _victim_problems(ctx, run):
+    """(2) the victims' rows and feedback are byte-identical to the grading without attackers."""
+    problems = []
     now = _victim_views(run.out)
     for victim, (row, feedback, _) in ctx.baseline.items():
         row_now, feedback_now, log_now = now[victim]
@@ -1553,37 +1557,68 @@ def test_attack_gets_nothing_it_did_not_solve_and_harms_no_one(graded, mode, att
                             f"{(feedback_now or 'missing')[:160]!r}")
         if BREACH in log_now:
             problems.append(f"victim {victim}'s log shows an attack's code ran in its process")
-    # (3) nothing of the teacher's, the package or the submissions changed
-    problems += run.changed[:10]
-    # (4) no process of the attack outlived its grading
+    return problems
+
+
+def _survivor_problems(run, index):
+    """(4) no process of the attack outlived its grading."""
     if run.survivors.get(f"{index:02d}"):
-        problems.append(f"processes outlived the grading: {run.survivors[f'{index:02d}']}")
-    # its own outputs: nothing leaked, nothing forged outside quotes, a CSV row a spreadsheet reads as text
+        return [f"processes outlived the grading: {run.survivors[f'{index:02d}']}"]
+    return []
+
+
+def _leak_problems(ctx, detail, feedback, log):
+    """Its feedback and log hold no secret, no canary, no breach and no hidden check's input or output."""
+    problems = []
+    everything = feedback + log + json.dumps(detail)
+    for secret, what in ((ctx.secret, "the course secret"), (CANARY + ctx.token, "a canary of the teacher's"),
+                         (BREACH, "a breach it reported")):
+        if secret in everything:
+            at = everything.index(secret)
+            problems.append(f"its feedback or log holds {what}: {everything[max(0, at - 60):at + 100]!r}")
+    for hidden in ("-37", "-74"):
+        if hidden in feedback:
+            line = next(line for line in feedback.splitlines() if hidden in line)
+            problems.append(f"its feedback shows the hidden check's input or output {hidden}: {line.strip()!r}")
+    return problems
+
+
+def _forgery_problems(run, attack, feedback):
+    """Nothing forged outside quotes, one 'Total:' line, a CSV row a spreadsheet reads as text."""
+    problems = []
+    forged = [line for line in feedback.splitlines() if "FORGED" in _outside_quotes(line)]
+    if forged:
+        problems.append(f"its own text reaches its feedback unquoted: {forged[:2]}")
+    totals = [line for line in feedback.splitlines() if line.startswith("Total:")]
+    if len(totals) != 1:
+        problems.append(f"its feedback has {len(totals)} lines that start with 'Total:': {totals}")
+    cells = run.rows.get(attack.student, (None, []))[1]
+    unsafe = [cell for cell in cells if cell.startswith(FORMULA_START)]
+    if unsafe:
+        problems.append(f"its grades.csv row has cells a spreadsheet runs as formulas: {unsafe}")
+    return problems
+
+
+def _own_output_problems(ctx, run, attack, detail):
+    """Its own outputs: nothing leaked, nothing forged, and what its `Attack.expect` keys ask for."""
+    feedback = _read(run.out / "feedback" / f"{detail['file_name']}.txt") or ""
+    log = _read(run.out / "logs" / f"{detail['file_name']}.log") or ""
+    problems = _leak_problems(ctx, detail, feedback, log) + _forgery_problems(run, attack, feedback)
+    for key in attack.expect:
+        problem = EXPECT[key](ctx, run, attack, detail)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+@pytest.mark.parametrize("mode, attack", CASES)
+def test_attack_gets_nothing_it_did_not_solve_and_harms_no_one(graded, mode, attack):
+    ctx = graded(mode)
+    run = ctx.runs[attack.batch]
+    detail = run.details.get(attack.student)
+    problems = _batch_problems(run) + _points_problems(attack, detail) + _victim_problems(ctx, run)
+    problems += run.changed[:10]  # (3) nothing of the teacher's, the package or the submissions changed
+    problems += _survivor_problems(run, ATTACKS.index(attack))
     if detail is not None:
-        feedback = _read(run.out / "feedback" / f"{detail['file_name']}.txt") or ""
-        log = _read(run.out / "logs" / f"{detail['file_name']}.log") or ""
-        everything = feedback + log + json.dumps(detail)
-        for secret, what in ((ctx.secret, "the course secret"), (CANARY + ctx.token, "a canary of the teacher's"),
-                             (BREACH, "a breach it reported")):
-            if secret in everything:
-                at = everything.index(secret)
-                problems.append(f"its feedback or log holds {what}: {everything[max(0, at - 60):at + 100]!r}")
-        for hidden in ("-37", "-74"):
-            if hidden in feedback:
-                line = next(line for line in feedback.splitlines() if hidden in line)
-                problems.append(f"its feedback shows the hidden check's input or output {hidden}: {line.strip()!r}")
-        forged = [line for line in feedback.splitlines() if "FORGED" in _outside_quotes(line)]
-        if forged:
-            problems.append(f"its own text reaches its feedback unquoted: {forged[:2]}")
-        totals = [line for line in feedback.splitlines() if line.startswith("Total:")]
-        if len(totals) != 1:
-            problems.append(f"its feedback has {len(totals)} lines that start with 'Total:': {totals}")
-        cells = run.rows.get(attack.student, (None, []))[1]
-        unsafe = [cell for cell in cells if cell.startswith(FORMULA_START)]
-        if unsafe:
-            problems.append(f"its grades.csv row has cells a spreadsheet runs as formulas: {unsafe}")
-        for key in attack.expect:
-            problem = EXPECT[key](ctx, run, attack, detail)
-            if problem:
-                problems.append(problem)
+        problems += _own_output_problems(ctx, run, attack, detail)
     assert not problems, f"{attack.name} ({attack.tries}):\n  - " + "\n  - ".join(problems)

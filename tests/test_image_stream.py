@@ -1,4 +1,4 @@
-"""Tests for cnn_course.image_stream: image folders checked once (cached) and streamed with tf.data.
+"""Tests for the streamed image folders (datasets/_stream.py): checked once (cached), streamed with tf.data.
 
 The reference is the in-memory loader, `image_folders.load_image_folder`
 (PIL), on the same files: same pixels, labels, class and file order, bad files

@@ -219,39 +219,51 @@ def _is_module(dotted):
     return path.is_dir() or path.with_suffix(".py").exists()
 
 
+def _is_private(name):
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _may_reach(here, module):
+    """Whether module `here` may use `module`'s private files: it is inside the package that owns them."""
+    owner = _owner(module)
+    return here in (module, owner) or here.startswith(owner + ".")
+
+
+def _import_crossings(here, node):
+    """What one import statement reaches that `here` may not; and the names it binds to modules."""
+    found, bound = [], {}
+    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cnn_course"):
+        if _owner(node.module) != node.module and not _may_reach(here, node.module):
+            found.append(f"imports from {node.module}, private to {_owner(node.module)}")
+        for alias in node.names:
+            target = f"{node.module}.{alias.name}"
+            if _is_private(alias.name) and not _is_module(target):
+                found.append(f"imports the private name {target}")
+            elif _is_private(alias.name) and not _may_reach(here, target):
+                found.append(f"imports {target}, private to {node.module}")
+            bound[alias.asname or alias.name] = target
+    elif isinstance(node, ast.Import):
+        for alias in (a for a in node.names if a.name.startswith("cnn_course")):
+            if _owner(alias.name) != alias.name and not _may_reach(here, alias.name):
+                found.append(f"imports {alias.name}")
+            bound[alias.asname or alias.name] = alias.name
+    return found, bound
+
+
 def _private_crossings(path, text=None):
     """The lines of `path` that reach into another module's private name, or a package's private file from outside."""
     here = _module_name(path) if path.is_relative_to(PACKAGE) else "(outside the package)"
     tree = ast.parse(path.read_text(encoding="utf-8") if text is None else text)
     found, modules = [], {}
-
-    def inside(module):
-        return here == module or here.startswith(_owner(module) + ".") or here == _owner(module)
-
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cnn_course"):
-            if _owner(node.module) != node.module and not inside(node.module):
-                found.append(f"{path.name}:{node.lineno}: imports from {node.module}, private to {_owner(node.module)}")
-            for alias in node.names:
-                target = f"{node.module}.{alias.name}"
-                if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    if _is_module(target):
-                        if not inside(target):
-                            found.append(f"{path.name}:{node.lineno}: imports {target}, private to {node.module}")
-                    else:
-                        found.append(f"{path.name}:{node.lineno}: imports the private name {target}")
-                modules[alias.asname or alias.name] = target
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("cnn_course"):
-                    if _owner(alias.name) != alias.name and not inside(alias.name):
-                        found.append(f"{path.name}:{node.lineno}: imports {alias.name}")
-                    modules[alias.asname or alias.name] = alias.name
+        crossings, bound = _import_crossings(here, node)
+        found += [f"{path.name}:{node.lineno}: {crossing}" for crossing in crossings]
+        modules.update(bound)
     for node in ast.walk(tree):
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
+                and _is_private(node.attr)):
             target = f"{modules[node.value.id]}.{node.attr}"
-            if not _is_module(target) or not inside(target):
+            if not _is_module(target) or not _may_reach(here, target):
                 found.append(f"{path.name}:{node.lineno}: uses {target}")
     return found
 

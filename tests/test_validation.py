@@ -42,3 +42,47 @@ def test_class_names_and_image_size_follow_one_rule_for_folders_and_shapes(tmp_p
     with pytest.raises(ValueError, match=r"`image_size` argument must be an integer of at least 16\. .*try image_size"):
         shapes.make_shapes_arrays(1, image_size=8)
     assert _validation.check_image_size(32, minimum=16, pair=False) == 32
+
+
+# --- numbers --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, kwargs, expected", [
+    (np.float32(0.5), {"low": 0, "low_open": True}, 0.5),
+    (np.int64(3), {"low": 1, "integer": True}, 3),
+    (1, {"low": 0, "high": 1}, 1.0),
+    (None, {"allow_none": True}, None),
+])
+def test_check_number_accepts_python_and_numpy_numbers(value, kwargs, expected):
+    result = _validation.check_number("x", value, **kwargs)
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize("value, kwargs, phrase", [
+    (True, {}, "a finite number"),
+    (float("nan"), {}, "a finite number"),
+    (np.float64("inf"), {"low": 0}, "a number >= 0"),
+    ("1", {}, "a finite number"),
+    (0, {"low": 0, "low_open": True}, "a number > 0"),
+    (1, {"low": 0, "high": 1, "high_open": True}, "a number in the range [0, 1)"),
+    (2.5, {"low": 1, "integer": True}, "an integer >= 1"),
+    (None, {"high": 3}, "a number <= 3"),
+])
+def test_check_number_refuses_with_the_one_template(value, kwargs, phrase):
+    with pytest.raises(ValueError) as err:
+        _validation.check_number("x", value, **kwargs)
+    assert str(err.value) == f"The `x` argument must be {phrase}. Received: x={value!r}"
+
+
+def test_numpy_numbers_are_accepted_wherever_a_number_is_checked():
+    # Each of these refused np.float32 before the package had one check for numbers.
+    from cnn_course import checks, devices
+    from cnn_course._progress_lines import Heartbeat
+
+    assert devices.scaled_learning_rate(np.float32(1e-3), 64, 32) == pytest.approx(2e-3)
+    assert Heartbeat(np.float32(2.0)).interval == 2.0
+    assert augmentation._check_range("zoom_range", np.float32(0.25), 0, 1) == 0.25
+    assert search.uniform(np.float32(0.0), np.float64(1.0)) is not None
+    assert checks.public("q1", points=np.int64(2))(lambda: None).__check__.points == 2
+    with pytest.raises(ValueError, match=r"The `points` argument must be a number > 0. Received: points=0"):
+        checks.public("q1", points=0)

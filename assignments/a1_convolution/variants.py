@@ -2,7 +2,7 @@
 
 Each variant is a list of (old, new) text replacements on the reference
 submission (the master without its check cells); each `old` occurs exactly
-once there. `cnn_course.sample_submissions.write_samples` writes them out, and
+once there. `cnn_course.grading.write_samples` writes them out, and
 grading them must give exactly the points it expects.
 """
 

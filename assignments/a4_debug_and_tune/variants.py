@@ -2,7 +2,7 @@
 
 Each variant is the reference submission (the master without its check cells)
 with the text replacements in `replace` applied; each `old` text occurs exactly
-once in it. `cnn_course.sample_submissions.write_samples` writes them out.
+once in it. `cnn_course.grading.write_samples` writes them out.
 
 A fault left in place costs its own question, and q6 too where it spoils
 training (the loss, the learning rate, the scale of x_train): q6 measures the

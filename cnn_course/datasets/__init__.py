@@ -1,21 +1,22 @@
 """Every dataset loader of the course in one place; each returns `ImageSet`s, most a dict of splits.
 
-This module gathers the loaders so that `from cnn_course import datasets` is
-all a notebook needs; the code lives in one module per idea:
+`from cnn_course import datasets` is all a notebook needs; the code lives in
+one private file per idea:
 
-- `cnn_course.image_folders`: `ImageSet`, the container every loader returns,
-  and folders of images (`load_image_folder`, `load_split_folders`,
-  `ImageFolderError`), the Kaggle cats-vs-dogs layout.
-- `cnn_course.image_stream`: folders larger than memory, checked once and
-  streamed with `tf.data` (`stream_image_folder`, `stream_split_folders`,
-  `ImageStream`).
-- `cnn_course.keras_cache`: the Keras cache folder (`keras_datasets_dir`), the
-  offline switch (`OFFLINE_ENV`) and `DatasetUnavailableError`; shared with
-  `cnn_course.pretrained`.
-- `cnn_course.keras_datasets`: MNIST, Fashion-MNIST and CIFAR-10 from the
-  Keras cache (`load_mnist`, `load_fashion_mnist`, `load_cifar10`).
-- `cnn_course.small_datasets`: datasets bundled with installed packages, never
-  downloaded (`load_digits`, `load_mnist_sample`).
+- `_folders.py`: `ImageSet`, the container every loader returns, and folders
+  of images (`load_image_folder`, `load_split_folders`), the Kaggle
+  cats-vs-dogs layout.
+- `_scan.py`: the layout of an image folder checked, and its files walked once,
+  for both image loaders (`ImageFolderError` names the bad file or layout).
+- `_stream.py`: folders larger than memory, checked once and streamed with
+  `tf.data` (`stream_image_folder`, `stream_split_folders`, `ImageStream`).
+- `_keras_cache.py`: the Keras cache folder (`keras_datasets_dir`), the offline
+  switch (`OFFLINE_ENV`), when a download is allowed, and
+  `DatasetUnavailableError`; shared with `cnn_course.pretrained`.
+- `_keras_files.py`: MNIST, Fashion-MNIST and CIFAR-10 from the Keras cache
+  (`load_mnist`, `load_fashion_mnist`, `load_cifar10`).
+- `_bundled.py`: datasets bundled with installed packages, never downloaded
+  (`load_digits`, `load_mnist_sample`).
 - here: `load_shapes`, the course's embedded shapes dataset (written by
   `cnn_course.shapes`), loaded as a dict of splits.
 """

@@ -1,6 +1,6 @@
 """The Keras cache and when it may download: its folder, the offline switch, and the errors that say what to fetch.
 
-The dataset loaders (`cnn_course.keras_datasets`) and the pretrained weights
+The dataset loaders (`_keras_files.py`) and the pretrained weights
 (`cnn_course.pretrained`) both read files that Keras keeps under its home
 folder, and both download only when allowed: this module holds what they share.
 """

@@ -177,7 +177,7 @@ PIL_MODES = {"rgb": "RGB", "grayscale": "L"}
 def class_files(directory, class_folders, stacklevel, loaders=("load_image_folder", "load_split_folders")):
     """Check that each class folder holds image files; return the files of each class, in class order.
 
-    Shared by the in-memory loader and `cnn_course.image_stream`. `stacklevel`
+    Shared by the in-memory loader and the streamed one. `stacklevel`
     is what `warnings.warn` would take in the public function (2: warn at its
     caller's line); `loaders` names the one-split and the split-root functions
     that the layout error suggests.
@@ -224,7 +224,7 @@ def read_or_reason(path, size, mode):
 def check_split_root(root, splits, class_names):
     """Check `root/<split>/` for every split and, without `class_names`, that all splits hold the same classes.
 
-    Shared by `load_split_folders` and `cnn_course.image_stream.stream_split_folders`.
+    Shared by `load_split_folders` and `stream_split_folders`.
     Nothing is decoded: a wrong layout fails fast and cheaply. Returns `root` as a Path.
     """
     root = check_directory("root", root)

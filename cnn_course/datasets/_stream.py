@@ -1,6 +1,6 @@
 """Image folders larger than memory: check every file once (the result cached), then stream batches with tf.data.
 
-`cnn_course.image_folders.load_image_folder` decodes every image into one
+`datasets.load_image_folder` decodes every image into one
 array: right for a few thousand images, too much memory for 25,000 photos at
 150x150 (about 1.7 GB as uint8, four times that as float32). Here the folder
 is checked once instead (every file decoded once, bad files named as the
@@ -293,7 +293,7 @@ def stream_image_folder(directory, image_size=None, batch_size=32, color_mode="r
     """Stream one split stored as `directory/<class name>/<image files>`, for folders larger than memory.
 
     The same folder layout, class order, file order and error messages as
-    `cnn_course.image_folders.load_image_folder`, in two steps:
+    `datasets.load_image_folder`, in two steps:
 
     1. Check, once: every file is decoded once (with PIL, in parallel
        threads) and the bad ones are named as the in-memory loader names
@@ -421,7 +421,7 @@ def stream_image_folder(directory, image_size=None, batch_size=32, color_mode="r
 def stream_split_folders(root, splits=("train", "validation", "test"), shuffle=None, **kwargs):
     """Stream a dataset stored as `root/<split>/<class name>/<image files>`, for folders larger than memory.
 
-    The streaming twin of `cnn_course.image_folders.load_split_folders`: the
+    The streaming twin of `datasets.load_split_folders`: the
     same checks first (every split exists; all splits hold the same class
     folders, so label `i` means the same class everywhere), then
     `stream_image_folder` for each split, with the same keyword arguments.

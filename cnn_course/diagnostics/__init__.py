@@ -6,11 +6,10 @@ and are importable from here too (`diagnostics.GradientNormLogger`,
 """
 
 import math
-import numbers
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_fraction, check_positive_int
+from cnn_course._validation import arg_error, check_fraction, check_number, check_positive_int
 from cnn_course.diagnostics._gradients import (  # noqa: F401  (diagnostics.*, as before)
     GradientNormLogger, dead_relu_fraction, plot_gradient_norms,
 )
@@ -214,24 +213,11 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
     >>> result.passed, "categorical_crossentropy" in result.hint
     (False, True)
     """
-    from cnn_course.reproducibility import set_seed
-
-    if not callable(model_fn):
-        raise arg_error("model_fn", model_fn, "a function that returns a new compiled model",
-                        "Wrap the model building and compile in a def and pass the function itself")
-    n_examples = check_positive_int("n_examples", n_examples)
-    steps = check_positive_int("steps", steps)
-    check_fraction("target_accuracy", target_accuracy, inclusive_high=True)
-    if target_loss is not None and (isinstance(target_loss, bool) or not isinstance(target_loss, numbers.Real)):
-        raise arg_error("target_loss", target_loss, "a number or None")
+    n_examples, steps = _check_overfit_arguments(model_fn, n_examples, steps, target_accuracy, target_loss)
     x, y = np.asarray(x)[:n_examples], np.asarray(y)[:n_examples]
     if len(x) != len(y):
         raise arg_error("y", f"{len(y)} labels", f"as many labels as inputs ({len(x)})", describe=True)
-    set_seed(seed)
-    model = model_fn()
-    if not isinstance(model, keras.Model):
-        raise arg_error("model_fn", model_fn, "a function returning a keras.Model",
-                        f"It returned a {type(model).__name__}; end it with `return model`")
+    model = _fresh_model(model_fn, seed)
     history = {"loss": []}
 
     def done(passed, loss, acc, hint):
@@ -247,6 +233,44 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
             raise
         return done(False, None, None, str(error))
 
+    acc_key = _train_on_one_batch(model, x, y, history, steps, target_accuracy, target_loss, verbose)
+    if target_loss is None and acc_key is None:
+        raise arg_error("target_loss", None, "a number when the model has no accuracy metric",
+                        "Pass e.g. target_loss=0.01, or compile with metrics=['accuracy']")
+    final = model.test_on_batch(x, y, return_dict=True)
+    final_loss = float(final["loss"])
+    final_acc = float(final[acc_key]) if acc_key and acc_key in final else None
+    if _batch_learned(final_loss, final_acc, history, target_accuracy, target_loss):
+        return done(True, final_loss, final_acc, None)
+    return done(False, final_loss, final_acc, _failure_hint(model, x, history["loss"], steps))
+
+
+def _check_overfit_arguments(model_fn, n_examples, steps, target_accuracy, target_loss):
+    """Validate the arguments of `can_overfit_small_batch`; return `n_examples` and `steps` as ints."""
+    if not callable(model_fn):
+        raise arg_error("model_fn", model_fn, "a function that returns a new compiled model",
+                        "Wrap the model building and compile in a def and pass the function itself")
+    n_examples = check_positive_int("n_examples", n_examples)
+    steps = check_positive_int("steps", steps)
+    check_fraction("target_accuracy", target_accuracy, inclusive_high=True)
+    check_number("target_loss", target_loss, allow_none=True, expected="a number or None")
+    return n_examples, steps
+
+
+def _fresh_model(model_fn, seed):
+    """Set the seed, call `model_fn`, and check that it returned a Keras model."""
+    from cnn_course.reproducibility import set_seed
+
+    set_seed(seed)
+    model = model_fn()
+    if not isinstance(model, keras.Model):
+        raise arg_error("model_fn", model_fn, "a function returning a keras.Model",
+                        f"It returned a {type(model).__name__}; end it with `return model`")
+    return model
+
+
+def _train_on_one_batch(model, x, y, history, steps, target_accuracy, target_loss, verbose):
+    """Train on `x`, `y` for up to `steps` steps, appending to `history`; return the accuracy key (or None)."""
     acc_key = None
     beat = Heartbeat()
     for step in range(1, steps + 1):
@@ -259,26 +283,27 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
         if verbose and beat.due():
             print_line("step", step, steps, {k: v[-1] for k, v in history.items()}, seconds=beat.elapsed,
                        name="overfit check")
-        if not math.isfinite(loss):
+        if _stop_training(loss, logs[acc_key] if acc_key else None, target_accuracy, target_loss):
             break
-        if target_loss is not None and loss <= target_loss:
-            break
-        if target_loss is None and acc_key and logs[acc_key] >= target_accuracy:
-            break
-    if target_loss is None and acc_key is None:
-        raise arg_error("target_loss", None, "a number when the model has no accuracy metric",
-                        "Pass e.g. target_loss=0.01, or compile with metrics=['accuracy']")
-    final = model.test_on_batch(x, y, return_dict=True)
-    final_loss = float(final["loss"])
-    final_acc = float(final[acc_key]) if acc_key and acc_key in final else None
+    return acc_key
+
+
+def _stop_training(loss, accuracy, target_accuracy, target_loss):
+    """Whether to stop after a step: the loss is NaN or infinite, or the step reached the target."""
+    if not math.isfinite(loss):
+        return True
     if target_loss is not None:
-        passed = math.isfinite(final_loss) and (final_loss <= target_loss or history["loss"][-1] <= target_loss)
-    else:
-        passed = math.isfinite(final_loss) and (final_acc >= target_accuracy
-                                                or history["accuracy"][-1] >= target_accuracy)
-    if passed:
-        return done(True, final_loss, final_acc, None)
-    return done(False, final_loss, final_acc, _failure_hint(model, x, history["loss"], steps))
+        return loss <= target_loss
+    return accuracy is not None and accuracy >= target_accuracy
+
+
+def _batch_learned(final_loss, final_acc, history, target_accuracy, target_loss):
+    """Whether the check passed: a finite final loss, and the target met after training or at the last step."""
+    if not math.isfinite(final_loss):
+        return False
+    if target_loss is not None:
+        return final_loss <= target_loss or history["loss"][-1] <= target_loss
+    return final_acc >= target_accuracy or history["accuracy"][-1] >= target_accuracy
 
 
 def _failure_hint(model, x, losses, steps):

@@ -1,8 +1,8 @@
 """Shape and parameter explainers: where every output shape and every parameter count of a network comes from.
 
-`explain_model` walks a Keras model's graph; the arithmetic per kind of layer is in
-`cnn_course.layer_arithmetic`, the table objects in `cnn_course.explanation`, the dense-versus-conv
-comparison in `cnn_course.dense_vs_conv`; their public names are importable from here too, as before.
+`explain_model` walks a Keras model's graph; the arithmetic per kind of layer is in the private
+`_arithmetic.py`, the table objects in `_tables.py`, the dense-versus-conv comparison in
+`_dense_vs_conv.py`; import their public names from here.
 """
 
 import math
@@ -15,6 +15,20 @@ from cnn_course.explain._arithmetic import (
     conv_arithmetic, dense_arithmetic, flatten_arithmetic, pool_arithmetic, split_channels,
 )
 from cnn_course.settings import import_keras
+
+#: The names of the course's API here (what `from cnn_course.explain import *` takes, and what the
+#: README's package map lists); the rest is internal.
+__all__ = [
+    "compare_dense_and_conv",
+    "conv_params",
+    "dense_params",
+    "DenseConvComparison",
+    "explain_model",
+    "LayerRow",
+    "ModelExplanation",
+    "preview_convnet",
+]
+
 
 
 # ---------------------------------------------------------------------------

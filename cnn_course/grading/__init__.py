@@ -25,12 +25,16 @@ from cnn_course.grading._check_file import read_submission
 from cnn_course.grading._commands import add_assignment_commands, check_file, run_assignment_command
 from cnn_course.grading._grade import MEMORY_LIMIT_GB, SANDBOX_MODES, TIME_LIMIT, grade_folder, how_to_enable
 from cnn_course.grading._masters import (
+    ASSIGNMENTS_ENV,
     Cell,
     CheckSpec,
     Master,
     build_student_version,
     check_cells_of,
+    find_master,
     find_masters,
+    master_names,
+    masters_dirs,
     read_cells,
     replace_check_calls,
     solution_lines,
@@ -45,6 +49,7 @@ from cnn_course.grading._secret import default_secret_file, load_secret
 from cnn_course.grading._submissions import Entry, find_submissions, printable, read_submission_cells
 
 __all__ = [
+    "ASSIGNMENTS_ENV",
     "add_assignment_commands",
     "apply_variant",
     "build_student_version",
@@ -54,6 +59,7 @@ __all__ = [
     "CheckSpec",
     "default_secret_file",
     "Entry",
+    "find_master",
     "find_masters",
     "find_submissions",
     "grade_folder",
@@ -61,6 +67,8 @@ __all__ = [
     "load_secret",
     "load_variants",
     "Master",
+    "master_names",
+    "masters_dirs",
     "MEMORY_LIMIT_GB",
     "printable",
     "read_cells",

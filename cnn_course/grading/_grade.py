@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from cnn_course._validation import arg_error, check_positive_int
+from cnn_course._validation import arg_error, check_number, check_positive_int
 from cnn_course.grading._masters import Master
 from cnn_course.checks import grading_context
 from cnn_course.grading import _batch, _processes, _sandbox, _zygote
@@ -107,8 +107,7 @@ def _validate(time_limit, memory_limit_gb, jobs, sandbox):
     for name, value in (("time_limit", time_limit), ("memory_limit_gb", memory_limit_gb)):
         if value is None and name == "time_limit":
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise arg_error(name, value, "a number > 0")
+        check_number(name, value, low=0, low_open=True)
     if sandbox not in SANDBOX_MODES:
         raise arg_error("sandbox", sandbox, "one of " + ", ".join(SANDBOX_MODES))
     return check_positive_int("jobs", jobs)
@@ -202,14 +201,7 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
 
 def _run(batch, entries, folder, fork, jobs, notes, log):
     master = batch.master
-    tensorflow = uses_tensorflow(master)
-    preload = (["keras"] if tensorflow else []) + (["mnist_sample"] if "load_mnist_sample(" in master.text
-                                                   else [])
-    if fork:  # started first: it imports Keras in its own process while this one imports it too
-        env = _processes.runner_env(batch.scratch, batch.quick, batch.seed, batch.scratch)
-        batch.zygote = _processes.Zygote(preload, env, batch.scratch)
-    if batch.fork_judges:  # once, here: every judge forked from this process starts with these loaded
-        _zygote.preload(preload)
+    _start_preloading(batch, fork)
     waiting, running, total = list(enumerate(entries, start=1)), [], len(entries)
     seen_notes = list(notes)
 
@@ -229,32 +221,14 @@ def _run(batch, entries, folder, fork, jobs, notes, log):
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
-                number, entry = waiting.pop(0)
-                cells, sha256, problem = _batch.prepare(entry)
-                if folder.already_graded(entry.student, sha256):
-                    log(f"[{number}/{total}] {entry.student}: graded before the interruption, kept")
-                    continue
-                if problem:
-                    finish(*_batch.unreadable_outcome(entry, problem, sha256))
-                    continue
-                try:
-                    running.append(_batch.Grading(batch, number, entry, cells, sha256))
-                except (OSError, RuntimeError, ValueError) as exc:  # the grader could not start this one
-                    outcome, text = _batch.unreadable_outcome(entry, f"its process could not start: {exc}", sha256)
-                    outcome.status = "grader error"
-                    finish(outcome, text)
+                _start_next(batch, waiting, running, folder, total, finish, log)
             for grading in list(running):
                 if grading.poll():
                     running.remove(grading)
                     finish(*grading.outcome())
             time.sleep(_batch.POLL)
     except KeyboardInterrupt:
-        for grading in running:
-            grading.kill_all()
-        folder.save(complete=False, notes=seen_notes)
-        log(f"Interrupted: every submission's process was stopped; the grades of the {len(folder.students)} "
-            f"student(s) finished so far are in {folder.folder} (marked incomplete). Run the same command again "
-            "to grade the rest")
+        _stop_interrupted(running, folder, seen_notes, log)
         raise
     finally:
         if batch.zygote is not None:
@@ -263,6 +237,47 @@ def _run(batch, entries, folder, fork, jobs, notes, log):
     log(f"Wrote {folder.folder / 'grades.csv'} and {len(folder.students)} feedback files in "
         f"{folder.folder / 'feedback'}")
     return [folder.students[s]["row"] for s in sorted(folder.students)]
+
+
+def _start_preloading(batch, fork):
+    """Start the fork server (with `fork`) and load Keras and the sample data here for forked judges, as needed."""
+    master = batch.master
+    tensorflow = uses_tensorflow(master)
+    preload = (["keras"] if tensorflow else []) + (["mnist_sample"] if "load_mnist_sample(" in master.text
+                                                   else [])
+    if fork:  # started first: it imports Keras in its own process while this one imports it too
+        env = _processes.runner_env(batch.scratch, batch.quick, batch.seed, batch.scratch)
+        batch.zygote = _processes.Zygote(preload, env, batch.scratch)
+    if batch.fork_judges:  # once, here: every judge forked from this process starts with these loaded
+        _zygote.preload(preload)
+
+
+def _start_next(batch, waiting, running, folder, total, finish, log):
+    """Take the next waiting submission: keep its earlier grades, `finish` it if unreadable, else start it."""
+    number, entry = waiting.pop(0)
+    cells, sha256, problem = _batch.prepare(entry)
+    if folder.already_graded(entry.student, sha256):
+        log(f"[{number}/{total}] {entry.student}: graded before the interruption, kept")
+        return
+    if problem:
+        finish(*_batch.unreadable_outcome(entry, problem, sha256))
+        return
+    try:
+        running.append(_batch.Grading(batch, number, entry, cells, sha256))
+    except (OSError, RuntimeError, ValueError) as exc:  # the grader could not start this one
+        outcome, text = _batch.unreadable_outcome(entry, f"its process could not start: {exc}", sha256)
+        outcome.status = "grader error"
+        finish(outcome, text)
+
+
+def _stop_interrupted(running, folder, seen_notes, log):
+    """On Ctrl-C: kill every running submission's processes and save the grades so far, marked incomplete."""
+    for grading in running:
+        grading.kill_all()
+    folder.save(complete=False, notes=seen_notes)
+    log(f"Interrupted: every submission's process was stopped; the grades of the {len(folder.students)} "
+        f"student(s) finished so far are in {folder.folder} (marked incomplete). Run the same command again "
+        "to grade the rest")
 
 
 def _row(master, outcome):

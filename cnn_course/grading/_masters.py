@@ -15,6 +15,8 @@ import os
 import pathlib
 import re
 
+from cnn_course._validation import check_number
+
 #: Tags of the cells that hold checks; neither kind reaches the student's notebook.
 PUBLIC_TAG = "checks"
 HIDDEN_TAG = "hidden-checks"
@@ -89,42 +91,51 @@ def strip_solutions(code):
     for number, line in enumerate(code.splitlines(), start=1):
         stripped = line.strip()
         indent = line[: len(line) - len(line.lstrip())]
-        if stripped.startswith("# BEGIN SOLUTION"):
-            if state is not None:
-                raise ValueError(f"line {number}: `# BEGIN SOLUTION` inside another marked block")
-            state = "solution"
-            if "NO PROMPT" not in stripped:
+        if stripped.startswith("# BEGIN SOLUTION") or stripped in ("# END SOLUTION", "# BEGIN PROMPT", "# END PROMPT"):
+            state = _after_marker(stripped, state, number)
+            if stripped.startswith("# BEGIN SOLUTION") and "NO PROMPT" not in stripped:
                 out.append(f"{indent}...  # your code here")
-        elif stripped == "# END SOLUTION":
-            if state != "solution":
-                raise ValueError(f"line {number}: `# END SOLUTION` without `# BEGIN SOLUTION`")
-            state = None
-        elif stripped == "# BEGIN PROMPT":
-            if state is not None:
-                raise ValueError(f"line {number}: `# BEGIN PROMPT` inside another marked block")
-            state = "prompt"
-        elif stripped == "# END PROMPT":
-            if state != "prompt":
-                raise ValueError(f"line {number}: `# END PROMPT` without `# BEGIN PROMPT`")
-            state = None
         elif state == "solution":
             continue
         elif state == "prompt":
             out.append(re.sub(r"^(\s*)# ?", r"\1", line))
-        elif re.search(r"#\s*SOLUTION\s*$", line):
-            body = re.sub(r"\s*#\s*SOLUTION\s*$", "", line).strip()
-            assignment = re.match(r"^([\w\s,.\[\]'\"]+?)\s*(=|\+=|-=)(?!=)", body)
-            if body.startswith("return"):
-                out.append(f"{indent}return ...  # your code here")
-            elif assignment:
-                out.append(f"{indent}{assignment.group(1).strip()} = ...  # your answer")
-            else:
-                out.append(f"{indent}...  # your code here")
         else:
-            out.append(line)
+            out.append(_student_line(line, indent))
     if state is not None:
         raise ValueError(f"a `# BEGIN {state.upper()}` block is never closed")
     return "\n".join(out)
+
+
+def _after_marker(stripped, state, number):
+    """The block state ("solution", "prompt" or None) after marker line `number`; ValueError if it is misplaced."""
+    if stripped.startswith("# BEGIN SOLUTION"):
+        if state is not None:
+            raise ValueError(f"line {number}: `# BEGIN SOLUTION` inside another marked block")
+        return "solution"
+    if stripped == "# END SOLUTION":
+        if state != "solution":
+            raise ValueError(f"line {number}: `# END SOLUTION` without `# BEGIN SOLUTION`")
+        return None
+    if stripped == "# BEGIN PROMPT":
+        if state is not None:
+            raise ValueError(f"line {number}: `# BEGIN PROMPT` inside another marked block")
+        return "prompt"
+    if state != "prompt":
+        raise ValueError(f"line {number}: `# END PROMPT` without `# BEGIN PROMPT`")
+    return None
+
+
+def _student_line(line, indent):
+    """A line outside marked blocks as the student sees it: one ending in `# SOLUTION` becomes a stub."""
+    if not re.search(r"#\s*SOLUTION\s*$", line):
+        return line
+    body = re.sub(r"\s*#\s*SOLUTION\s*$", "", line).strip()
+    assignment = re.match(r"^([\w\s,.\[\]'\"]+?)\s*(=|\+=|-=)(?!=)", body)
+    if body.startswith("return"):
+        return f"{indent}return ...  # your code here"
+    if assignment:
+        return f"{indent}{assignment.group(1).strip()} = ...  # your answer"
+    return f"{indent}...  # your code here"
 
 
 def strip_markdown_solutions(text):
@@ -259,8 +270,10 @@ class Master:
                 if (isinstance(node, ast.Assign) and len(node.targets) == 1
                         and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "TIME_LIMIT_SECONDS"):
                     value = ast.literal_eval(node.value)
-                    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                        raise ValueError(f"{self.path}: TIME_LIMIT_SECONDS must be a number > 0, not {value!r}")
+                    try:
+                        check_number("TIME_LIMIT_SECONDS", value, low=0, low_open=True)
+                    except ValueError as exc:
+                        raise ValueError(f"{self.path}: {exc}") from None
                     return value
         return None
 

@@ -119,48 +119,68 @@ class Decoder:
         self.blobs = blobs
         self._resolve = resolve
 
+    #: The method that decodes each plain-data kind; any other kind goes to `resolve`.
+    _KINDS = {"none": "_decode_constant", "ellipsis": "_decode_constant", "bool": "_decode_scalar",
+              "int": "_decode_scalar", "float": "_decode_scalar", "str": "_decode_scalar", "bytes": "_decode_bytes",
+              "array": "_decode_array", "scalar": "_decode_array", "list": "_decode_sequence",
+              "tuple": "_decode_sequence", "set": "_decode_sequence", "namedtuple": "_decode_sequence",
+              "dict": "_decode_dict"}
+
     def decode(self, node, depth=0):
         if depth > MAX_DEPTH:
             raise MalformedValue(f"a value nested more than {MAX_DEPTH} levels deep")
         if not isinstance(node, dict) or not isinstance(node.get("t"), str):
             raise MalformedValue("a value node that is not an object with a kind")
         kind = node["t"]
-        if kind == "none":
-            return None
-        if kind == "ellipsis":
-            return Ellipsis
-        if kind in ("bool", "int", "float", "str"):
-            value = self._scalar(kind, node.get("v"))
-            if kind == "int" and value.bit_length() > MAX_INT_BITS:
-                raise MalformedValue("an integer too large")
-            return value
-        if kind == "bytes":
-            return self.blob(node)
-        if kind in ("array", "scalar"):
-            return self._array(node, kind)
-        if kind in ("list", "tuple", "set", "namedtuple"):
-            items = node.get("v")
-            if not isinstance(items, list) or len(items) > MAX_ITEMS:
-                raise MalformedValue(f"a {kind} whose items are not a list (or too many)")
-            values = [self.decode(item, depth + 1) for item in items]
-            if kind == "namedtuple":
-                return self._namedtuple(node, values)
-            try:
-                return {"list": list, "tuple": tuple, "set": set}[kind](values)
-            except TypeError:
-                raise MalformedValue("a set of unhashable items") from None
-        if kind == "dict":
-            pairs = node.get("v")
-            if not isinstance(pairs, list) or len(pairs) > MAX_ITEMS or not all(
-                    isinstance(p, list) and len(p) == 2 for p in pairs):
-                raise MalformedValue("a dict whose items are not [key, value] pairs")
-            try:
-                return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in pairs}
-            except TypeError:
-                raise MalformedValue("a dict with an unhashable key") from None
+        method = self._KINDS.get(kind)
+        if method is not None:
+            return getattr(self, method)(node, kind, depth)
         if self._resolve is None:
             raise MalformedValue(f"a value of unknown kind {kind[:40]!r}")
         return self._resolve(self, node, depth)
+
+    def _decode_constant(self, node, kind, depth):
+        """None or Ellipsis."""
+        return None if kind == "none" else Ellipsis
+
+    def _decode_scalar(self, node, kind, depth):
+        """A bool, an int (at most `MAX_INT_BITS`), a float or a string."""
+        value = self._scalar(kind, node.get("v"))
+        if kind == "int" and value.bit_length() > MAX_INT_BITS:
+            raise MalformedValue("an integer too large")
+        return value
+
+    def _decode_bytes(self, node, kind, depth):
+        """Bytes: one of the message's blobs."""
+        return self.blob(node)
+
+    def _decode_array(self, node, kind, depth):
+        """An array or a NumPy scalar."""
+        return self._array(node, kind)
+
+    def _decode_sequence(self, node, kind, depth):
+        """A list, tuple, set or named tuple of at most `MAX_ITEMS` items."""
+        items = node.get("v")
+        if not isinstance(items, list) or len(items) > MAX_ITEMS:
+            raise MalformedValue(f"a {kind} whose items are not a list (or too many)")
+        values = [self.decode(item, depth + 1) for item in items]
+        if kind == "namedtuple":
+            return self._namedtuple(node, values)
+        try:
+            return {"list": list, "tuple": tuple, "set": set}[kind](values)
+        except TypeError:
+            raise MalformedValue("a set of unhashable items") from None
+
+    def _decode_dict(self, node, kind, depth):
+        """A dict of at most `MAX_ITEMS` [key, value] pairs with hashable keys."""
+        pairs = node.get("v")
+        if not isinstance(pairs, list) or len(pairs) > MAX_ITEMS or not all(
+                isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise MalformedValue("a dict whose items are not [key, value] pairs")
+        try:
+            return {self.decode(k, depth + 1): self.decode(v, depth + 1) for k, v in pairs}
+        except TypeError:
+            raise MalformedValue("a dict with an unhashable key") from None
 
     def blob(self, node):
         index = node.get("b")

@@ -110,7 +110,7 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     `compile_for_task`. Layers are named `block{i}_conv{j}`, `block{i}_bn{j}`,
     `block{i}_act{j}`, `block{i}_pool` (like VGG16), `flatten`, `gap` or `gmp`,
     `dropout{k}`, `dense{k}` and `output`. Every network of
-    `cnn_course.presets` is built with it. Introduced in `notebooks/00_getting_started`.
+    `models.shapes_convnet` and the other presets are built with it. Introduced in `notebooks/00_getting_started`.
 
     Args:
         input_shape: `(height, width, channels)` of the (already rescaled) images.

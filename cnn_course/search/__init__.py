@@ -1,7 +1,7 @@
 """Hyperparameter search: grid and random search over a space, seeded per trial and resumable from a JSON-lines file.
 
-The spaces (`log_uniform`, `uniform`, `int_uniform`, `choice`, `grid`) are in `cnn_course.search_spaces`,
-the results file and `SearchResult` in `cnn_course.search_result`; all are importable from here, as before.
+The spaces (`log_uniform`, `uniform`, `int_uniform`, `choice`, `grid`) are in the private `_spaces.py`,
+the results file and `SearchResult` in `_results.py`; import them from here.
 """
 
 import json
@@ -18,6 +18,22 @@ from cnn_course.search._results import (  # noqa: F401  (search.read_results, se
 from cnn_course.search._spaces import (  # noqa: F401  (search.log_uniform, ..., as before)
     Distribution, Grid, choice, grid, int_uniform, log_uniform, uniform,
 )
+
+#: The names of the course's API here (what `from cnn_course.search import *` takes, and what the
+#: README's package map lists); the rest is internal.
+__all__ = [
+    "choice",
+    "grid",
+    "grid_search",
+    "int_uniform",
+    "log_uniform",
+    "random_search",
+    "read_results",
+    "sample_configurations",
+    "SearchResult",
+    "uniform",
+]
+
 
 
 # --------------------------------------------------------------------------- search loop

@@ -5,7 +5,7 @@ import math
 import numbers
 
 
-from cnn_course._validation import arg_error
+from cnn_course._validation import arg_error, check_number
 
 
 # --------------------------------------------------------------------------- spaces
@@ -68,8 +68,7 @@ class _Choice(Distribution):
 
 
 def _check_real(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise arg_error(name, value, "a finite number")
+    check_number(name, value)
     return value
 
 

@@ -14,6 +14,16 @@ from cnn_course.progress import ProgressLine, print_line
 from cnn_course.reproducibility import determinism_error
 from cnn_course.settings import import_keras
 
+#: The names of the course's API here (what `from cnn_course.training import *` takes, and what the
+#: README's package map lists); the rest is internal.
+__all__ = [
+    "AtomicCheckpoint",
+    "check_labels_for_model",
+    "fit",
+    "loss_name",
+]
+
+
 keras = import_keras()
 
 
@@ -190,7 +200,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     the model's output layer and loss (`check_labels_for_model`), so a wrong
     loss gives a clear message instead of a stack trace from inside `fit`, and
     that no layer was frozen or unfrozen since the model was compiled
-    (`cnn_course.freezing.check_compiled_trainability`).
+    (`transfer.check_compiled_trainability`).
 
     Progress: one plain line per epoch (`cnn_course.progress.ProgressLine`)::
 
@@ -204,13 +214,13 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     `strategy.scope()` (`cnn_course.devices.choose_strategy`) and batch the
     data with the global batch size (`devices.global_batch_size`); `fit` then
     trains every replica in step. Under `MultiWorkerMirroredStrategy` it runs
-    its own loop (`cnn_course.multi_worker`), because Keras's cannot.
+    its own loop (`_multi_worker.py`), because Keras's cannot.
 
     Args:
         model: a compiled Keras model.
         train: a `tf.data.Dataset` of `(images, labels)` batches (see
             `cnn_course.data.make_dataset`), or a streamed image folder
-            (`cnn_course.image_stream.ImageStream`).
+            (`datasets.ImageStream`).
         validation: optional validation dataset, or a streamed image folder.
         epochs: maximum number of epochs.
         patience: stop when `monitor` has not improved for this many epochs,
@@ -278,7 +288,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
         all_callbacks.append(AtomicCheckpoint(checkpoint, monitor=monitor))
     start = time.perf_counter()
     try:
-        if is_multi_worker(model.distribute_strategy):  # Keras's fit cannot (see cnn_course.multi_worker)
+        if is_multi_worker(model.distribute_strategy):  # Keras's fit cannot (see _multi_worker.py)
             from cnn_course.training._multi_worker import fit_loop
 
             history = fit_loop(model, train, validation, epochs, all_callbacks)

@@ -1,15 +1,15 @@
 """Transfer learning: heads on a frozen base and fine-tuning; the feature cache and freezing live next door.
 
-`cnn_course.feature_cache` computes and caches a base's features, `cnn_course.freezing` freezes and
-unfreezes layers and guards against a `trainable` change Keras would ignore. Their functions are
-importable from here too (`transfer.extract_features`, `transfer.freeze`, ...), as before.
+The private `_features.py` computes and caches a base's features, `_freezing.py` freezes and
+unfreezes layers and guards against a `trainable` change Keras would ignore. Import their
+functions from here (`transfer.extract_features`, `transfer.freeze`, ...).
 """
 
 import numbers
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_fraction, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_fraction, check_number, check_positive_int
 from cnn_course.transfer._features import (  # noqa: F401  (re-exported: transfer.extract_features, ...)
     MEMORY_CACHE_BYTES, MEMORY_CACHE_ENTRIES, ExtractionInfo, base_fingerprint, clear_memory_cache, extract_features,
     check_base_input, last_extraction,
@@ -20,6 +20,25 @@ from cnn_course.transfer._freezing import (  # noqa: F401  (re-exported: transfe
 )
 from cnn_course.models import task_head
 from cnn_course.settings import import_keras
+
+#: The names of the course's API here (what `from cnn_course.transfer import *` takes, and what the
+#: README's package map lists); the rest is internal.
+__all__ = [
+    "build_feature_classifier",
+    "build_transfer_model",
+    "check_compiled_trainability",
+    "clear_memory_cache",
+    "extract_features",
+    "ExtractionInfo",
+    "fine_tune",
+    "freeze",
+    "last_extraction",
+    "RecompileCheck",
+    "trainable_summary",
+    "TrainableSummary",
+    "unfreeze_from",
+]
+
 
 keras = import_keras()
 
@@ -252,8 +271,7 @@ def fine_tune(model, base, from_layer=None, last_n=None, learning_rate=1e-5, opt
             "of the frozen base first (feature extraction), then fine-tune; otherwise the large gradients "
             "of a random head wreck the pretrained filters."
         )
-    if not isinstance(learning_rate, numbers.Real) or isinstance(learning_rate, bool) or learning_rate <= 0:
-        raise arg_error("learning_rate", learning_rate, "a positive number")
+    check_number("learning_rate", learning_rate, low=0, low_open=True, expected="a positive number")
     if not isinstance(optimizer, str) and hasattr(optimizer, "learning_rate"):
         learning_rate = float(np.asarray(optimizer.learning_rate))
     if learning_rate > 1e-3:

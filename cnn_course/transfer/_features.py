@@ -229,6 +229,75 @@ def _save_atomically(path, features):
         np.save(f, features)
 
 
+def _checked_arguments(base, images, batch_size, cache, preprocess, verbose):
+    """Validate the arguments of `extract_features`; return the images array, batch size and preprocessing."""
+    if not isinstance(base, keras.Model):
+        raise arg_error("base", base, "a Keras model",
+                        "e.g. keras.applications.VGG16(include_top=False, input_shape=(150, 150, 3))")
+    batch_size = check_positive_int("batch_size", batch_size)
+    check_choice("verbose", verbose, (0, 1))
+    images = _as_images(images)
+    check_base_input(base, images.shape[1:])
+    if preprocess is None:
+        preprocess = _rescale
+    elif not callable(preprocess):
+        raise arg_error("preprocess", preprocess, "None or a callable applied to float32 batches")
+    if cache is not None and cache is not False and not isinstance(cache, (str, os.PathLike)):
+        raise arg_error("cache", cache, "None (memory), False (no cache) or a folder path")
+    return images, batch_size, preprocess
+
+
+def _cache_key(base, images, preprocess):
+    """The cache key: a hash of the base, the images' shape, dtype and bytes, and the preprocessing."""
+    return _blake(
+        base_fingerprint(base),
+        f"{images.shape}{images.dtype}",
+        memoryview(np.ascontiguousarray(images)).cast("B"),
+        _preprocess_fingerprint(preprocess, images.shape[1:]),
+    )
+
+
+def _cache_file(cache, key):
+    """The `.npy` path for `key` in the cache folder (made if missing), or None when `cache` is not a folder."""
+    if not isinstance(cache, (str, os.PathLike)):
+        return None
+    folder = os.fspath(cache)
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, f"features-{key}.npy")
+
+
+def _cached_features(key, path, n_images, use_memory):
+    """The features cached under `key` (memory first, then `path`) and their source, or `(None, "computed")`."""
+    if use_memory and key in _MEMORY_CACHE:
+        _MEMORY_CACHE.move_to_end(key)
+        return _MEMORY_CACHE[key], "memory"
+    if path is None or not os.path.exists(path):
+        return None, "computed"
+    try:
+        features = np.load(path)
+    except (OSError, ValueError) as error:
+        # stacklevel 3: the warning names the line that called extract_features.
+        warnings.warn(f"Ignoring the unreadable feature cache file {path} ({error}); recomputing.",
+                      stacklevel=3)
+        return None, "computed"
+    if features.shape[0] != n_images or features.dtype != np.float32:
+        return None, "computed"
+    return features, "disk"
+
+
+def _run_base(base, images, batch_size, preprocess, verbose):
+    """Run the base over the images batch by batch (with progress lines); return the float32 features."""
+    batches = []
+    beat = Heartbeat()
+    for i in range(0, len(images), batch_size):
+        batch = preprocess(images[i:i + batch_size].astype("float32"))  # (batch, h, w, c)
+        batches.append(np.asarray(base.predict_on_batch(batch), dtype="float32"))
+        done = min(i + batch_size, len(images))
+        if verbose and done < len(images) and beat.due():
+            print_line("features", done, len(images), note="images done", seconds=beat.elapsed)
+    return np.concatenate(batches, axis=0)  # (n, *feature_shape)
+
+
 def extract_features(base, images, batch_size=64, cache=None, preprocess=None, return_info=False,
                      verbose=1):
     """Run a frozen convolutional base once over images and return its features, cached.
@@ -302,54 +371,12 @@ def extract_features(base, images, batch_size=64, cache=None, preprocess=None, r
     global _LAST_INFO
 
     start = time.perf_counter()
-    if not isinstance(base, keras.Model):
-        raise arg_error("base", base, "a Keras model",
-                        "e.g. keras.applications.VGG16(include_top=False, input_shape=(150, 150, 3))")
-    batch_size = check_positive_int("batch_size", batch_size)
-    check_choice("verbose", verbose, (0, 1))
-    images = _as_images(images)
-    check_base_input(base, images.shape[1:])
-    if preprocess is None:
-        preprocess = _rescale
-    elif not callable(preprocess):
-        raise arg_error("preprocess", preprocess, "None or a callable applied to float32 batches")
-    if cache is not None and cache is not False and not isinstance(cache, (str, os.PathLike)):
-        raise arg_error("cache", cache, "None (memory), False (no cache) or a folder path")
-
-    key = _blake(
-        base_fingerprint(base),
-        f"{images.shape}{images.dtype}",
-        memoryview(np.ascontiguousarray(images)).cast("B"),
-        _preprocess_fingerprint(preprocess, images.shape[1:]),
-    )
-    path = None
-    if isinstance(cache, (str, os.PathLike)):
-        folder = os.fspath(cache)
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"features-{key}.npy")
-
-    features, source = None, "computed"
-    if cache is not False and key in _MEMORY_CACHE:
-        features, source = _MEMORY_CACHE[key], "memory"
-        _MEMORY_CACHE.move_to_end(key)
-    elif path is not None and os.path.exists(path):
-        try:
-            features, source = np.load(path), "disk"
-        except (OSError, ValueError) as error:
-            warnings.warn(f"Ignoring the unreadable feature cache file {path} ({error}); recomputing.",
-                          stacklevel=2)
-        if features is not None and (features.shape[0] != len(images) or features.dtype != np.float32):
-            features, source = None, "computed"
+    images, batch_size, preprocess = _checked_arguments(base, images, batch_size, cache, preprocess, verbose)
+    key = _cache_key(base, images, preprocess)
+    path = _cache_file(cache, key)
+    features, source = _cached_features(key, path, len(images), use_memory=cache is not False)
     if features is None:
-        batches = []
-        beat = Heartbeat()
-        for i in range(0, len(images), batch_size):
-            batch = preprocess(images[i:i + batch_size].astype("float32"))  # (batch, h, w, c)
-            batches.append(np.asarray(base.predict_on_batch(batch), dtype="float32"))
-            done = min(i + batch_size, len(images))
-            if verbose and done < len(images) and beat.due():
-                print_line("features", done, len(images), note="images done", seconds=beat.elapsed)
-        features = np.concatenate(batches, axis=0)  # (n, *feature_shape)
+        features = _run_base(base, images, batch_size, preprocess, verbose)
         if path is not None:
             _save_atomically(path, features)
     if cache is not False and source != "memory":

@@ -11,6 +11,19 @@ from cnn_course.visualize._probe import (
 )
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
+#: The names of the course's API here (what `from cnn_course.visualize import *` takes, and what the
+#: README's package map lists); the rest is internal.
+__all__ = [
+    "activations",
+    "conv_layer_names",
+    "grad_cam",
+    "heatmap_mass_inside",
+    "show_activations",
+    "show_filters",
+    "show_grad_cam",
+]
+
+
 # ---------------------------------------------------------------------------
 # Grad-CAM
 # ---------------------------------------------------------------------------
