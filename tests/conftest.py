@@ -1,11 +1,25 @@
 """Shared test data: small arrays that the tests of several modules train on, and the toy assignment."""
 
+import os
 import textwrap
 
-import numpy as np
-import pytest
+# The suite runs in two worker processes (pytest-xdist, pyproject.toml). TensorFlow would give each a
+# thread pool as large as the machine, and on 2 cores the two pools fight for them: spinning threads,
+# and every test slower than alone. One TensorFlow thread per worker (cnn_course's own setting,
+# CNN_COURSE_THREADS, read when cnn_course is imported below) uses the cores without the fight; the
+# processes the tests start inherit it, but for the notebooks, which run as a student runs them (every
+# core). What a test asserts holds under any number of threads (tools/check_cpu_variants.py runs the
+# training tests with one thread and with oneDNN off too).
 
-from cnn_course.grading._masters import Master
+#: True when this file limited the worker to one thread (the notebooks' kernels get the default back).
+ONE_THREAD_PER_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER")) and "CNN_COURSE_THREADS" not in os.environ
+if ONE_THREAD_PER_WORKER:
+    os.environ["CNN_COURSE_THREADS"] = "1"
+
+import numpy as np  # noqa: E402  (after the thread limit above)
+import pytest  # noqa: E402
+
+from cnn_course.grading._masters import Master  # noqa: E402
 
 
 def make_blobs(n=64, size=8):

@@ -154,11 +154,11 @@ def test_a_loop_is_stopped_with_the_points_of_the_checks_before(path, tmp_path):
     expected = sample_submissions.write_samples(path, subs)
     (tmp_path / "loops").mkdir()
     shutil.copy(subs / "loop.py", tmp_path / "loops" / "a_loop.py")
-    # In a new interpreter (--spawn), the grader's path off Linux. The loop is stopped after
-    # LOOP_LIMIT seconds whatever it was doing; it is graded alone, so that no other submission
-    # has to finish within that short limit on a slow or busy machine (a crash, and the batch going
-    # on after it, are in the samples above).
-    details, rows = _grade(path, tmp_path / "loops", tmp_path / "out_loop", LOOP_LIMIT, tmp_path, spawn=True)
+    # Forked, as on Linux (the new-interpreter path, --spawn, is A2's reference above and the toy's
+    # tests). The loop is stopped after LOOP_LIMIT seconds whatever it was doing; it is graded alone,
+    # so that no other submission has to finish within that short limit on a slow or busy machine (a
+    # crash, and the batch going on after it, are in the samples above).
+    details, rows = _grade(path, tmp_path / "loops", tmp_path / "out_loop", LOOP_LIMIT, tmp_path)
     assert rows["a_loop"]["status"] == "timeout"
     assert details["a_loop"]["checks"] == expected["loop"]
     feedback = (tmp_path / "out_loop" / "feedback" / "a_loop.txt").read_text()

@@ -8,6 +8,8 @@ import sys
 import nbformat
 import pytest
 
+from tests.conftest import ONE_THREAD_PER_WORKER
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("*.py"))
@@ -62,6 +64,9 @@ def kernel_env(tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_COURSE_QUICK", "1")
     monkeypatch.setenv("CNN_COURSE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    if ONE_THREAD_PER_WORKER:  # the thread limit of the suite's workers, not the student's setting
+        for name in ("CNN_COURSE_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+            monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 
