@@ -18,14 +18,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import check_cpu_variants  # noqa: E402
 
+from tests.conftest import ONE_THREAD_PER_WORKER  # noqa: E402
+
 
 @pytest.mark.skipif(bool(os.environ.get(check_cpu_variants.VARIANT_ENV)),
                     reason="already inside a run of tools/check_cpu_variants.py")
 def test_tests_that_train_pass_with_onednn_off():
-    # Without the notebooks and the shipped base's retraining (their own tests run them
-    # here under the default setting; the script runs them under every setting): about
+    # Without the notebooks and the shipped base's retraining (the notebooks' own tests run them
+    # here under the default setting; the script runs both under every setting): about
     # 2 minutes on 2 cores.
-    code, summary, output = check_cpu_variants.run_setting("onednn-off", quick=True)
+    # In the suite's worker, with its one-thread limit (tests/conftest.py): oneDNN off and one thread
+    # together, the other worker running beside it on the other core.
+    extra = {"CNN_COURSE_THREADS": "1"} if ONE_THREAD_PER_WORKER else None
+    code, summary, output = check_cpu_variants.run_setting("onednn-off", quick=True, extra_env=extra)
     print(f"TF_ENABLE_ONEDNN_OPTS=0: {summary}")
     assert code == 0, f"the tests that train failed with TF_ENABLE_ONEDNN_OPTS=0:\n{output[-6000:]}"
     assert " passed" in summary and "failed" not in summary and "error" not in summary

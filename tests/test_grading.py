@@ -182,7 +182,10 @@ def test_ctrl_c_stops_every_submission_and_the_next_run_resumes(toy, tmp_path):
                                      "'while True: pass'])\nwhile True:\n    pass\n")
     command = [sys.executable, "-m", "cnn_course", "assignment", "grade", str(toy.path), str(subs), "--output",
                str(tmp_path / "out"), "--secret-file", str(tmp_path / "secret"), "--time-limit", "600"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT handled as in a terminal: a test worker (pytest-xdist) ignores SIGINT, and a program inherits
+    # an ignored signal, so without this the grader would never see the Ctrl-C below.
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300  # generous: a busy machine (the suite's other worker) slows the start
     while time.monotonic() < deadline:  # wait until the others are graded and the loop's child spins
         looping = [p for p in psutil.Process(process.pid).children(recursive=True) if "while True" in _cmdline(p)]
@@ -191,7 +194,7 @@ def test_ctrl_c_stops_every_submission_and_the_next_run_resumes(toy, tmp_path):
         time.sleep(0.2)
     assert looping, "the looping submission's child never started"
     os.kill(process.pid, signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=180)
+    stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]
     assert "Interrupted" in stdout
     time.sleep(0.5)

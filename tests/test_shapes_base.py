@@ -118,10 +118,34 @@ def test_trainable_must_be_a_bool():
 # --- reproduction -----------------------------------------------------------
 
 
+#: A pretraining small enough for every run of the suite (seconds): the code path of the shipped one.
+MINIATURE = {"epochs": 1, "source_classes": ["heart", "arrow"], "n_per_class": 8, "n_validation_per_class": 2,
+             "verbose": 0}
+
+
 @pytest.mark.trains
+def test_pretraining_in_miniature_repeats_itself_and_saves_atomically(tmp_path):
+    first, report = shapes_base.pretrain_shapes_base(**MINIATURE)
+    second, _ = shapes_base.pretrain_shapes_base(**MINIATURE)
+    for a, b in zip(first.weights, second.weights):  # same seed, same machine: the same bits
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=a.path)
+    assert report["config"]["n_per_class"] == 8 and 0 <= report["transfer_accuracy"] <= 1
+    weights, metadata_path = shapes_base.save_shapes_base(
+        first, report, tmp_path / "shapes_base.weights.h5", tmp_path / "shapes_base.json")
+    batch = _fixed_batch()
+    reloaded = shapes_base.load_shapes_base(weights_path=weights)
+    np.testing.assert_array_equal(np.asarray(reloaded(batch)), np.asarray(first(batch)))
+    assert shapes_base.load_metadata(metadata_path)["config"] == report["config"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shapes_base.json", "shapes_base.weights.h5"]
+
+
+@pytest.mark.trains
+@pytest.mark.slow
 def test_pretraining_reproduces_the_shipped_weights(tmp_path):
     # Re-run the code of tools/pretrain_shapes_base.py with the shipped configuration (about
-    # a minute on 2 CPU cores). With deterministic ops the result is bit-identical on the
+    # a minute and a half on 2 CPU cores; `pytest -m slow`, and tools/check_cpu_variants.py under
+    # every setting, run it; the test command leaves it out, the miniature above runs there).
+    # With deterministic ops the result is bit-identical on the
     # machine that made the weights. Elsewhere (another CPU, thread count, oneDNN setting or
     # TensorFlow) rounding differs, training grows the difference into another network
     # (measured: weights 30-100% apart), and what must match is how well it works.

@@ -57,13 +57,15 @@ _SUMMARY = re.compile(r"^=* ?((?:\d+ (?:passed|failed|errors?|skipped|deselected
                       r".* in [\d.]+s\b.*?) ?=*$")
 
 
-def run_setting(name, pytest_args=(), quick=False):
+def run_setting(name, pytest_args=(), quick=False, extra_env=None):
     """Run `pytest -m trains` under setting `name` in a fresh process.
 
     Args:
         name: a key of `SETTINGS`.
         pytest_args: more arguments for pytest (e.g. `["-k", "visualize"]`).
         quick: leave out `QUICK_EXCLUDE`.
+        extra_env: more environment variables, set after the setting's own
+            (the suite's rerun passes its workers' one-thread limit).
 
     Returns:
         `(returncode, summary, output)`: pytest's exit status, its final
@@ -77,6 +79,7 @@ def run_setting(name, pytest_args=(), quick=False):
            if key not in ("TF_ENABLE_ONEDNN_OPTS", "CNN_COURSE_THREADS", "TF_NUM_INTRAOP_THREADS",
                           "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")}
     env.update(SETTINGS[name])
+    env.update(extra_env or {})
     env[VARIANT_ENV] = name
     command = [sys.executable, "-m", "pytest", "-m", "trains", "-q", "-p", "no:cacheprovider",
                "-n", "0"]  # one process: the suite's other worker runs beside it
