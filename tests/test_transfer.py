@@ -358,12 +358,23 @@ def test_wrong_layer_name_lists_valid_names(vgg_base):
     assert "block1_conv1, block1_conv2, block2_conv1" in message and "block5_pool" in message
 
 
-@pytest.mark.parametrize("kwargs", [{"layer_name": "block1_conv1"}, {"last_n": 18}, {"last_n": 100}])
+@pytest.mark.parametrize("kwargs", [{"from_layer": "block1_conv1"}, {"last_n": 18}, {"last_n": 100}])
 def test_unfreezing_everything_needs_allow_all(vgg_base, kwargs):
     with pytest.raises(ValueError, match="allow_all=True"):
         transfer.unfreeze_from(vgg_base, **kwargs)
     transfer.unfreeze_from(vgg_base, allow_all=True, **kwargs)
     assert len(vgg_base.trainable_weights) == 26
+    transfer.freeze(vgg_base)
+
+
+def test_unfreeze_from_takes_fine_tunes_argument_name_and_its_old_one_with_a_warning(vgg_base):
+    # One name for one thing: `from_layer`, as in fine_tune; the old `layer_name` still works for a term.
+    assert transfer.unfreeze_from(vgg_base, from_layer="block5_conv2") == ("block5_conv2", "block5_conv3")
+    with pytest.warns(DeprecationWarning, match="from_layer") as caught:
+        assert transfer.unfreeze_from(vgg_base, layer_name="block5_conv3") == ("block5_conv3",)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    with pytest.raises(ValueError, match="from_layer"):
+        transfer.unfreeze_from(vgg_base, from_layer="block5_conv3", layer_name="block5_conv3")
     transfer.freeze(vgg_base)
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from cnn_course._aliases import REMOVAL
 from cnn_course._validation import arg_error, check_positive_int
 from cnn_course.settings import import_keras
 
@@ -146,8 +147,20 @@ def _unknown_layer_error(base, layer_name):
     )
 
 
-def unfreeze_from(base, layer_name=None, last_n=None, include_batchnorm=False, allow_all=False):
-    """Make the top of a base trainable: from `layer_name` (or the last `last_n` layers) to the end.
+def _renamed_argument(from_layer, layer_name):
+    """`from_layer`, or the value of its old name `layer_name` (with a `DeprecationWarning`)."""
+    if layer_name is None:
+        return from_layer
+    if from_layer is not None:
+        raise arg_error("layer_name", layer_name, "left out when from_layer is given (it is from_layer's old name)")
+    warnings.warn(f"unfreeze_from(layer_name=...) is deprecated and goes after {REMOVAL}: use from_layer=..., "
+                  "as fine_tune does", DeprecationWarning, stacklevel=3)
+    return layer_name
+
+
+def unfreeze_from(base, from_layer=None, last_n=None, include_batchnorm=False, allow_all=False, *,
+                  layer_name=None):
+    """Make the top of a base trainable: from `from_layer` (or the last `last_n` layers) to the end.
 
     Fine-tuning (DLwP 5.3.2) unfreezes only the last block(s) of a pretrained
     base: the early layers detect generic edges and textures worth keeping,
@@ -169,19 +182,21 @@ def unfreeze_from(base, layer_name=None, last_n=None, include_batchnorm=False, a
 
     Args:
         base: the convolutional base (a Keras model).
-        layer_name: first layer to unfreeze, e.g. "block5_conv1" for VGG16.
+        from_layer: first layer to unfreeze, e.g. "block5_conv1" for VGG16 (the
+            argument of the same name of `fine_tune`).
         last_n: alternatively, the number of layers (entries of `base.layers`,
             including pooling layers) to unfreeze, counted from the end.
         include_batchnorm: also unfreeze BatchNormalization layers (warns:
             they then run in training mode during `fit`).
         allow_all: allow every layer with weights to become trainable.
+        layer_name: the old name of `from_layer`; deprecated (warns), goes after 2027-08-31.
 
     Returns:
         The names of the layers with weights that are now trainable, in order.
 
     Raises:
         ValueError: for an unknown layer name (listing the valid names and
-            suggesting the closest one), for both or neither of `layer_name`
+            suggesting the closest one), for both or neither of `from_layer`
             and `last_n`, for a choice that unfreezes no weights, or when
             everything would be unfrozen without `allow_all=True`.
 
@@ -198,21 +213,22 @@ def unfreeze_from(base, layer_name=None, last_n=None, include_batchnorm=False, a
     ...
     ValueError: The base 'sequential...' has no layer named 'block2_con1'. Did you mean ... block3_conv1.
     """
+    from_layer = _renamed_argument(from_layer, layer_name)
     layers = list(base.layers)
-    if (layer_name is None) == (last_n is None):
-        raise arg_error("layer_name", layer_name, "given when last_n is not (pass exactly one of them)",
+    if (from_layer is None) == (last_n is None):
+        raise arg_error("from_layer", from_layer, "given when last_n is not (pass exactly one of them)",
                         "e.g. unfreeze_from(base, 'block5_conv1') or unfreeze_from(base, last_n=4)")
-    if layer_name is not None:
+    if from_layer is not None:
         names = [layer.name for layer in layers]
-        if layer_name not in names:
-            raise _unknown_layer_error(base, layer_name)
-        start = names.index(layer_name)
+        if from_layer not in names:
+            raise _unknown_layer_error(base, from_layer)
+        start = names.index(from_layer)
     else:
         last_n = check_positive_int("last_n", last_n)
         start = max(0, len(layers) - last_n)
-    chosen = f"layer_name={layer_name!r}" if layer_name is not None else f"last_n={last_n}"
+    chosen = f"from_layer={from_layer!r}" if from_layer is not None else f"last_n={last_n}"
     weighted = [layer.name for layer in layers if _has_weights(layer)]
-    top = f"layer_name={weighted[-1]!r}" if weighted else "a later layer"
+    top = f"from_layer={weighted[-1]!r}" if weighted else "a later layer"
     if not any(_has_weights(layer) for layer in layers[start:]):
         raise ValueError(
             f"{chosen} unfreezes only {[layer.name for layer in layers[start:]]}, which have no weights, "
