@@ -29,7 +29,8 @@ MASTERS = find_masters(ROOT / "assignments")
 TIME_LIMIT = 240
 LOOP_LIMIT = 4
 #: Assignments fast enough (NumPy only) to grade every variant of their variants.py here; the others
-#: grade the first 3 wrong and 2 correct ones (`cnn-course assignment samples` writes them all).
+#: grade the first 3 wrong ones and the first other correct one (`cnn-course assignment samples` writes
+#: them all).
 EVERY_VARIANT = {"a1_convolution"}
 #: Assignments whose reference is graded in a new interpreter per submission (--spawn) here.
 SPAWNED = {"a2_own_convnet"}
@@ -127,9 +128,9 @@ def test_samples_lose_exactly_the_points_of_the_checks_they_break(path, tmp_path
     # check() cells were deleted or faked.
     subs = tmp_path / "subs"
     expected = sample_submissions.write_samples(
-        path, subs, loop=False, max_variants=None if path.stem in EVERY_VARIANT else {"wrong": 3, "correct": 2})
+        path, subs, loop=False, max_variants=None if path.stem in EVERY_VARIANT else {"wrong": 3, "correct": 1})
     kinds = [name.split("_")[0] for name in expected]
-    assert kinds.count("wrong") >= 3 and kinds.count("correct") >= 2
+    assert kinds.count("wrong") >= 3 and kinds.count("correct") >= 1
     if path.stem in GRADED_TWICE:
         shutil.copy(subs / "reference.py", subs / "reference_again.py")
     before = {p.name: p.read_bytes() for p in subs.iterdir()}
