@@ -231,15 +231,27 @@ def test_images_that_do_not_fit_the_base():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pooling, expected_params", [
+@pytest.mark.parametrize("head, expected_params", [
     ("flatten", (4 * 4 * 512 + 1) * 256 + (256 + 1) * 1),  # the book's classifier on VGG16 features
-    ("average", (512 + 1) * 256 + (256 + 1) * 1),
+    ("gap", (512 + 1) * 256 + (256 + 1) * 1),
+    ("gmp", (512 + 1) * 256 + (256 + 1) * 1),
 ])
-def test_feature_classifier_parameters(pooling, expected_params):
-    model = transfer.build_feature_classifier((4, 4, 512), task="binary", pooling=pooling)
+def test_feature_classifier_parameters(head, expected_params):
+    model = transfer.build_feature_classifier((4, 4, 512), task="binary", head=head)
     assert model.count_params() == expected_params
     assert [layer.name for layer in model.layers][-3:] == ["dense1", "dropout1", "output"]
     assert model.get_layer("dropout1").rate == 0.5
+
+
+def test_the_head_has_the_builders_name_and_the_old_pooling_argument_still_works_with_a_warning():
+    # One name for one choice: head="flatten" | "gap" | "gmp", as in models.build_convnet.
+    with pytest.warns(DeprecationWarning, match="head='gap'") as caught:
+        old = transfer.build_feature_classifier((4, 4, 512), task="binary", pooling="average")
+    assert caught[0].filename == __file__
+    new = transfer.build_feature_classifier((4, 4, 512), task="binary", head="gap")
+    assert [type(layer).__name__ for layer in old.layers] == [type(layer).__name__ for layer in new.layers]
+    with pytest.raises(ValueError, match="The `head` argument must be one of 'flatten', 'gap', 'gmp'"):
+        transfer.build_feature_classifier((4, 4, 512), head="average")
 
 
 @pytest.mark.trains

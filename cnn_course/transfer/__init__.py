@@ -6,9 +6,11 @@ functions from here (`transfer.extract_features`, `transfer.freeze`, ...).
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
+from cnn_course._aliases import REMOVAL
 from cnn_course._validation import arg_error, check_choice, check_fraction, check_number, check_positive_int
 from cnn_course.transfer._features import (  # noqa: F401  (re-exported: transfer.extract_features, ...)
     MEMORY_CACHE_BYTES, MEMORY_CACHE_ENTRIES, ExtractionInfo, base_fingerprint, clear_memory_cache, extract_features,
@@ -48,27 +50,41 @@ keras = import_keras()
 # ---------------------------------------------------------------------------
 
 
-def _head(x, task, num_classes, hidden_units, dropout, pooling):
-    """The book's head: [Flatten | GlobalAveragePooling2D] -> (Dense(relu) -> Dropout) ... -> output."""
-    pooling = check_choice("pooling", pooling, ("flatten", "average"))
+#: The old `pooling=` values and the `head=` value each now is (the same names as `models.build_convnet`).
+_OLD_POOLING = {"flatten": "flatten", "average": "gap"}
+
+
+def _head_from(head, pooling):
+    """`head`, or what the deprecated `pooling=` asked for (with a `DeprecationWarning`)."""
+    if pooling is None:
+        return check_choice("head", head, ("flatten", "gap", "gmp"))
+    check_choice("pooling", pooling, tuple(_OLD_POOLING))
+    warnings.warn(f"pooling={pooling!r} is deprecated and goes after {REMOVAL}: use head={_OLD_POOLING[pooling]!r}, "
+                  "the name models.build_convnet uses", DeprecationWarning, stacklevel=3)
+    return _OLD_POOLING[pooling]
+
+
+def _head(x, task, num_classes, hidden_units, dropout, head):
+    """The book's head: [Flatten | global average or max pooling] -> (Dense(relu) -> Dropout) ... -> output."""
     dropout = check_fraction("dropout", dropout)
-    head = task_head(task, num_classes)
-    if pooling == "average":
+    output = task_head(task, num_classes)
+    if head in ("gap", "gmp"):
         if len(x.shape) != 4:
-            raise arg_error("pooling", pooling, "'flatten' for features that are not feature maps "
+            raise arg_error("head", head, "'flatten' for features that are not feature maps "
                             f"(height, width, channels); received features of shape {tuple(x.shape[1:])}")
-        x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)  # (batch, channels)
+        pool = keras.layers.GlobalAveragePooling2D if head == "gap" else keras.layers.GlobalMaxPooling2D
+        x = pool(name="avg_pool" if head == "gap" else "max_pool")(x)  # (batch, channels)
     else:
         x = keras.layers.Flatten(name="flatten")(x)  # (batch, height * width * channels)
     for k, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(check_positive_int("hidden_units", units), activation="relu", name=f"dense{k}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{k}")(x)
-    return keras.layers.Dense(head["units"], activation=head["activation"], name="output")(x)
+    return keras.layers.Dense(output["units"], activation=output["activation"], name="output")(x)
 
 
 def build_feature_classifier(feature_shape, num_classes=None, task="multiclass", hidden_units=(256,),
-                             dropout=0.5, pooling="flatten", name="feature_classifier"):
+                             dropout=0.5, head="flatten", name="feature_classifier", *, pooling=None):
     """Build the small dense classifier that trains on features from `extract_features`.
 
     The book's head (DLwP 5.3.1): `Flatten -> Dense(256, relu) ->
@@ -84,9 +100,12 @@ def build_feature_classifier(feature_shape, num_classes=None, task="multiclass",
         task: as in `models.task_head`.
         hidden_units: sizes of the hidden dense layers (empty for a linear classifier).
         dropout: dropout rate after each hidden layer (0 for none).
-        pooling: "flatten" (the book) or "average" (global average pooling:
-            far fewer parameters on large feature maps).
+        head: "flatten" (the book), "gap" (global average pooling: far fewer
+            parameters on large feature maps) or "gmp" (global max pooling);
+            the names of `models.build_convnet`'s `head`.
         name: model name.
+        pooling: the old name of `head` ("flatten" or "average"); deprecated
+            (warns), goes after 2027-08-31.
 
     Returns:
         An uncompiled `keras.Model`.
@@ -106,13 +125,13 @@ def build_feature_classifier(feature_shape, num_classes=None, task="multiclass",
         raise arg_error("feature_shape", feature_shape, "a tuple of positive integers",
                         "Pass features.shape[1:]")
     inputs = keras.Input(shape=feature_shape, name="features")
-    outputs = _head(inputs, task, num_classes, hidden_units, dropout, pooling)
+    outputs = _head(inputs, task, num_classes, hidden_units, dropout, _head_from(head, pooling))
     return keras.Model(inputs, outputs, name=name)
 
 
 def build_transfer_model(base, num_classes=None, task="multiclass", augmentation=None, preprocess=None,
-                         hidden_units=(256,), dropout=0.5, pooling="flatten", input_shape=None,
-                         name="transfer_model"):
+                         hidden_units=(256,), dropout=0.5, head="flatten", input_shape=None,
+                         name="transfer_model", *, pooling=None):
     """Build `Input -> [augmentation] -> preprocessing -> frozen base -> head`: transfer learning with augmentation.
 
     The slower variant (DLwP 5.3.1, "feature extraction with data
@@ -146,7 +165,8 @@ def build_transfer_model(base, num_classes=None, task="multiclass", augmentation
             values (float 0..255); None rescales to [0, 1] (the same default
             as `extract_features`). A plain function is wrapped in a `Lambda`
             layer (saving such a model needs `safe_mode=False` to load).
-        hidden_units, dropout, pooling: the head, as in `build_feature_classifier`.
+        hidden_units, dropout, head: the head, as in `build_feature_classifier`
+            (`pooling`, its old name, still works until 2027-08-31, with a warning).
         input_shape: `(height, width, channels)`, needed only when the base
             accepts any size (built without `input_shape`).
         name: model name.
@@ -192,7 +212,7 @@ def build_transfer_model(base, num_classes=None, task="multiclass", augmentation
     # training=False as in keras.io's guide; in Keras 3, fit overrides it, and frozen
     # BatchNormalization layers (see unfreeze_from) are what stays in inference mode.
     x = base(x, training=False)  # (batch, *feature_shape)
-    outputs = _head(x, task, num_classes, hidden_units, dropout, pooling)
+    outputs = _head(x, task, num_classes, hidden_units, dropout, _head_from(head, pooling))
     return keras.Model(inputs, outputs, name=name)
 
 
