@@ -147,42 +147,27 @@ def _train_and_evaluate(name, build, epochs, train_ds, eval_sets, patience, seed
 
 
 def _save_demo_outputs(output_dir, histories, image, augment, results):
-    """Write training_curves.png, augmentations.png and results.json into `output_dir`; return their paths."""
-    from cnn_course import plots
+    """Write training_curves.png, augmentations.png and results.json into `output_dir`; return their paths.
 
-    curves = plots.save_figure(_curves_figure(histories), output_dir / "training_curves.png")
-    grid = plots.save_figure(_augmentations_figure(image, augment), output_dir / "augmentations.png")
+    The figures are made with pyplot and closed once saved. matplotlib's backend is left as it is
+    (a notebook that calls `run_demo` keeps its own); without a display, matplotlib picks a
+    non-interactive one by itself.
+    """
+    import matplotlib.pyplot as plt
+
+    from cnn_course import augmentation, plots
+
+    fig, axes = plt.subplots(len(histories), 2, figsize=(10, 3.2 * len(histories)), squeeze=False)
+    for row_axes, (name, history) in zip(axes, histories.items()):
+        plots.plot_history(history, metrics=("loss", "accuracy"), title=name, ax=row_axes)
+    curves = plots.save_figure(fig, output_dir / "training_curves.png")
+    plt.close(fig)
+    fig = augmentation.show_augmentations(image, augment, n=12, ncols=6)
+    grid = plots.save_figure(fig, output_dir / "augmentations.png")
+    plt.close(fig)
     results_path = output_dir / "results.json"
     write_text_atomically(results_path, json.dumps(results, indent=2))
     return curves, grid, results_path
-
-
-# The demo's figures are matplotlib Figures made without pyplot: no backend is needed to save them, so
-# run_demo leaves the backend of a notebook that calls it as it is, and has no figure to close.
-
-
-def _curves_figure(histories):
-    """A figure with one row per model: its loss and accuracy curves."""
-    from matplotlib.figure import Figure
-
-    from cnn_course import plots
-
-    fig = Figure(figsize=(10, 3.2 * len(histories)))
-    axes = fig.subplots(len(histories), 2, squeeze=False)
-    for row_axes, (name, history) in zip(axes, histories.items()):
-        plots.plot_history(history, metrics=("loss", "accuracy"), title=name, ax=row_axes)
-    return fig
-
-
-def _augmentations_figure(image, augment):
-    """A figure of `image` and 11 augmented versions of it, 6 per row."""
-    from matplotlib.figure import Figure
-
-    from cnn_course import augmentation
-
-    fig = Figure(figsize=(11.6, 4.6))  # the size plots.show_images picks for 12 tiles in 6 columns
-    augmentation.show_augmentations(image, augment, n=12, ncols=6, ax=fig.subplots())
-    return fig
 
 
 def _log_demo_summary(rows, quick, n_train, config):

@@ -203,7 +203,7 @@ def test_assignment_list_names_every_assignment_with_its_points(tmp_path):
 
 
 def test_run_demo_leaves_the_matplotlib_backend_alone(tmp_path, monkeypatch):
-    # A notebook that calls run_demo keeps its backend: the demo draws its figures without pyplot.
+    # A notebook that calls run_demo keeps its backend: the demo no longer calls matplotlib.use.
     # No training (fit is replaced): the test is about the figures, and takes seconds.
     import types
 
