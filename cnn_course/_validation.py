@@ -203,7 +203,8 @@ def check_number(name, value, *, low=None, high=None, low_open=False, high_open=
     if value is None and allow_none:
         return None
     kind = (numbers.Integral if integer else numbers.Real)
-    ok = isinstance(value, kind) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    ok = (isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
+          and (isinstance(value, numbers.Integral) or math.isfinite(value)))  # an int is finite, however large
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
@@ -230,9 +231,7 @@ def _number_phrase(integer, low, high, low_open, high_open, allow_none):
 
 def check_positive_int(name, value):
     """Return `value` if it is an integer >= 1, else raise the standard error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise arg_error(name, value, "a positive integer")
-    return int(value)
+    return check_number(name, value, low=1, integer=True, expected="a positive integer")
 
 
 def check_rescale(rescale):
@@ -246,13 +245,9 @@ def check_rescale(rescale):
 
 def check_fraction(name, value, low=0.0, high=1.0, inclusive_high=False):
     """Return `value` as float if low <= value < high (or <= high), else raise."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        ok = low <= value <= high if inclusive_high else low <= value < high
-    if not ok:
-        bracket = "]" if inclusive_high else ")"
-        raise arg_error(name, value, f"a number in the range [{low}, {high}{bracket}")
-    return float(value)
+    bracket = "]" if inclusive_high else ")"
+    return check_number(name, value, low=low, high=high, high_open=not inclusive_high,
+                        expected=f"a number in the range [{low}, {high}{bracket}")
 
 
 def check_choice(name, value, choices):
