@@ -8,9 +8,11 @@ once with the new import line. `cnn_course/__init__.py` installs `AliasFinder` o
 `REMOVAL` (see CHANGELOG.md).
 """
 
+import functools
 import importlib
 import importlib.abc
 import importlib.util
+import inspect
 import sys
 import warnings
 
@@ -46,6 +48,60 @@ MOVED = {
     "assignment_commands": ("cnn_course.grading._commands", "cnn_course.grading (or run `cnn-course assignment`)"),
     "submission": ("cnn_course.grading._check_file", "cnn_course.grading"),
 }
+
+
+def positional_until_removal(*old_order):
+    """Let arguments that became keyword-only still come by position, in their old order, until `REMOVAL`.
+
+    The decorated function declares them after `*`; a call that passes them
+    by position gets them mapped to `old_order` and a `DeprecationWarning`
+    that shows the keyword form.
+
+    Args:
+        *old_order: the names the extra positional arguments had, in order.
+
+    Returns:
+        A decorator.
+
+    Example:
+
+    >>> import warnings
+    >>> @positional_until_removal("stride", "padding")
+    ... def window(size, *, padding=0, stride=1):
+    ...     return size, padding, stride
+    >>> window(5, padding=1)
+    (5, 1, 1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     window(5, 2, 1)  # the old order: stride, then padding
+    (5, 1, 2)
+    >>> print(caught[0].message)
+    window(size, 2, 1) is deprecated and goes after 2027-08-31: name them, window(size, stride=2, padding=1).
+    """
+    def decorate(function):
+        parameters = inspect.signature(function).parameters.values()
+        fixed = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            extra = args[len(fixed):]
+            if extra:
+                if len(extra) > len(old_order):
+                    raise TypeError(f"{function.__name__}() takes at most {len(fixed) + len(old_order)} "
+                                    f"positional arguments ({len(args)} given)")
+                for name, value in zip(old_order, extra):
+                    if name in kwargs:
+                        raise TypeError(f"{function.__name__}() got multiple values for argument {name!r}")
+                    kwargs[name] = value
+                shown = ", ".join(fixed + [repr(value) for value in extra])
+                named = ", ".join(fixed + [f"{name}={value!r}" for name, value in zip(old_order, extra)])
+                warnings.warn(f"{function.__name__}({shown}) is deprecated and goes after {REMOVAL}: name them, "
+                              f"{function.__name__}({named}).", DeprecationWarning, stacklevel=2)
+            return function(*args[:len(fixed)], **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _outside_the_import_system():

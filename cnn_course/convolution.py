@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from cnn_course._aliases import positional_until_removal
 from cnn_course._validation import arg_error, check_choice, check_pair, check_positive_int
 
 #: The padding names understood here ("valid" and "same" as in Keras, plus "full").
@@ -37,7 +38,8 @@ def _check_padding(padding, allowed=PADDING_NAMES, allow_int=True):
 # ---------------------------------------------------------------------------
 
 
-def pad_amounts(size, kernel, stride=1, padding="same"):
+@positional_until_removal("stride", "padding")
+def pad_amounts(size, kernel, *, stride=1, padding="same"):
     """Zeros added before and after one spatial axis, exactly as TensorFlow adds them.
 
     - `"valid"`: no padding, `(0, 0)`.
@@ -52,7 +54,8 @@ def pad_amounts(size, kernel, stride=1, padding="same"):
     Args:
         size: length of the input along this axis (height or width).
         kernel: length of the kernel (or pooling window) along this axis.
-        stride: step between neighbouring windows.
+        stride: step between neighbouring windows (keyword-only, as is
+            `padding`: `output_size` takes the same two by name).
         padding: `"valid"`, `"same"`, `"full"` or an int >= 0.
 
     Returns:
@@ -65,11 +68,11 @@ def pad_amounts(size, kernel, stride=1, padding="same"):
     Example:
 
     >>> from cnn_course.convolution import pad_amounts
-    >>> pad_amounts(5, 3, 1, "same")
+    >>> pad_amounts(5, 3, padding="same")
     (1, 1)
-    >>> pad_amounts(6, 4, 1, "same")  # 3 zeros in all: 1 before, 2 after
+    >>> pad_amounts(6, 4, padding="same")  # 3 zeros in all: 1 before, 2 after
     (1, 2)
-    >>> pad_amounts(5, 3, 1, "full")
+    >>> pad_amounts(5, 3, padding="full")
     (2, 2)
     """
     size = check_positive_int("size", size)
@@ -87,7 +90,8 @@ def pad_amounts(size, kernel, stride=1, padding="same"):
     return padding, padding
 
 
-def output_size(size, kernel, padding=0, stride=1, dilation=1, allow_empty=False):
+@positional_until_removal("padding", "stride", "dilation", "allow_empty")
+def output_size(size, kernel, *, padding=0, stride=1, dilation=1, allow_empty=False):
     """Length of a convolution's (or pooling's) output along one axis.
 
     The lecture formula, with `p` zeros on each side:
@@ -105,7 +109,8 @@ def output_size(size, kernel, padding=0, stride=1, dilation=1, allow_empty=False
     Args:
         size: input length (height or width).
         kernel: kernel (or pooling window) length.
-        padding: an int >= 0, or `"valid"`, `"same"` or `"full"`.
+        padding: an int >= 0, or `"valid"`, `"same"` or `"full"`. This and
+            the arguments after it are keyword-only, as in `pad_amounts`.
         stride: step between neighbouring windows.
         dilation: spacing between the kernel's taps (1: a plain kernel).
         allow_empty: if True, return 0 when the kernel does not fit instead
@@ -131,7 +136,7 @@ def output_size(size, kernel, padding=0, stride=1, dilation=1, allow_empty=False
     0
     """
     span = check_positive_int("dilation", dilation) * (check_positive_int("kernel", kernel) - 1) + 1
-    before, after = pad_amounts(size, span, stride, padding)
+    before, after = pad_amounts(size, span, stride=stride, padding=padding)
     padded = size + before + after
     if span > padded:
         if allow_empty:
@@ -158,8 +163,8 @@ def _as_array(name, value, ndims, description):
 def _pad_spatial(x, kernel_hw, stride_hw, padding, name="kernel"):
     """Zero-pad the two spatial axes of `x`, shaped `(N, H, W, C)`, for a window `(kh, kw)`."""
     (kh, kw), (sh, sw), (h, w) = kernel_hw, stride_hw, x.shape[1:3]
-    top, bottom = pad_amounts(h, kh, sh, padding)
-    left, right = pad_amounts(w, kw, sw, padding)
+    top, bottom = pad_amounts(h, kh, stride=sh, padding=padding)
+    left, right = pad_amounts(w, kw, stride=sw, padding=padding)
     if kh > h + top + bottom or kw > w + left + right:
         raise arg_error(
             name, f"{kh}x{kw}",
@@ -397,8 +402,8 @@ def pool2d(x, pool_size=2, stride=None, mode="max", padding="valid"):
         # Mark the padded cells NaN and use the NaN-skipping versions, so that
         # only real cells are compared or averaged.
         h, w = x4.shape[1:3]
-        top, _ = pad_amounts(h, ph, sh, padding)
-        left, _ = pad_amounts(w, pw, sw, padding)
+        top, _ = pad_amounts(h, ph, stride=sh, padding=padding)
+        left, _ = pad_amounts(w, pw, stride=sw, padding=padding)
         real = np.zeros(xp.shape[1:3], dtype=bool)
         real[top:top + h, left:left + w] = True
         xp[:, ~real, :] = np.nan

@@ -173,7 +173,7 @@ def _pooled_shape(x, pool_size):
 
 def _conv_output_shape(size, kernel, padding, filters):
     """Output shape of a stride-1 convolution of a square `size` x `size` input."""
-    side = convolution.output_size(size, kernel, padding, stride=1)
+    side = convolution.output_size(size, kernel, padding=padding, stride=1)
     return side, side, filters
 
 
@@ -181,15 +181,15 @@ def _size_chain(size, kernel, stride, layers):
     """Feature-map side after each of `layers` identical valid convolutions."""
     sizes = []
     for _ in range(layers):
-        size = convolution.output_size(size, kernel, "valid", stride)
+        size = convolution.output_size(size, kernel, padding="valid", stride=stride)
         sizes.append(size)
     return tuple(sizes)
 
 
 def _same_padded_shape(height, width, kernel):
     """Size of the zero-padded input for a stride-1 "same" convolution with a square kernel."""
-    top, bottom = convolution.pad_amounts(height, kernel, 1, "same")
-    left, right = convolution.pad_amounts(width, kernel, 1, "same")
+    top, bottom = convolution.pad_amounts(height, kernel, padding="same")
+    left, right = convolution.pad_amounts(width, kernel, padding="same")
     return height + top + bottom, width + left + right
 
 

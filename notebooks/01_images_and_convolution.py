@@ -170,7 +170,7 @@ filters.show_convolution(gray, "gaussian_blur", title="gaussian_blur");
 print(f"{'input':>6} {'kernel':>7} {'padding':>8} {'stride':>7} {'formula':>8} {'Keras':>6}")
 for size, kernel, padding, stride in [(32, 3, "valid", 1), (32, 3, "same", 1), (32, 5, "valid", 2),
                                       (150, 3, "valid", 1), (28, 2, "valid", 2), (7, 3, "same", 2)]:
-    ours = convolution.output_size(size, kernel, padding, stride)
+    ours = convolution.output_size(size, kernel, padding=padding, stride=stride)
     layer = keras.layers.Conv2D(1, kernel, strides=stride, padding=padding)
     theirs = layer.compute_output_shape((1, size, size, 1))[1]
     print(f"{size:>6} {kernel:>7} {padding:>8} {stride:>7} {ours:>8} {theirs:>6}")

@@ -1,5 +1,6 @@
 """convolution.py against independent references: Keras's own layers and ops, and scipy.signal."""
 
+import inspect
 import itertools
 
 import cnn_course  # noqa: F401  (sets TensorFlow's flags before keras is imported)
@@ -58,7 +59,7 @@ def _hits_onednn_conv_bug(batch, c_in, kernel, stride, out_hw):
 def test_conv2d_matches_keras_conv2d_layer(hw, kernel, stride, padding, channels, batched):
     c_in, c_out = channels
     sh, sw = _pair(stride)
-    out_hw = (output_size(hw[0], kernel[0], padding, sh), output_size(hw[1], kernel[1], padding, sw))
+    out_hw = (output_size(hw[0], kernel[0], padding=padding, stride=sh), output_size(hw[1], kernel[1], padding=padding, stride=sw))
     rng = _rng(hw[0], hw[1], *kernel, *_pair(stride), len(padding), c_in, c_out)
     x = rng.normal(size=(2, *hw, c_in)).astype("float32")  # (N, H, W, C_in)
     weights = rng.normal(size=(*kernel, c_in, c_out)).astype("float32")  # (kh, kw, C_in, C_out)
@@ -146,8 +147,8 @@ def test_pool2d_matches_keras_pooling_layers(pool_size, stride, padding, mode):
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, atol=ATOL)
     sh, sw = _pair(pool_size if stride is None else stride)
-    assert expected.shape[1:3] == (output_size(7, pool_size[0], padding, sh),
-                                   output_size(8, pool_size[1], padding, sw))
+    assert expected.shape[1:3] == (output_size(7, pool_size[0], padding=padding, stride=sh),
+                                   output_size(8, pool_size[1], padding=padding, stride=sw))
 
 
 @pytest.mark.parametrize("pool_size, stride, padding", [
@@ -242,7 +243,7 @@ def test_convolution_and_cross_correlation_differ_by_a_kernel_flip():
     (5, 3, "full", 1, 7), (5, 5, "valid", 1, 1), (7, 2, "same", 3, 3), (10, 4, 2, 3, 4),
 ])
 def test_output_size_formula(size, kernel, padding, stride, expected):
-    assert output_size(size, kernel, padding, stride) == expected
+    assert output_size(size, kernel, padding=padding, stride=stride) == expected
 
 
 @pytest.mark.parametrize("size, kernel, stride", list(itertools.product([1, 4, 5, 8], [1, 2, 3, 6], [1, 2, 3])))
@@ -250,7 +251,7 @@ def test_same_padding_puts_the_zeros_where_keras_puts_them(size, kernel, stride)
     # The reference is Keras's own Conv2D(padding="same"): our zeros, added by hand with np.pad and
     # followed by a "valid" cross-correlation, must give its numbers. A random kernel over a random
     # column tells every split of the zeros apart (one more zero before shifts every output).
-    before, after = pad_amounts(size, kernel, stride, "same")
+    before, after = pad_amounts(size, kernel, stride=stride, padding="same")
     x = _rng(size, kernel, stride).normal(size=(1, size, 1, 1)).astype("float32")
     k = _rng(kernel).normal(size=(kernel, 1, 1, 1)).astype("float32")
     layer = keras.layers.Conv2D(1, (kernel, 1), strides=(stride, 1), padding="same", use_bias=False)
@@ -260,12 +261,30 @@ def test_same_padding_puts_the_zeros_where_keras_puts_them(size, kernel, stride)
     padded = np.pad(x[0, :, 0, 0], (before, after))
     ours = np.array([padded[i * stride:i * stride + kernel] @ k[:, 0, 0, 0] for i in range(len(expected))])
     np.testing.assert_allclose(ours, expected, atol=ATOL)
-    assert output_size(size, kernel, "same", stride) == len(expected)
+    assert output_size(size, kernel, padding="same", stride=stride) == len(expected)
 
 
 @pytest.mark.parametrize("padding, expected", [("valid", (0, 0)), ("full", (4, 4)), (2, (2, 2)), ("SAME", (2, 2))])
 def test_pad_amounts_other_paddings(padding, expected):
-    assert pad_amounts(10, 5, 1, padding) == expected
+    assert pad_amounts(10, 5, padding=padding) == expected
+
+
+def test_stride_and_padding_are_keyword_only_and_the_old_orders_still_work_with_a_warning():
+    # The two functions used to take the pair in opposite orders: pad_amounts(size, kernel, stride,
+    # padding) and output_size(size, kernel, padding, stride). Old positional calls keep their meaning
+    # until the removal date, each with a DeprecationWarning that shows the keyword form.
+    with pytest.warns(DeprecationWarning, match=r"pad_amounts\(size, kernel, stride=2, padding='same'\)"):
+        assert pad_amounts(7, 3, 2, "same") == pad_amounts(7, 3, stride=2, padding="same") == (1, 1)
+    with pytest.warns(DeprecationWarning, match=r"output_size\(size, kernel, padding=1, stride=2\)"):
+        assert output_size(7, 3, 1, 2) == output_size(7, 3, padding=1, stride=2) == 4
+    with pytest.raises(TypeError, match="multiple values for argument 'stride'"):
+        pad_amounts(7, 3, 2, stride=2)
+    with pytest.raises(TypeError, match="at most 4 positional"):
+        pad_amounts(7, 3, 2, "same", 1)
+    assert list(inspect.signature(pad_amounts).parameters)[2:] == ["stride", "padding"]
+    assert all(inspect.signature(f).parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+               for f, name in [(pad_amounts, "stride"), (pad_amounts, "padding"),
+                               (output_size, "stride"), (output_size, "padding")])
 
 
 # ---------------------------------------------------------------------------

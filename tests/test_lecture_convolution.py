@@ -135,7 +135,7 @@ def test_deck001_lines_165_177_output_size_of_padded_3x3_conv():
 def test_deck002_lines_147_166_valid_3x3_on_the_10x10_image_gives_8x8():
     """002_f3391ec0a65b9454.md, lines 147-166: a valid 3x3 convolution loses a pixel at each
     end (centred kernel) or two at the bottom and right (corner kernel): 10x10 -> 8x8. Right."""
-    assert output_size(10, 3, "valid") == 10 - 3 + 1 == 8
+    assert output_size(10, 3, padding="valid") == 10 - 3 + 1 == 8
     assert cross_correlate2d(DECK002_IMAGE, np.ones((3, 3))).shape == (8, 8)
     assert not _slide_is_wrong("deck002_valid_3x3_on_10x10", (8, 8, 1))
 
@@ -143,7 +143,7 @@ def test_deck002_lines_147_166_valid_3x3_on_the_10x10_image_gives_8x8():
 def test_deck002_line_169_same_padding_width_has_a_slip():
     """002_f3391ec0a65b9454.md, line 169: 'same' pads the input to (M + k1 - 1) x (N + k2 - 2).
     Slip: the width is N + k2 - 1, like the height (10x10 with 3x3 -> 12x12, not 12x11)."""
-    assert pad_amounts(10, 3, 1, "same") == (1, 1)  # 2 = k - 1 zeros per axis
+    assert pad_amounts(10, 3, padding="same") == (1, 1)  # 2 = k - 1 zeros per axis
     correct = (10 + 3 - 1, 10 + 3 - 1)
     slide = (10 + 3 - 1, 10 + 3 - 2)
     assert correct == (12, 12) and slide == (12, 11)
@@ -159,7 +159,7 @@ def test_deck002_lines_178_179_question_5x5_valid_conv_stack():
     56x56x16 = 50176, 52x52x16 = 43264. (The parameter counts are checked with Keras.)"""
     sizes = [64]
     for _ in range(3):
-        sizes.append(output_size(sizes[-1], 5, "valid"))
+        sizes.append(output_size(sizes[-1], 5, padding="valid"))
     assert sizes == [64, 60, 56, 52]
     assert [s * s * 16 for s in sizes[1:]] == [57600, 50176, 43264]
     example = get_example("deck002_question_conv_64x64")

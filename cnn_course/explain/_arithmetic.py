@@ -105,7 +105,8 @@ def _axis_how(size, kernel, stride, padding, dilation=1):
     """(output size, formula) along one axis of a convolution or pooling."""
     if size is None:
         return None, "?"
-    out = output_size(size, kernel, padding, stride, dilation, allow_empty=True)
+    out = output_size(size, kernel, padding=padding, stride=stride, dilation=dilation,
+                       allow_empty=True)
     if padding == "same":
         return out, f"ceil({size}/{stride}) = {out}"
     span = dilation * (kernel - 1) + 1

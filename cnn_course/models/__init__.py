@@ -53,7 +53,7 @@ __all__ = [
 
 
 def conv_output_size(size, kernel, stride=1, padding="valid"):
-    """Deprecated: use `cnn_course.convolution.output_size(size, kernel, padding, stride)`.
+    """Deprecated: use `cnn_course.convolution.output_size(size, kernel, padding=..., stride=...)`.
 
     Kept so that old notebooks still run; it returns 0 where the window does
     not fit, as it always did (`output_size(..., allow_empty=True)`).
@@ -67,5 +67,5 @@ def conv_output_size(size, kernel, stride=1, padding="valid"):
     74
     """
     warnings.warn(f"models.conv_output_size is deprecated and goes after {REMOVAL}: use "
-                  "convolution.output_size(size, kernel, padding, stride)", DeprecationWarning, stacklevel=2)
-    return output_size(size, kernel, padding, stride, allow_empty=True)
+                  "convolution.output_size(size, kernel, padding=..., stride=...)", DeprecationWarning, stacklevel=2)
+    return output_size(size, kernel, padding=padding, stride=stride, allow_empty=True)

@@ -60,12 +60,12 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
         down = _downsamples(i, len(filters), pool_size, pool_last)
         for j in range(1, convs_per_block + 1):
             s = (ph, pw) if down and downsample == "stride" and j == convs_per_block else (1, 1)
-            h = output_size(h, kh, pad, s[0], allow_empty=True)
-            w = output_size(w, kw, pad, s[1], allow_empty=True)
+            h = output_size(h, kh, padding=pad, stride=s[0], allow_empty=True)
+            w = output_size(w, kw, padding=pad, stride=s[1], allow_empty=True)
             if h < 1 or w < 1:
                 break
         if h >= 1 and w >= 1 and down and downsample == "pool":
-            h, w = output_size(h, ph, 0, ph, allow_empty=True), output_size(w, pw, 0, pw, allow_empty=True)
+            h, w = output_size(h, ph, stride=ph, allow_empty=True), output_size(w, pw, stride=pw, allow_empty=True)
         if h < 1 or w < 1:
             stride = f", stride {ph}x{pw}" if pool_size and downsample == "stride" else ""
             pool = f"+{pooling}-pool({ph}x{pw})" if pool_size and downsample == "pool" else ""
