@@ -94,6 +94,41 @@ def check_bool(name, value):
     return bool(value)
 
 
+#: What every `verbose` argument of the package accepts: off, on, and Keras's own values for on.
+VERBOSE_VALUES = (0, 1, 2, "auto")
+
+
+def check_verbose(verbose):
+    """The one check of a `verbose` argument: return 1 (print progress lines) or 0 (silent).
+
+    Every function of the package with a `verbose` argument takes the same
+    values: `0`/`False` for silence, `1`/`True` for its progress lines, and
+    Keras's `2` and `"auto"`, which mean the same as `1` here (the course's
+    lines are already one per epoch, without a progress bar).
+
+    Args:
+        verbose: the value the caller passed.
+
+    Returns:
+        1 or 0, an int.
+
+    Raises:
+        ValueError: for any other value, listing the accepted ones.
+
+    Example:
+
+    >>> check_verbose(True), check_verbose(0), check_verbose("auto"), check_verbose(np.int64(2))
+    (1, 0, 1, 1)
+    """
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if isinstance(verbose, (numbers.Integral, np.bool_)) and verbose in VERBOSE_VALUES:
+        return int(bool(verbose))
+    listed = ", ".join(repr(value) for value in VERBOSE_VALUES)
+    raise arg_error("verbose", verbose, f"one of {listed}, True or False",
+                    "Use verbose=0 for silence, 1 for progress lines")
+
+
 def check_image_size(image_size, minimum=1, pair=True, fix=None):
     """The one image-size check: an integer >= `minimum`, or (with `pair`) a `(height, width)` of them.
 

@@ -16,6 +16,7 @@ import pkgutil
 
 from cnn_course import settings
 from cnn_course.checks import collect_checks, format_results, run_check
+from cnn_course._validation import check_verbose
 from cnn_course.settings import GRADING_ENV
 
 def grading():
@@ -75,6 +76,7 @@ class Checker:
             `earned == points`). A notebook shows nothing more for it than the
             report already printed.
         """
+        verbose = check_verbose(verbose)
         if self.module is None:
             print("(the grader runs the checks)")
             return CheckReport()

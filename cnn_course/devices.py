@@ -3,7 +3,7 @@
 import json
 import os
 
-from cnn_course._validation import check_choice, check_number, check_positive_int
+from cnn_course._validation import check_choice, check_number, check_positive_int, check_verbose
 from cnn_course._environment import import_keras, import_tensorflow_quietly
 
 #: GPUs from this CUDA compute capability on have the tensor cores that make float16 fast.
@@ -132,6 +132,7 @@ def choose_strategy(verbose=True):
     >>> strategy.num_replicas_in_sync
     1
     """
+    verbose = check_verbose(verbose)
     tf = import_tensorflow_quietly()
     kind, names = plan_strategy()
     if kind == "MultiWorkerMirroredStrategy":
@@ -287,6 +288,7 @@ def use_mixed_precision(enable="auto", verbose=True):
     'float32'
     """
     check_choice("enable", enable, ("auto", True, False))
+    verbose = check_verbose(verbose)
     keras = import_keras()
     gpus = gpu_details()
     if enable is False:

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_positive_int, check_verbose
 from cnn_course.settings import import_tensorflow_quietly
 from cnn_course.tables import html_table, text_table  # noqa: F401  (also evaluation.text_table, as before)
 
@@ -97,7 +97,7 @@ def predict_with_labels(model, dataset, labels=None, *, batch_size=256, rescale=
                                rescale=rescale, prefetch=False)
     from cnn_course._progress_lines import Heartbeat, print_line
 
-    check_choice("verbose", verbose, (0, 1))
+    verbose = check_verbose(verbose)
     truths, probs, done = [], [], 0
     beat = Heartbeat()
     for batch in dataset:

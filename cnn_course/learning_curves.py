@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_number, check_positive_int
+from cnn_course._validation import arg_error, check_choice, check_number, check_positive_int, check_verbose
 from cnn_course.tables import html_table, text_table
 
 
@@ -209,7 +209,7 @@ def _run(build, points, parameter, train, validation, sizes_of, epochs, seed, ba
     from cnn_course.reproducibility import set_seed
 
     metric = check_choice("metric", metric, ("error", "loss"))
-    check_choice("verbose", verbose, (0, 1))
+    verbose = check_verbose(verbose)
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     images, labels = _arrays("train", train)

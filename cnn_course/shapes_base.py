@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_bool, check_positive_int
+from cnn_course._validation import arg_error, check_bool, check_positive_int, check_verbose
 from cnn_course._files import atomic_path
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
@@ -364,6 +364,7 @@ def pretrain_shapes_base(epochs=DEFAULT_CONFIG["epochs"], seed=DEFAULT_CONFIG["s
     ((None, 6, 6, 128), ['config', 'history', 'machine', 'seconds', 'source_val_accuracy',
                          'transfer_accuracy'])
     """
+    verbose = check_verbose(verbose)
     keras = import_keras()
 
     from cnn_course import data, training

@@ -59,7 +59,8 @@ def _hits_onednn_conv_bug(batch, c_in, kernel, stride, out_hw):
 def test_conv2d_matches_keras_conv2d_layer(hw, kernel, stride, padding, channels, batched):
     c_in, c_out = channels
     sh, sw = _pair(stride)
-    out_hw = (output_size(hw[0], kernel[0], padding=padding, stride=sh), output_size(hw[1], kernel[1], padding=padding, stride=sw))
+    out_hw = (output_size(hw[0], kernel[0], padding=padding, stride=sh),
+              output_size(hw[1], kernel[1], padding=padding, stride=sw))
     rng = _rng(hw[0], hw[1], *kernel, *_pair(stride), len(padding), c_in, c_out)
     x = rng.normal(size=(2, *hw, c_in)).astype("float32")  # (N, H, W, C_in)
     weights = rng.normal(size=(*kernel, c_in, c_out)).astype("float32")  # (kh, kw, C_in, C_out)

@@ -338,7 +338,7 @@ def test_image_size_is_required(folder, cache):
     ({"seed": -1}, "seed"),
     ({"rescale": 0}, "rescale"),
     ({"augment": "flip"}, "augment"),
-    ({"verbose": 2}, "verbose"),
+    ({"verbose": 3}, "verbose"),
     ({"cache_dir": 3}, "cache_dir"),
 ])
 def test_bad_arguments_use_the_package_template(folder, cache, kwargs, name):

@@ -26,8 +26,16 @@ from PIL import Image
 from cnn_course import settings
 from cnn_course._files import write_text_atomically
 from cnn_course._pipeline import finish_batches
-from cnn_course._validation import arg_error, check_bool, check_choice, check_image_size, check_positive_int, \
-    check_rescale, check_seed
+from cnn_course._validation import (
+    arg_error,
+    check_bool,
+    check_choice,
+    check_image_size,
+    check_positive_int,
+    check_rescale,
+    check_seed,
+    check_verbose,
+)
 from cnn_course.datasets._scan import (
     PIL_MODES,
     check_directory,
@@ -389,7 +397,7 @@ def stream_image_folder(directory, image_size=None, batch_size=32, color_mode="r
     rescale = check_rescale(rescale)
     if augment is not None and not callable(augment):
         raise arg_error("augment", augment, "None or a Keras layer or model (called on each batch)")
-    check_choice("verbose", verbose, (0, 1))
+    verbose = check_verbose(verbose)
     cache_dir = _check_cache_dir(cache_dir, directory)
 
     class_folders = find_class_folders(directory, class_names)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_fraction, check_number, check_positive_int
+from cnn_course._validation import arg_error, check_fraction, check_number, check_positive_int, check_verbose
 from cnn_course.diagnostics._gradients import (  # noqa: F401  (diagnostics.*, as before)
     GradientNormLogger, dead_relu_fraction, plot_gradient_norms,
 )
@@ -214,6 +214,7 @@ def can_overfit_small_batch(model_fn, x, y, *, n_examples=32, steps=200, target_
     (False, True)
     """
     n_examples, steps = _check_overfit_arguments(model_fn, n_examples, steps, target_accuracy, target_loss)
+    verbose = check_verbose(verbose)
     x, y = np.asarray(x)[:n_examples], np.asarray(y)[:n_examples]
     if len(x) != len(y):
         raise arg_error("y", f"{len(y)} labels", f"as many labels as inputs ({len(x)})", describe=True)

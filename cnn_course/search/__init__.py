@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int, check_seed
+from cnn_course._validation import arg_error, check_choice, check_positive_int, check_seed, check_verbose
 from cnn_course.search._results import (  # noqa: F401  (search.read_results, search.config_key, as before)
     SearchResult, append_result, config_key, drop_partial_last_line, format_value, jsonable, read_results,
 )
@@ -59,6 +59,7 @@ def _shown(config, metrics):
 def _run(evaluate_fn, configurations, seed, results_path, metric, mode, log_params, verbose):
     from cnn_course.reproducibility import set_seed
 
+    verbose = check_verbose(verbose)
     if not callable(evaluate_fn):
         raise arg_error("evaluate_fn", evaluate_fn, "a function config -> dict of metrics")
     seed = check_seed(seed)

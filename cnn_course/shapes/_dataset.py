@@ -13,7 +13,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from cnn_course._validation import arg_error, check_bool, check_class_names, check_positive_int, check_seed
+from cnn_course._validation import arg_error, check_bool, check_class_names, check_positive_int, check_seed, \
+    check_verbose
 from cnn_course.shapes._drawing import (  # noqa: F401  (SHAPES, MIN_IMAGE_SIZE, render_shape: shapes.* as before)
     MIN_IMAGE_SIZE, SHAPES, check_drawing_size, draw_scene, sample_scene, shape_bbox, render_shape,
 )
@@ -396,6 +397,7 @@ def make_shapes_dataset(
     >>> import shutil; shutil.rmtree(root.parent)
     """
     config = _config(image_size, class_names, counts, seed, clutter)
+    verbose = check_verbose(verbose)
     directory = _check_directory(directory)
     state = _inspect(directory)
     if _matches(state, config):

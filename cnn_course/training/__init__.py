@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_positive_int, check_verbose
 from cnn_course.devices import is_chief, is_multi_worker
 from cnn_course._files import atomic_path
 from cnn_course.datasets import ImageStream
@@ -52,7 +52,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         if self.path.suffix != ".keras":
             raise arg_error("checkpoint", os.fspath(path), "a file path ending in '.keras'",
                             "For example: checkpoint='outputs/best.keras'")
-        self.monitor, self.verbose = monitor, verbose
+        self.monitor, self.verbose = monitor, check_verbose(verbose)
         self.lower_is_better = "loss" in monitor
         self.best = np.inf if self.lower_is_better else -np.inf
         self.best_epoch = None
@@ -260,7 +260,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     2
     """
     epochs = check_positive_int("epochs", epochs)
-    check_choice("verbose", verbose, (0, 1, 2, "auto"))
+    verbose = check_verbose(verbose)
     train, validation = _as_dataset(train), _as_dataset(validation)
     if validation is None and monitor.startswith("val_") and (patience or checkpoint):
         raise arg_error("validation", None, f"a dataset when monitoring {monitor!r}",

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_positive_int
+from cnn_course._validation import arg_error, check_positive_int, check_verbose
 from cnn_course._files import atomic_path
 from cnn_course._progress_lines import Heartbeat, print_line
 from cnn_course.settings import import_keras
@@ -235,7 +235,7 @@ def _checked_arguments(base, images, batch_size, cache, preprocess, verbose):
         raise arg_error("base", base, "a Keras model",
                         "e.g. keras.applications.VGG16(include_top=False, input_shape=(150, 150, 3))")
     batch_size = check_positive_int("batch_size", batch_size)
-    check_choice("verbose", verbose, (0, 1))
+    check_verbose(verbose)
     images = _as_images(images)
     check_base_input(base, images.shape[1:])
     if preprocess is None:
