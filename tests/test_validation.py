@@ -148,7 +148,7 @@ def test_every_verbose_argument_takes_the_same_values_and_refuses_others_with_on
     calls = _verbose_calls(tmp_path)
     assert _public_functions_with_verbose() == set(calls)
     message = r"The `verbose` argument must be one of 0, 1, 2, 'auto', True or False\. Received: verbose="
-    for name, call in calls.items():
+    for call in calls.values():
         for bad in (3, "yes", 1.0, None):
             with pytest.raises(ValueError, match=message + re.escape(repr(bad))):
                 call(bad)
