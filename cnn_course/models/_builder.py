@@ -1,6 +1,7 @@
 """Building a convnet (conv/pooling blocks and a dense head) or a dense baseline from a few arguments."""
 
 import numbers
+from typing import NamedTuple
 
 from cnn_course._validation import (arg_error, check_bool, check_choice, check_fraction, check_pair,
                                     check_positive_int, input_too_small_error)
@@ -38,6 +39,28 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
     >>> convnet_shapes((28, 28, 1), filters=(32, 64, 64), pool_last=False)[-1]
     ('block3', (3, 3, 64))
     """
+    plan = _block_plan(input_shape, filters, kernel_size, padding, pool_size, convs_per_block, pool_last,
+                       downsample, pooling)
+    return [(block.name, block.output_shape) for block in plan]
+
+
+class _Block(NamedTuple):
+    """One block of a conv/pooling stack, as `build_convnet` builds it and `convnet_shapes` reports it."""
+
+    name: str  # "block1", ...
+    filters: int
+    padding: str  # "valid" or "same"
+    strides: tuple  # the (height, width) stride of each of its convolutions, in order
+    pool: tuple | None  # the pooling window (and stride) that ends it, or None
+    output_shape: tuple  # (height, width, channels) after it
+
+
+def _block_plan(input_shape, filters, kernel_size, padding, pool_size, convs_per_block, pool_last,
+                downsample, pooling):
+    """Check a stack's arguments and return its `_Block`s: the one walk through the blocks.
+
+    Raises the package's input-too-small error, naming the block, where the feature map vanishes.
+    """
     input_shape = tuple(input_shape)
     if len(input_shape) != 3 or not all(
             isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in input_shape):
@@ -55,26 +78,28 @@ def convnet_shapes(input_shape, filters=(32, 64, 128), kernel_size=3, padding="v
     downsample = check_choice("downsample", downsample, ("pool", "stride"))
     pooling = check_choice("pooling", pooling, ("max", "average"))
     h, w, _ = input_shape
-    shapes = []
+    plan = []
     for i, (f, pad) in enumerate(zip(filters, paddings), start=1):
         down = _downsamples(i, len(filters), pool_size, pool_last)
-        for j in range(1, convs_per_block + 1):
-            s = (ph, pw) if down and downsample == "stride" and j == convs_per_block else (1, 1)
+        strides = tuple((ph, pw) if down and downsample == "stride" and j == convs_per_block else (1, 1)
+                        for j in range(1, convs_per_block + 1))
+        pool = (ph, pw) if down and downsample == "pool" else None
+        for s in strides:
             h = output_size(h, kh, padding=pad, stride=s[0], allow_empty=True)
             w = output_size(w, kw, padding=pad, stride=s[1], allow_empty=True)
             if h < 1 or w < 1:
                 break
-        if h >= 1 and w >= 1 and down and downsample == "pool":
+        if h >= 1 and w >= 1 and pool:
             h, w = output_size(h, ph, stride=ph, allow_empty=True), output_size(w, pw, stride=pw, allow_empty=True)
         if h < 1 or w < 1:
             stride = f", stride {ph}x{pw}" if pool_size and downsample == "stride" else ""
-            pool = f"+{pooling}-pool({ph}x{pw})" if pool_size and downsample == "pool" else ""
+            pooled = f"+{pooling}-pool({ph}x{pw})" if pool_size and downsample == "pool" else ""
             raise input_too_small_error(
-                input_shape, f"{len(filters)} conv({kh}x{kw}, {pad}{stride}){pool} blocks", (h, w), f"block{i}",
+                input_shape, f"{len(filters)} conv({kh}x{kw}, {pad}{stride}){pooled} blocks", (h, w), f"block{i}",
                 f"Use a larger input_shape, fewer blocks (filters={tuple(filters[:i - 1]) or '(...)'}), "
                 "or padding='same'.")
-        shapes.append((f"block{i}", (h, w, f)))
-    return shapes
+        plan.append(_Block(f"block{i}", int(f), pad, strides, pool, (h, w, int(f))))
+    return plan
 
 
 def _block_paddings(padding, filters):
@@ -168,9 +193,8 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     keras = import_keras()
 
     input_shape = tuple(input_shape)
-    convnet_shapes(input_shape, filters, kernel_size, padding, pool_size, convs_per_block,
-                   pool_last=pool_last, downsample=downsample, pooling=pooling)
-    paddings = _block_paddings(padding, filters)
+    plan = _block_plan(input_shape, filters, kernel_size, padding, pool_size, convs_per_block, pool_last,
+                       downsample, pooling)
     check_bool("batchnorm", batchnorm)
     head = check_choice("head", head, ("flatten", "gap", "gmp"))
     dropout = check_fraction("dropout", dropout)
@@ -179,14 +203,12 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
 
     inputs = keras.Input(shape=input_shape, name="image")
     x = augmentation(inputs) if augmentation is not None else inputs
-    for i, (f, pad) in enumerate(zip(filters, paddings), start=1):
-        down = _downsamples(i, len(filters), pool_size, pool_last)
-        for j in range(1, convs_per_block + 1):
-            strides = pool_size if down and downsample == "stride" and j == convs_per_block else 1
-            x = _conv(x, f, kernel_size, strides, pad, activation, batchnorm, f"block{i}", j,
+    for block in plan:
+        for j, strides in enumerate(block.strides, start=1):
+            x = _conv(x, block.filters, kernel_size, strides, block.padding, activation, batchnorm, block.name, j,
                       kernel_initializer)
-        if down and downsample == "pool":
-            x = pool_layer(pool_size, name=f"block{i}_pool")(x)
+        if block.pool:
+            x = pool_layer(block.pool, name=f"{block.name}_pool")(x)
     if head == "gap":
         x = keras.layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, channels)
     elif head == "gmp":
