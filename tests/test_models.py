@@ -230,9 +230,9 @@ def test_new_arguments_are_validated(kwargs, message):
 ])
 def test_task_head_follows_the_lecture_table(task, units, activation, loss):
     head = models.task_head(task, num_classes=5 if task.startswith("multi") else None)
-    assert (head["units"], head["activation"], head["loss"]) == (units, activation, loss)
+    assert (head.units, head.activation, head.loss) == (units, activation, loss)
     model = models.compile_for_task(
-        models.build_convnet((16, 16, 1), head["units"] if task.startswith("multi") else None,
+        models.build_convnet((16, 16, 1), head.units if task.startswith("multi") else None,
                              task=task, filters=(4,)), task)
     assert model.output_shape == (None, units)
     assert model.loss == loss
@@ -241,7 +241,17 @@ def test_task_head_follows_the_lecture_table(task, units, activation, loss):
 
 
 def test_one_hot_multiclass_uses_categorical_crossentropy():
-    assert models.task_head("multiclass", 3, one_hot=True)["loss"] == "categorical_crossentropy"
+    assert models.task_head("multiclass", 3, one_hot=True).loss == "categorical_crossentropy"
+
+
+def test_task_head_is_read_by_name_and_the_old_dict_keys_still_work_with_a_warning():
+    head = models.task_head("multilabel", 4)
+    assert head == models.TaskHead(units=4, activation="sigmoid", loss="binary_crossentropy",
+                                   metrics=["binary_accuracy"])
+    units, activation, loss, metrics = head  # a named tuple unpacks in field order
+    assert head[0] == units == 4 and head[-1] == metrics
+    with pytest.warns(DeprecationWarning, match=r"task_head\(\.\.\.\)\['loss'\] is deprecated .*\.loss"):
+        assert head["loss"] == loss == "binary_crossentropy"
 
 
 def test_errors_use_the_template():

@@ -84,8 +84,8 @@ def _layer_parts(layer, in_shapes, out_shape):
         computed = dense_arithmetic(in_shape, layer.units, layer.use_bias)
     elif isinstance(layer, keras.layers.Flatten):
         computed = flatten_arithmetic(in_shape)
-    if computed is not None and tuple(computed[0]) == tuple(out_shape) and computed[2] == params:
-        return computed[1], computed[3]
+    if computed is not None and tuple(computed.out_shape) == tuple(out_shape) and computed.params == params:
+        return computed.how, computed.arithmetic
     return _generic_how(layer, in_shape, out_shape), _special_arithmetic(layer, params) or generic
 
 

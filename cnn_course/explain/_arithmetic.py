@@ -6,6 +6,7 @@ their results; `dense_params` and `conv_params` are the lecture's two counting r
 
 import math
 import numbers
+from typing import NamedTuple
 
 from cnn_course._validation import arg_error, check_bool, check_positive_int
 from cnn_course.convolution import output_size
@@ -144,6 +145,15 @@ def join_channels(spatial, channels, data_format):
     return (None, *spatial, channels)
 
 
+class LayerArithmetic(NamedTuple):
+    """What a layer does to its input's shape and how many weights it has, with the working shown."""
+
+    out_shape: tuple  # e.g. (None, 30, 30, 32)
+    how: str  # how the output shape follows, e.g. "32 - 3 + 1 = 30 (both axes); 32 filters"
+    params: int
+    arithmetic: str  # the parameter count worked out, e.g. "(3*3*3 + 1) * 32 = 896"
+
+
 def conv_arithmetic(in_shape, filters, kernel, strides, padding, dilation=None, groups=1, use_bias=True,
                 data_format="channels_last"):
     spatial, channels = split_channels(in_shape, data_format)
@@ -156,13 +166,13 @@ def conv_arithmetic(in_shape, filters, kernel, strides, padding, dilation=None, 
     arithmetic += f" = {params:,}"
     if groups > 1:
         arithmetic += f" ({channels} channels in {groups} groups)"
-    return out_shape, f"{text}; {filters} filters", params, arithmetic
+    return LayerArithmetic(out_shape, f"{text}; {filters} filters", params, arithmetic)
 
 
 def pool_arithmetic(in_shape, pool, strides, padding, data_format="channels_last"):
     spatial, channels = split_channels(in_shape, data_format)
     sizes, text = window_arithmetic(spatial, pool, strides, padding)
-    return join_channels(sizes, channels, data_format), text, 0, "0"
+    return LayerArithmetic(join_channels(sizes, channels, data_format), text, 0, "0")
 
 
 def dense_arithmetic(in_shape, units, use_bias=True):
@@ -170,13 +180,13 @@ def dense_arithmetic(in_shape, units, use_bias=True):
     params = (n + int(use_bias)) * units
     arithmetic = f"({n} + 1) * {units}" if use_bias else f"{n} * {units}"
     how = f"{units} unit{'s' if units != 1 else ''}" + (" (on the last axis)" if len(in_shape) > 2 else "")
-    return (*in_shape[:-1], units), how, params, f"{arithmetic} = {params:,}"
+    return LayerArithmetic((*in_shape[:-1], units), how, params, f"{arithmetic} = {params:,}")
 
 
 def flatten_arithmetic(in_shape):
     dims = in_shape[1:]
     if any(d is None for d in dims):
-        return (None, None), "?", 0, "0"
+        return LayerArithmetic((None, None), "?", 0, "0")
     size = math.prod(dims)
     how = "*".join(str(d) for d in dims) + f" = {size}" if len(dims) > 1 else f"{size} (already flat)"
-    return (None, size), how, 0, "0"
+    return LayerArithmetic((None, size), how, 0, "0")

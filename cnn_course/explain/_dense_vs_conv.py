@@ -68,8 +68,9 @@ class DenseConvComparison:
 def rows_from_arithmetic(name, input_shape, parts):
     rows = [LayerRow("input", "InputLayer", (None, *input_shape), "input: (batch, height, width, channels)",
                      0, "0", 0, 0)]
-    for layer_name, layer_type, (out_shape, how, params, arithmetic) in parts:
-        rows.append(LayerRow(layer_name, layer_type, tuple(out_shape), how, params, arithmetic, params, 0))
+    for layer_name, layer_type, done in parts:
+        rows.append(LayerRow(layer_name, layer_type, tuple(done.out_shape), done.how, done.params, done.arithmetic,
+                             done.params, 0))
     total = sum(r.params for r in rows)
     return ModelExplanation(name, tuple(rows), total, 0)
 
@@ -155,26 +156,26 @@ def compare_dense_and_conv(input_shape, dense_units=(100,), conv_filters=(100,),
         raise arg_error("padding", padding, "'valid' or 'same'")
 
     dense_parts = [("flatten", "Flatten", flatten_arithmetic((None, *shape)))]
-    current = dense_parts[0][2][0]
+    current = dense_parts[0][2].out_shape
     for i, units in enumerate(dense_units, start=1):
         dense_parts.append((f"dense{i}", "Dense", dense_arithmetic(current, units)))
-        current = dense_parts[-1][2][0]
+        current = dense_parts[-1][2].out_shape
 
     conv_parts = []
     current = (None, *shape)
     for i, filters in enumerate(conv_filters, start=1):
         parts = conv_arithmetic(current, filters, kernel, stride, padding)
-        if min(parts[0][1:3]) < 1:
+        if min(parts.out_shape[1:3]) < 1:
             raise input_too_small_error(
-                shape, f"{len(conv_filters)} {kernel[0]}x{kernel[1]} {padding} convolutions", parts[0][1:3],
+                shape, f"{len(conv_filters)} {kernel[0]}x{kernel[1]} {padding} convolutions", parts.out_shape[1:3],
                 f"conv{i}", "Use a larger input_shape, fewer convolutions, or padding='same'.")
         conv_parts.append((f"conv{i}", "Conv2D", parts))
-        current = parts[0]
+        current = parts.out_shape
     if conv_head:
         conv_parts.append(("flatten", "Flatten", flatten_arithmetic(current)))
-        current = conv_parts[-1][2][0]
+        current = conv_parts[-1][2].out_shape
         for i, units in enumerate(conv_head, start=1):
             conv_parts.append((f"dense{i}", "Dense", dense_arithmetic(current, units)))
-            current = conv_parts[-1][2][0]
+            current = conv_parts[-1][2].out_shape
     return DenseConvComparison(shape, rows_from_arithmetic("dense", shape, dense_parts),
                                rows_from_arithmetic("convolutional", shape, conv_parts))

@@ -26,7 +26,7 @@ from cnn_course.models._presets import (  # noqa: F401  (models.*)
     PRESETS, build_preset, cats_vs_dogs_convnet, keras_io_mnist_convnet, lenet5, mnist_convnet,
     mnist_convnet_2nd_edition, shapes_convnet,
 )
-from cnn_course.models._heads import TASKS, compile_for_task, task_head  # noqa: F401  (models.*)
+from cnn_course.models._heads import TASKS, TaskHead, compile_for_task, task_head  # noqa: F401  (models.*)
 
 #: The names of the course's API here (what `from cnn_course.models import *` takes, and what the
 #: README's package map lists); the rest is internal.
@@ -47,6 +47,7 @@ __all__ = [
     "PRESETS",
     "shapes_convnet",
     "task_head",
+    "TaskHead",
     "TASKS",
 ]
 

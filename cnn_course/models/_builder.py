@@ -216,7 +216,7 @@ def build_convnet(input_shape, num_classes=None, task="multiclass", filters=(32,
     else:
         x = keras.layers.Flatten(name="flatten")(x)  # (batch, height * width * channels)
     x = _dense_head(x, dense_units, dropout, activation, kernel_initializer)
-    outputs = keras.layers.Dense(out["units"], activation=out["activation"], dtype=output_dtype(),
+    outputs = keras.layers.Dense(out.units, activation=out.activation, dtype=output_dtype(),
                                  name="output")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name)
 
@@ -285,6 +285,6 @@ def build_dense(input_shape, num_classes=None, task="multiclass", hidden_units=(
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Flatten(name="flatten")(inputs)
     x = _dense_head(x, hidden_units, dropout, activation)
-    outputs = keras.layers.Dense(head["units"], activation=head["activation"], dtype=output_dtype(),
+    outputs = keras.layers.Dense(head.units, activation=head.activation, dtype=output_dtype(),
                                  name="output")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name)

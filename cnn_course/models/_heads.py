@@ -1,5 +1,9 @@
 """The lecture's table of last-layer activation and loss per task, and compiling a model with them."""
 
+import warnings
+from typing import NamedTuple
+
+from cnn_course._aliases import REMOVAL
 from cnn_course._validation import arg_error, check_choice, check_positive_int
 from cnn_course.settings import import_keras
 
@@ -12,6 +16,23 @@ TASKS = {
     "regression": (None, "mse", "mse", ["mae"]),
     "regression_0_1": ("sigmoid", "mse", "mse", ["mae"]),
 }
+
+
+class TaskHead(NamedTuple):
+    """The output layer and the loss for a task: `task_head`'s result, read by name (`head.loss`)."""
+
+    units: int
+    activation: str | None  # None: linear
+    loss: str
+    metrics: list
+
+    def __getitem__(self, key):
+        # task_head returned a dict until 0.2: head.loss still works until REMOVAL.
+        if isinstance(key, str):
+            warnings.warn(f"task_head(...)[{key!r}] is deprecated and goes after {REMOVAL}: use "
+                          f"task_head(...).{key}", DeprecationWarning, stacklevel=2)
+            return getattr(self, key)
+        return tuple.__getitem__(self, key)
 
 
 def task_head(task, num_classes=None, one_hot=False):
@@ -34,17 +55,17 @@ def task_head(task, num_classes=None, one_hot=False):
         one_hot: whether multiclass labels are one-hot vectors.
 
     Returns:
-        A dict with keys `units`, `activation`, `loss`, `metrics`.
+        A `TaskHead` (a named tuple): `units`, `activation`, `loss`, `metrics`.
 
     Raises:
         ValueError: for an unknown task or a missing/invalid `num_classes`.
 
     Example:
 
-    >>> task_head("binary")["loss"]
+    >>> task_head("binary").loss
     'binary_crossentropy'
     >>> task_head("multiclass", num_classes=4)
-    {'units': 4, 'activation': 'softmax', 'loss': 'sparse_categorical_crossentropy', 'metrics': ['accuracy']}
+    TaskHead(units=4, activation='softmax', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     """
     task = check_choice("task", task, tuple(TASKS))
     activation, int_loss, onehot_loss, metrics = TASKS[task]
@@ -61,12 +82,7 @@ def task_head(task, num_classes=None, one_hot=False):
                 "num_classes", num_classes, f"an integer >= 2 for task={task!r}",
                 "For two classes use task='binary' (one sigmoid unit)",
             )
-    return {
-        "units": units,
-        "activation": activation,
-        "loss": onehot_loss if one_hot else int_loss,
-        "metrics": list(metrics),
-    }
+    return TaskHead(units, activation, onehot_loss if one_hot else int_loss, list(metrics))
 
 
 def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1e-3,
@@ -104,9 +120,9 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
 
     units = model.output_shape[-1]
     head = task_head(task, units if task not in ("binary",) else None, one_hot=one_hot)
-    if units != head["units"]:
+    if units != head.units:
         raise ValueError(
-            f"The model has {units} output unit(s) but task={task!r} expects {head['units']}. "
+            f"The model has {units} output unit(s) but task={task!r} expects {head.units}. "
             f"Build it with the same task (build_convnet(..., task={task!r}))."
         )
     if isinstance(optimizer, str):
@@ -117,5 +133,5 @@ def compile_for_task(model, task="multiclass", optimizer="adam", learning_rate=1
         optimizer = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
                      "sgd": keras.optimizers.SGD}[name](**kwargs)
     check_choice("jit_compile", jit_compile, ("auto", True, False))
-    model.compile(optimizer=optimizer, loss=head["loss"], metrics=head["metrics"], jit_compile=jit_compile)
+    model.compile(optimizer=optimizer, loss=head.loss, metrics=head.metrics, jit_compile=jit_compile)
     return model

@@ -80,7 +80,7 @@ def _head(x, task, num_classes, hidden_units, dropout, head):
         x = keras.layers.Dense(check_positive_int("hidden_units", units), activation="relu", name=f"dense{k}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{k}")(x)
-    return keras.layers.Dense(output["units"], activation=output["activation"], name="output")(x)
+    return keras.layers.Dense(output.units, activation=output.activation, name="output")(x)
 
 
 def build_feature_classifier(feature_shape, num_classes=None, task="multiclass", hidden_units=(256,),
