@@ -56,6 +56,9 @@ def test_samples_get_exactly_their_expected_points(toy, tmp_path, sandbox, fork)
     assert rows["blank"]["total"] == "0"
     assert rows["wrong_triples"]["q1"] == "0" and rows["wrong_triples"]["q2"] == "1.5"
     assert rows["crash"]["status"] == "errors" and "RuntimeError" in rows["crash"]["notes"]
+    error = details["crash"]["cell_errors"][0]  # results.json keeps each cell error as an object with names
+    assert sorted(error) == ["cell", "message", "type", "where", "withheld"] and error["type"] == "RuntimeError"
+    assert f"raised RuntimeError{error['where']}:" in (tmp_path / "out" / "feedback" / "crash.txt").read_text()
     assert {r["student"]: r for r in read_grades(tmp_path / "out" / "grades.csv")} == rows
     feedback = (tmp_path / "out" / "feedback" / "wrong_triples.txt").read_text()
     assert "FAIL  double(2): double(2) should be twice 2" in feedback

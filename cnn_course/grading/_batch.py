@@ -179,7 +179,7 @@ class Grading:
                           seconds=self.seconds, exit_code=self.exit_code)
         read_record(self.record_path, outcome, {(c.question, c.name): c.points for c in master.checks},
                     self.batch.record_key, str(self.number))
-        memory_error = any(e["type"] == "MemoryError" for e in outcome.cell_errors)
+        memory_error = any(e.type == "MemoryError" for e in outcome.cell_errors)
         if self.reason in ("timeout", "out of memory"):
             outcome.status = self.reason
         elif self.reason == "grader memory":

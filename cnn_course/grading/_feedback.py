@@ -10,12 +10,23 @@ raised) appears in the feedback only quoted and cut to one short line.
 import dataclasses
 import hmac
 import json
+from typing import NamedTuple
 
 from cnn_course.checks import CheckResult, format_results, one_line, quoted
 from cnn_course.grading._judge import record_mac
 
 _RESULT_FIELDS = {"question": str, "name": str, "description": str, "points": (int, float),
                   "earned": (int, float), "hidden": bool, "message": str}
+
+
+class CellError(NamedTuple):
+    """A cell of the submission that raised, as the judge's record tells it."""
+
+    cell: int  # the cell's number
+    type: str  # the exception's class name
+    message: str
+    where: str  # " (line 3 of its cell, in f)" or ""
+    withheld: bool  # the message is not shown: it came after a hidden check
 
 
 @dataclasses.dataclass
@@ -27,7 +38,7 @@ class Outcome:
         status: "ok", "errors", "timeout", "out of memory", "crashed",
             "unreadable", "not graded" or "grader error".
         results: the `CheckResult`s of the checks that ran.
-        cell_errors: `{"cell", "type", "message", "where"}` per cell that raised.
+        cell_errors: a `CellError` per cell that raised.
         cells: the submission's `SubmissionCell`s (to name cells in feedback).
         notes: lines for the teacher and the student (ignored messages, ...).
         grading_notes: what the checks noted for the teacher (a fallback taken).
@@ -105,10 +116,9 @@ def read_record(path, outcome, check_names, key, label):
             outcome.last_cell = max(outcome.last_cell, event["cell"])
             if isinstance(event.get("error"), dict):
                 error = event["error"]
-                outcome.cell_errors.append({"cell": event["cell"], "type": str(error.get("type", "")),
-                                            "message": str(error.get("message", "")),
-                                            "where": str(error.get("where", "")),
-                                            "withheld": error.get("withheld") is True})
+                outcome.cell_errors.append(CellError(event["cell"], str(error.get("type", "")),
+                                                     str(error.get("message", "")), str(error.get("where", "")),
+                                                     error.get("withheld") is True))
         elif kind == "note" and isinstance(event.get("text"), str):
             if len(outcome.notes) < 20:
                 outcome.notes.append(one_line(event["text"], 300))
@@ -168,8 +178,8 @@ def feedback_text(master, outcome, time_limit, memory_limit_gb):
              f"Run: {status_text(outcome, time_limit, memory_limit_gb)}", ""]
     for error in outcome.cell_errors:
         message = ("(its message is not shown: it came after a hidden check, whose inputs it could repeat)"
-                   if error.get("withheld") else quoted(error["message"]))
-        lines.append(f"{_cell_label(outcome, error['cell'])} raised {error['type']}{error['where']}: {message}")
+                   if error.withheld else quoted(error.message))
+        lines.append(f"{_cell_label(outcome, error.cell)} raised {error.type}{error.where}: {message}")
     if outcome.cell_errors:
         lines.append("")
     if outcome.results:

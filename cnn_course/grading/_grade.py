@@ -282,7 +282,7 @@ def _stop_interrupted(running, folder, seen_notes, log):
 
 def _row(master, outcome):
     points = {q: sum(r.earned for r in outcome.results if r.question == q) for q in master.questions}
-    notes = [f"{e['type']} in {_short_label(outcome, e['cell'])}" for e in outcome.cell_errors[:3]]
+    notes = [f"{e.type} in {_short_label(outcome, e.cell)}" for e in outcome.cell_errors[:3]]
     if outcome.problem:
         notes.insert(0, outcome.problem[:200])
     row = {"student": outcome.student, "file": outcome.source, **{q: f"{p:g}" for q, p in points.items()},
@@ -291,7 +291,8 @@ def _row(master, outcome):
     checks = {f"{c.question}.{c.name}": 0 for c in master.checks}
     checks.update({f"{r.question}.{r.name}": r.earned for r in outcome.results})
     details = {"status": outcome.status, "total": outcome.total, "checks": checks, "file": outcome.source,
-               "sha256": outcome.sha256, "seconds": round(outcome.seconds, 1), "cell_errors": outcome.cell_errors,
+               "sha256": outcome.sha256, "seconds": round(outcome.seconds, 1),
+               "cell_errors": [error._asdict() for error in outcome.cell_errors],
                "problem": outcome.problem, "notes": outcome.notes, "grading_notes": outcome.grading_notes}
     return row, details
 
