@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from cnn_course._direction import metric_direction
 from cnn_course._validation import arg_error
 
 
@@ -103,8 +104,10 @@ def plot_history(history, metrics=("loss", "accuracy"), smoothing=0.0, title=Non
         if val_name in values:
             val = smooth(values[val_name], smoothing)
             axis.plot(epochs, val, "--", label=f"validation {name}")
-            best = int(np.argmin(val) if "loss" in name else np.argmax(val))
-            axis.plot(epochs[best], val[best], "o", color="black", label=f"best epoch ({best + 1})")
+            direction = metric_direction(val_name, strict=False)  # None: no best epoch marked
+            if direction is not None:
+                best = int(np.argmin(val) if direction == "min" else np.argmax(val))
+                axis.plot(epochs[best], val[best], "o", color="black", label=f"best epoch ({best + 1})")
         axis.set_xlabel("epoch")
         axis.set_ylabel(name)
         axis.set_title(f"{title}: {name}" if title else name)

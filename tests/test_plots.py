@@ -25,6 +25,15 @@ def test_plot_history_draws_train_and_validation_and_marks_best():
     plt.close(fig)
 
 
+def test_plot_history_marks_the_lowest_val_mae_and_no_best_for_an_unknown_metric():
+    history = {"mae": [0.5, 0.3, 0.2], "val_mae": [0.6, 0.3, 0.4], "score": [1, 2, 3], "val_score": [1, 3, 2]}
+    fig = plots.plot_history(history, metrics=("mae", "score"))
+    mae_ax, score_ax = fig.axes
+    assert mae_ax.lines[2].get_xdata()[0] == 2  # mean absolute error: lower is better, as Keras says
+    assert len(score_ax.lines) == 2  # whether a higher "score" is better is unknown: no epoch marked
+    plt.close(fig)
+
+
 def test_plot_history_into_given_axes_and_smoothing():
     fig, axes = plt.subplots(1, 1)
     out = plots.plot_history(HISTORY, metrics="loss", smoothing=0.5, ax=axes)

@@ -187,3 +187,18 @@ def test_to_dataframe_without_pandas_says_how_to_install_it(monkeypatch):
     with pytest.raises(ImportError, match=r"to_dataframe\(\) needs pandas: pip install pandas"):
         result.to_dataframe()
     assert "learning_rate" in str(result)  # the rest of the class works without pandas
+
+
+def test_best_by_another_metric_goes_that_metric_s_way():
+    # The search maximises val_accuracy; asked for its best val_loss, it must pick the lowest loss
+    # (Keras's direction for a loss), and for a metric whose direction nobody knows, ask for mode=.
+    def evaluate(x):
+        return {"val_accuracy": x / 10, "val_loss": abs(x - 2), "score": x}
+
+    result = search.grid_search(evaluate, {"x": (1, 2, 3, 4)}, metric="val_accuracy", mode="max", verbose=0)
+    assert result.best()["config"] == {"x": 4}
+    assert result.best("val_loss")["config"] == {"x": 2}
+    assert result.best("val_loss", mode="max")["config"] == {"x": 4}
+    with pytest.raises(ValueError, match=r"The `mode` argument must be 'max' or 'min' for 'score'"):
+        result.best("score")
+    assert result.best("score", mode="min")["config"] == {"x": 1}

@@ -96,3 +96,54 @@ def test_argument_errors(tmp_path, blobs):
     with pytest.raises(ValueError, match=r"must be a dataset with at least one batch\. "
                                          r"Received for `train`: an empty dataset$"):
         training.fit(model, empty, epochs=1)
+
+
+def _keras_early_stopping_direction(model, name):
+    """The reference: which of two epochs (1.0 then 2.0) Keras's own EarlyStopping calls the best."""
+    early = keras.callbacks.EarlyStopping(monitor=name, patience=5)
+    early.set_model(model)
+    early.on_train_begin()
+    early.on_epoch_end(0, {name: 1.0})
+    early.on_epoch_end(1, {name: 2.0})
+    return "min" if early.best == 1.0 else "max"
+
+
+def test_metric_direction_is_keras_early_stopping_s_answer():
+    regression = models.build_dense((8, 8, 1), task="regression")
+    regression.compile("adam", "mse", metrics=["mae", "mse", keras.metrics.RootMeanSquaredError()])
+    classifier = models.build_dense((8, 8, 1), task="binary")
+    classifier.compile("adam", "binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    for model in (regression, classifier):
+        model.fit(np.zeros((2, 8, 8, 1)), np.zeros(2), verbose=0)  # builds the compiled metrics
+        names = [n for n in model.get_metrics_result()]
+        assert len(names) >= 3
+        for name in names + [f"val_{n}" for n in names]:
+            expected = _keras_early_stopping_direction(model, name)
+            assert training.metric_direction(name, model) == expected, name
+            assert training.metric_direction(name) == expected, name  # from the name alone, too
+    assert training.metric_direction("val_my_score", strict=False) is None
+    with pytest.raises(ValueError, match=r"The `metric` argument must be a loss or a metric whose better direction"):
+        training.metric_direction("val_my_score")
+
+
+@pytest.mark.trains
+def test_the_checkpoint_and_best_epoch_keep_the_lowest_val_mae_like_keras(tmp_path):
+    # A regression model watched on val_mae: lower is better. The reference is Keras's own
+    # ModelCheckpoint, told nothing but the metric's name, written during the same training.
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, (64, 8, 8, 1), dtype="uint8")
+    y = x.reshape(64, -1).mean(axis=1) / 255.0
+    train = data.make_dataset(x, y, batch_size=16, shuffle=True, seed=0)
+    val = data.make_dataset(x[:32], y[:32], batch_size=32)
+    model = models.compile_for_task(models.build_dense((8, 8, 1), task="regression", hidden_units=(8,)),
+                                    "regression", learning_rate=1e-2)
+    path, keras_path = tmp_path / "ours.keras", tmp_path / "keras.keras"
+    keras_best = keras.callbacks.ModelCheckpoint(keras_path, monitor="val_mae", save_best_only=True)
+    history = training.fit(model, train, val, epochs=6, monitor="val_mae", checkpoint=path, verbose=0,
+                           callbacks=[keras_best])
+    val_mae = history.history["val_mae"]
+    assert val_mae[-1] < val_mae[0]  # it learns: the first epoch is not the best
+    assert history.best_epoch == int(np.argmin(val_mae)) + 1
+    restored, reference = keras.models.load_model(path), keras.models.load_model(keras_path)
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), reference.predict(x, verbose=0))

@@ -8,6 +8,7 @@ import pathlib
 
 import numpy as np
 
+from cnn_course._direction import metric_direction
 from cnn_course._validation import arg_error, check_choice
 from cnn_course.tables import text_table
 
@@ -146,16 +147,25 @@ class SearchResult:
         return names
 
     def best(self, metric=None, mode=None):
-        """The best trial by `metric` ("max" or "min" in `mode`; defaults: the search's).
+        """The best trial by `metric` ("max" or "min" in `mode`).
+
+        The defaults: the search's metric and mode; for another metric, the
+        direction Keras gives it (`val_loss` lowest, `val_accuracy` highest).
 
         Returns:
             The trial's row: a dict with `config`, `metrics`, `seconds`, `trial`.
 
         Raises:
-            ValueError: if no finished trial reported `metric`.
+            ValueError: if no finished trial reported `metric`, or `mode` is
+                needed (a metric of your own, not the search's) and not given.
         """
         metric = self.metric if metric is None else metric
-        mode = self.mode if mode is None else check_choice("mode", mode, ("max", "min"))
+        if mode is None:
+            mode = self.mode if metric == self.metric else metric_direction(metric, strict=False)
+            if mode is None:
+                raise arg_error("mode", None, f"'max' or 'min' for {metric!r}, whose better direction "
+                                "the name does not tell", f"For example best({metric!r}, mode='max')")
+        mode = check_choice("mode", mode, ("max", "min"))
         rows = self._sorted(metric, mode)
         if not rows or not _finite(rows[0]["metrics"].get(metric)):
             raise arg_error("metric", metric, f"one of the reported metrics {self.metric_names}")
@@ -229,7 +239,8 @@ class SearchResult:
             if len(axes) != len(params):
                 raise arg_error("ax", f"{len(axes)} Axes", f"{len(params)} Axes, one per hyperparameter", describe=True)
             fig = axes[0].figure
-        best = self.best(metric, self.mode if metric == self.metric else ("min" if "loss" in metric else "max"))
+        known = metric == self.metric or metric_direction(metric, strict=False) is not None
+        best = self.best(metric) if known else None  # no "best" circled where the direction is unknown
         for axis, name in zip(axes, params):
             values = [r["config"].get(name) for r in rows]
             ys = [r["metrics"][metric] for r in rows]
@@ -246,8 +257,8 @@ class SearchResult:
             if len(distinct) < len(xs):  # repeated values (a grid): join the means
                 means = [np.mean([y for x, y in zip(xs, ys) if x == d]) for d in distinct]
                 axis.plot(distinct, means, "-", color="C1", label="mean")
-            bx = best["config"].get(name)
-            if bx is not None or not numeric:
+            bx = best["config"].get(name) if best is not None else None
+            if best is not None and (bx is not None or not numeric):
                 bx = float(bx) if numeric else ticks.index(json.dumps(jsonable(bx)))
                 axis.scatter([bx], [best["metrics"][metric]], s=90, facecolors="none",
                              edgecolors="red", label="best")

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from cnn_course._direction import metric_direction
 from cnn_course._validation import arg_error, check_positive_int, check_verbose
 from cnn_course.devices import is_chief, is_multi_worker
 from cnn_course._files import atomic_path
@@ -21,6 +22,7 @@ __all__ = [
     "check_labels_for_model",
     "fit",
     "loss_name",
+    "metric_direction",
 ]
 
 
@@ -37,8 +39,10 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
     Args:
         path: destination, ending in `.keras`.
-        monitor: the logged metric to watch; lower is better for names that
-            contain "loss", higher otherwise.
+        monitor: the logged metric to watch. Which way is better is asked
+            of Keras when training starts (`metric_direction`), as its
+            `EarlyStopping` does: lower for losses, `mae` and `mse`, higher
+            for `accuracy` and `auc`.
         verbose: print a line when a new best model is saved.
 
     Raises:
@@ -53,9 +57,12 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             raise arg_error("checkpoint", os.fspath(path), "a file path ending in '.keras'",
                             "For example: checkpoint='outputs/best.keras'")
         self.monitor, self.verbose = monitor, check_verbose(verbose)
-        self.lower_is_better = "loss" in monitor
-        self.best = np.inf if self.lower_is_better else -np.inf
-        self.best_epoch = None
+        self.lower_is_better, self.best, self.best_epoch = None, None, None
+
+    def on_train_begin(self, logs=None):
+        if self.lower_is_better is None:  # the model's compiled metrics are known only now
+            self.lower_is_better = metric_direction(self.monitor, self.model) == "min"
+            self.best = np.inf if self.lower_is_better else -np.inf
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
@@ -225,7 +232,8 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
         epochs: maximum number of epochs.
         patience: stop when `monitor` has not improved for this many epochs,
             and restore the best weights (None: train all epochs).
-        monitor: metric watched by early stopping and the checkpoint.
+        monitor: metric watched by early stopping and the checkpoint; whether lower or higher is
+            better is Keras's answer (`metric_direction`): `val_loss` and `val_mae` down, `val_accuracy` up.
         start_from_epoch: early stopping starts watching only after this many
             epochs (a model trained with strong augmentation and dropout can sit
             at chance level for its first epochs before it starts learning).
@@ -306,6 +314,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     val = history.history.get(monitor)
     history.best_epoch = None
     if val:
-        best = np.argmin(val) if "loss" in monitor else np.argmax(val)
-        history.best_epoch = int(best) + 1
+        direction = metric_direction(monitor, model, strict=False)
+        if direction is not None:
+            history.best_epoch = int(np.argmin(val) if direction == "min" else np.argmax(val)) + 1
     return history
