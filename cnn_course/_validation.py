@@ -1,5 +1,8 @@
 """One error template for the whole package: what was received, what was expected, how to fix it."""
 
+import difflib
+import functools
+import inspect
 import math
 import numbers
 
@@ -308,3 +311,54 @@ def check_pair(name, value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
         return int(value), int(value)
     raise arg_error(name, value, "a positive integer or a pair of positive integers")
+
+
+def explain_unknown_arguments(synonyms=None):
+    """Decorator: a misspelt keyword argument gets the package's message naming the argument meant.
+
+    Python's own `TypeError` says only "unexpected keyword argument"; this
+    one says which argument was probably meant: the entry of `synonyms` (the
+    lecture's words, e.g. `rotation` for `rotation_range`), else the closest
+    name, and lists the function's arguments.
+
+    Args:
+        synonyms: optional dict from a likely wrong name to the right one.
+
+    Returns:
+        A decorator; the function it wraps keeps its signature.
+
+    Example:
+
+    >>> @explain_unknown_arguments({"rotation": "rotation_range"})
+    ... def rotate(rotation_range=0.0):
+    ...     return rotation_range
+    >>> try:
+    ...     rotate(rotation=20)
+    ... except TypeError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    The `rotation` argument must be one of rotate's arguments (rotation_range).
+    Received: rotation=20. Did you mean rotation_range=20?
+    """
+    synonyms = dict(synonyms or {})
+
+    def decorate(function):
+        parameters = inspect.signature(function).parameters
+        names = [n for n, p in parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            unknown = [] if takes_any else [name for name in kwargs if name not in parameters]
+            if unknown:
+                name = unknown[0]
+                meant = synonyms.get(name) or next(iter(difflib.get_close_matches(name, names, n=1, cutoff=0.6)),
+                                                   None)
+                fix = f"Did you mean {meant}={kwargs[name]!r}?" if meant else None
+                message = str(arg_error(name, kwargs[name], f"one of {function.__name__}'s arguments "
+                                                             f"({', '.join(names)})", fix))
+                raise TypeError(message)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

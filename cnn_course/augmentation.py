@@ -1,12 +1,25 @@
 """Data augmentation with Keras 3 preprocessing layers, configured with `ImageDataGenerator`'s argument names."""
 
 import math
+import numbers
 import types
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_choice, check_number, check_seed
+from cnn_course._validation import (arg_error, check_bool, check_choice, check_number,
+                                    check_seed, explain_unknown_arguments)
 from cnn_course.settings import import_keras, import_tensorflow_quietly
+
+
+#: Names a student may type for `make_augmentation`'s arguments: the lecture's words, Keras's layers.
+_SYNONYMS = {
+    "rotation": "rotation_range", "rotate": "rotation_range", "width_shift": "width_shift_range",
+    "height_shift": "height_shift_range", "shift": "width_shift_range", "translation": "width_shift_range",
+    "zoom": "zoom_range", "shear": "shear_range", "flip": "horizontal_flip", "horizontal": "horizontal_flip",
+    "vertical": "vertical_flip", "brightness_range": "brightness", "contrast_range": "contrast",
+    "saturation_range": "saturation", "hue_range": "hue", "gray": "grayscale", "grey": "grayscale",
+    "greyscale": "grayscale",
+}
 
 
 def _check_range(name, value, low, high):
@@ -14,6 +27,7 @@ def _check_range(name, value, low, high):
                         fix=f"{name}=0 turns this augmentation off")
 
 
+@explain_unknown_arguments(_SYNONYMS)
 def make_augmentation(
     rotation_range=0.0,
     width_shift_range=0.0,
@@ -25,6 +39,13 @@ def make_augmentation(
     fill_mode="nearest",
     seed=None,
     name="augmentation",
+    *,
+    brightness=0.0,
+    contrast=0.0,
+    saturation=0.0,
+    hue=0.0,
+    grayscale=0.0,
+    value_range=(0.0, 1.0),
 ):
     """Build a random-augmentation block from `ImageDataGenerator`-style arguments.
 
@@ -51,6 +72,21 @@ def make_augmentation(
     | `horizontal_flip=True` | `RandomFlip("horizontal")` |
     | `vertical_flip=True` | `RandomFlip("vertical")` |
 
+    Colour ("photometric") changes, which `ImageDataGenerator` had only as
+    `brightness_range` and `channel_shift_range`, are keyword-only here:
+
+    | argument | layer |
+    |---|---|
+    | `brightness=0.1` (fraction of the value range added or taken away) | `RandomBrightness(0.1)` |
+    | `contrast=0.2` (contrast times 0.8 to 1.2) | `RandomContrast(0.2)` |
+    | `saturation=0.3` (saturation times 0.7 to 1.3) | `RandomSaturation` |
+    | `hue=0.05` (a twentieth of the colour circle each way) | `RandomHue(0.1)` |
+    | `grayscale=0.2` (probability) | `RandomGrayscale(0.2)` |
+
+    Which keep the label depends on the data: a mirrored cat is a cat, a
+    mirrored "b" is a "d"; a colour change keeps a shape's label but not a
+    traffic light's.
+
     Args:
         rotation_range: maximum rotation in degrees, in [0, 180].
         width_shift_range: maximum horizontal shift as a fraction of the width, in [0, 1).
@@ -67,6 +103,18 @@ def make_augmentation(
         seed: integer seed for the random transformations (None: drawn from
             the global seed set by `cnn_course.reproducibility.set_seed`).
         name: the block's name.
+        brightness: maximum brightness change, a fraction of `value_range`
+            in [0, 1].
+        contrast: maximum contrast change, in [0, 1]: 0.2 scales each
+            image's deviations from its mean by 0.8 to 1.2.
+        saturation: maximum saturation change, in [0, 1): 0.3 multiplies
+            it by 0.7 to 1.3 (RGB images only).
+        hue: maximum hue rotation as a fraction of the colour circle, in
+            [0, 0.5] (RGB images only).
+        grayscale: probability of turning an image gray (its three
+            channels kept), in [0, 1] (RGB images only).
+        value_range: the range of the pixel values the block receives:
+            `(0, 1)` for the course's rescaled images, `(0, 255)` for raw ones.
 
     Returns:
         A `keras.Sequential` of preprocessing layers. With every argument at
@@ -74,6 +122,8 @@ def make_augmentation(
 
     Raises:
         ValueError: if an argument is out of range; the message names it.
+        TypeError: for an argument it does not have, naming the one meant
+            (`rotation=20` is `rotation_range=20`).
 
     Example:
 
@@ -85,50 +135,85 @@ def make_augmentation(
     """
     keras = import_keras()
 
-    rotation_range = _check_range("rotation_range", rotation_range, 0, 180)
-    width_shift_range = _check_range("width_shift_range", width_shift_range, 0, 0.99)
-    height_shift_range = _check_range("height_shift_range", height_shift_range, 0, 0.99)
-    zoom_range = _check_range("zoom_range", zoom_range, 0, 0.99)
-    shear_range = _check_range("shear_range", shear_range, 0, 60)
-    fill_mode = check_choice("fill_mode", fill_mode, ("nearest", "reflect", "constant", "wrap"))
+    geometric = {
+        "rotation_range": _check_range("rotation_range", rotation_range, 0, 180),
+        "width_shift_range": _check_range("width_shift_range", width_shift_range, 0, 0.99),
+        "height_shift_range": _check_range("height_shift_range", height_shift_range, 0, 0.99),
+        "zoom_range": _check_range("zoom_range", zoom_range, 0, 0.99),
+        "shear_range": _check_range("shear_range", shear_range, 0, 60),
+        "horizontal_flip": check_bool("horizontal_flip", horizontal_flip),
+        "vertical_flip": check_bool("vertical_flip", vertical_flip),
+        "fill_mode": check_choice("fill_mode", fill_mode, ("nearest", "reflect", "constant", "wrap")),
+    }
+    photometric = {
+        "brightness": _check_range("brightness", brightness, 0, 1),
+        "contrast": _check_range("contrast", contrast, 0, 1),
+        "saturation": _check_range("saturation", saturation, 0, 0.99),
+        "hue": _check_range("hue", hue, 0, 0.5),
+        "grayscale": _check_range("grayscale", grayscale, 0, 1),
+        "value_range": _check_value_range(value_range),
+    }
     seed = check_seed(seed, allow_none=True)
 
     def next_seed(offset):
         # Each layer gets its own seed so that they do not draw the same numbers.
         return None if seed is None else int(seed) + offset
 
-    layers = []
-    if rotation_range:
-        layers.append(
-            keras.layers.RandomRotation(
-                rotation_range / 360.0, fill_mode=fill_mode, seed=next_seed(1)
-            )
-        )
-    if width_shift_range or height_shift_range:
-        layers.append(
-            keras.layers.RandomTranslation(
-                height_shift_range, width_shift_range, fill_mode=fill_mode, seed=next_seed(2)
-            )
-        )
-    if zoom_range:
-        layers.append(
-            keras.layers.RandomZoom((-zoom_range, zoom_range), fill_mode=fill_mode, seed=next_seed(3))
-        )
-    if shear_range:
-        factor = math.tan(math.radians(shear_range))
-        layers.append(
-            keras.layers.RandomShear(
-                x_factor=factor, y_factor=factor, fill_mode=fill_mode, seed=next_seed(4)
-            )
-        )
-    if horizontal_flip or vertical_flip:
-        mode = "horizontal_and_vertical" if horizontal_flip and vertical_flip else (
-            "horizontal" if horizontal_flip else "vertical"
-        )
-        layers.append(keras.layers.RandomFlip(mode, seed=next_seed(5)))
+    layers = _geometric_layers(keras, next_seed, **geometric) + _photometric_layers(keras, next_seed, **photometric)
     if not layers:  # an empty Sequential cannot be called
         layers.append(keras.layers.Identity(name="no_augmentation"))
     return keras.Sequential(layers, name=name)
+
+
+def _check_value_range(value_range):
+    ok = (isinstance(value_range, (tuple, list)) and len(value_range) == 2
+          and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range)
+          and value_range[0] < value_range[1])
+    if not ok:
+        raise arg_error("value_range", value_range, "a pair (low, high) with low < high",
+                        "(0, 1) for images rescaled by 1/255, (0, 255) for raw pixels")
+    return float(value_range[0]), float(value_range[1])
+
+
+def _geometric_layers(keras, next_seed, rotation_range, width_shift_range, height_shift_range, zoom_range,
+                      shear_range, horizontal_flip, vertical_flip, fill_mode):
+    """The layers that move pixels, in `ImageDataGenerator`'s terms."""
+    layers = []
+    if rotation_range:
+        layers.append(keras.layers.RandomRotation(rotation_range / 360.0, fill_mode=fill_mode, seed=next_seed(1)))
+    if width_shift_range or height_shift_range:
+        layers.append(keras.layers.RandomTranslation(height_shift_range, width_shift_range, fill_mode=fill_mode,
+                                                     seed=next_seed(2)))
+    if zoom_range:
+        layers.append(keras.layers.RandomZoom((-zoom_range, zoom_range), fill_mode=fill_mode, seed=next_seed(3)))
+    if shear_range:
+        factor = math.tan(math.radians(shear_range))
+        layers.append(keras.layers.RandomShear(x_factor=factor, y_factor=factor, fill_mode=fill_mode,
+                                               seed=next_seed(4)))
+    if horizontal_flip or vertical_flip:
+        mode = "horizontal_and_vertical" if horizontal_flip and vertical_flip else (
+            "horizontal" if horizontal_flip else "vertical")
+        layers.append(keras.layers.RandomFlip(mode, seed=next_seed(5)))
+    return layers
+
+
+def _photometric_layers(keras, next_seed, brightness, contrast, saturation, hue, grayscale, value_range):
+    """The layers that change colours and leave every pixel where it is."""
+    layers = []
+    if brightness:
+        layers.append(keras.layers.RandomBrightness(brightness, value_range=value_range, seed=next_seed(6)))
+    if contrast:
+        layers.append(keras.layers.RandomContrast(contrast, value_range=value_range, seed=next_seed(7)))
+    if saturation:
+        # Keras's factor f multiplies the saturation by f / (1 - f): 0.5 changes nothing.
+        bounds = ((1 - saturation) / (2 - saturation), (1 + saturation) / (2 + saturation))
+        layers.append(keras.layers.RandomSaturation(bounds, value_range=value_range, seed=next_seed(8)))
+    if hue:
+        # Keras's factor f turns the hue by up to f / 2 of the circle, either way.
+        layers.append(keras.layers.RandomHue(2 * hue, value_range=value_range, seed=next_seed(9)))
+    if grayscale:
+        layers.append(keras.layers.RandomGrayscale(grayscale, seed=next_seed(10)))
+    return layers
 
 
 #: Named augmentation recipes, as `make_augmentation` arguments; build one with `recipe(name)`.

@@ -125,3 +125,60 @@ def test_show_augmentations_shows_the_original_then_augmented_copies():
     assert all(top == original[0][0] and left > original[0][1] for top, left in mirrored)  # original first
     with pytest.raises(ValueError, match="one image of shape"):
         show_augmentations(np.zeros((2, 8, 8, 3)), make_augmentation())
+
+
+def _hsv(images):
+    from matplotlib.colors import rgb_to_hsv  # the reference: matplotlib's own colour conversion
+
+    return rgb_to_hsv(np.clip(images, 0, 1))
+
+
+def _colourful(n=16):
+    return np.random.default_rng(3).uniform(0.2, 0.8, (n, 6, 6, 3)).astype("float32")
+
+
+def _draw(block, images):
+    out = np.asarray(block(tf.constant(images), training=True))
+    np.testing.assert_array_equal(np.asarray(block(tf.constant(images), training=False)), images)
+    return out
+
+
+def test_brightness_and_contrast_stay_within_their_bounds():
+    x = _colourful()
+    out = _draw(make_augmentation(brightness=0.1, seed=1), x)
+    shift = (out - x).reshape(len(x), -1)
+    assert np.ptp(shift, axis=1).max() < 1e-5  # one shift per image, every pixel alike
+    assert np.abs(shift).max() <= 0.1 + 1e-5 and np.abs(shift).max() > 0.01
+    out = _draw(make_augmentation(contrast=0.2, seed=1), x)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    ratio = ((out - out.mean(axis=(1, 2), keepdims=True)) / (x - mean)).reshape(len(x), -1, 3)
+    factors = np.median(ratio, axis=1)
+    assert np.all((factors >= 0.8 - 1e-3) & (factors <= 1.2 + 1e-3)) and np.ptp(factors) > 0.02
+
+
+def test_saturation_hue_and_grayscale_change_what_they_name_by_at_most_their_bounds():
+    x = _colourful()
+    hsv = _hsv(x)
+    out = _hsv(_draw(make_augmentation(saturation=0.3, seed=1), x))
+    ratio = out[..., 1] / hsv[..., 1]
+    unclipped = out[..., 1] < 0.999
+    assert ratio[unclipped].min() >= 0.7 - 1e-3 and ratio[unclipped].max() <= 1.3 + 1e-3
+    np.testing.assert_allclose(out[..., 2], hsv[..., 2], atol=1e-3)  # the value (brightness) is kept
+    out = _hsv(_draw(make_augmentation(hue=0.05, seed=1), x))
+    turn = np.abs((out[..., 0] - hsv[..., 0] + 0.5) % 1.0 - 0.5)  # around the colour circle
+    assert turn.max() <= 0.05 + 1e-3 and turn.max() > 0.005
+    np.testing.assert_allclose(out[..., 1:], hsv[..., 1:], atol=2e-3)
+    gray = _draw(make_augmentation(grayscale=1.0, seed=1), x)
+    luma = x @ np.array([0.299, 0.587, 0.114], "float32")  # ITU-R BT.601, as PIL converts to "L"
+    for channel in range(3):
+        np.testing.assert_allclose(gray[..., channel], luma, atol=2e-3)
+
+
+@pytest.mark.parametrize("typed, meant", [("rotation", "rotation_range"), ("zoom", "zoom_range"),
+                                          ("rotaton_range", "rotation_range"), ("brightness_range", "brightness"),
+                                          ("greyscale", "grayscale")])
+def test_a_misspelt_argument_names_the_one_meant(typed, meant):
+    with pytest.raises(TypeError, match=rf"The `{typed}` argument must be one of make_augmentation's arguments "
+                                        rf"\(rotation_range, .*\)\. Received: {typed}=0\.2\. "
+                                        rf"Did you mean {meant}=0\.2\?"):
+        make_augmentation(**{typed: 0.2})
