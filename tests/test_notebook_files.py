@@ -190,3 +190,15 @@ def test_the_wheel_carries_every_notebook_and_no_assignment_solution(tmp_path):
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert f"from {tmp_path / 'installed' / 'cnn_course' / 'cli.py'}" in run.stdout, run.stdout + run.stderr
     assert run.returncode == 1 and "Public checks: 0 of" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_every_notebook_the_package_and_the_docs_point_to_exists():
+    # "Introduced in `notebooks/05_...`" in a docstring sends a student to a file: it must be there.
+    mentioned = {}
+    for path in [*ROOT.glob("cnn_course/**/*.py"), ROOT / "README.md", *ROOT.glob("assignments/**/*.md"),
+                 *ROOT.glob("notebooks/*.py")]:
+        for name in re.findall(r"notebooks/(\d\d_[a-z0-9_]+)", path.read_text(encoding="utf-8")):
+            mentioned.setdefault(name, path.relative_to(ROOT).as_posix())
+    assert len(mentioned) >= 4
+    missing = {name: where for name, where in mentioned.items() if not (ROOT / "notebooks" / f"{name}.py").exists()}
+    assert not missing, f"notebooks named but not shipped (name: first file naming it): {missing}"

@@ -93,7 +93,7 @@ def grad_cam(model, image, class_index=None, layer_name=None):
     the map gives one weight per channel. The heatmap is the ReLU of the
     channels' weighted sum (only evidence *for* the class), upsampled
     bilinearly to the image size and divided by its maximum (Selvaraju et
-    al., 2017). Introduced in `notebooks/05_visualizing_convnets`.
+    al., 2017). Introduced in `notebooks/05_what_convnets_learn`.
 
     The class score is the pre-softmax logit when the model ends in a `Dense`
     layer with softmax or sigmoid activation: it is recomputed from that
@@ -144,7 +144,7 @@ def heatmap_mass_inside(heatmap, bbox):
 
     A heatmap that points at the object puts most of its mass inside the
     object's bounding box; one spread uniformly puts in the box's share of the
-    image area. Introduced in `notebooks/05_visualizing_convnets`.
+    image area. Introduced in `notebooks/05_what_convnets_learn`.
 
     Args:
         heatmap: non-negative array `(height, width)`, e.g. from `grad_cam`.
@@ -212,7 +212,7 @@ def show_filters(model_or_layer, layer_name=None, max_filters=32, ax=None):
     (the first layer of a colour network) are shown in colour, over 1 channel
     in grey; deeper kernels, over many channels, are shown as their mean over
     the input channels. First-layer filters of a trained network look like
-    edge and colour detectors. Introduced in `notebooks/05_visualizing_convnets`.
+    edge and colour detectors. Introduced in `notebooks/05_what_convnets_learn`.
 
     Args:
         model_or_layer: a Keras model, or a Conv2D layer.
@@ -262,7 +262,7 @@ def show_activations(model, image, layer_name, max_channels=16, ax=None):
 
     Each channel is scaled to [0, 1] on its own (a blank tile is a channel
     that stayed zero: a ReLU that did not fire). Introduced in
-    `notebooks/05_visualizing_convnets`.
+    `notebooks/05_what_convnets_learn`.
 
     Args:
         model: a Keras model (Sequential or functional).
@@ -306,7 +306,7 @@ def show_grad_cam(model, image, class_index=None, layer_name=None, class_names=N
     """Show an image with its Grad-CAM heatmap laid over it (jet colours: red = most important).
 
     The title names the class explained and the model's probability for it.
-    Introduced in `notebooks/05_visualizing_convnets`.
+    Introduced in `notebooks/05_what_convnets_learn`.
 
     Args:
         model, image, class_index, layer_name: as in `grad_cam`.

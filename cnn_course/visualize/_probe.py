@@ -210,7 +210,7 @@ def activations(model, image, layer_names=None):
 
     Works for Sequential and functional models, with or without an
     augmentation block inside (the model runs in inference mode, so augmentation
-    is off). Introduced in `notebooks/05_visualizing_convnets`.
+    is off). Introduced in `notebooks/05_what_convnets_learn`.
 
     Args:
         model: a Keras model taking images.
