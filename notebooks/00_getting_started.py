@@ -228,8 +228,11 @@ plots.show_images(test.images, test.labels, test.class_names, predictions=probab
 # %% [markdown]
 # ## Try it yourself
 #
-# 1. Set `filters=(16, 32)` (two blocks): how do the parameter count and the
-#    test accuracy change?
+# 1. Two blocks instead of three: delete the third `Conv2D` and its pooling
+#    from the hand-written model (or build it with
+#    `models.build_convnet(..., filters=(16, 32), dense_units=(64,))` and
+#    compile it with `models.compile_for_task`), then train it as above. How
+#    do the parameter count and the test accuracy change?
 # 2. Replace the convnet with `models.build_dense(train.image_shape, train.num_classes)`
 #    and compare: how many parameters, what test accuracy?
 # 3. Run `cnn-course demo` in a terminal: it trains a dense baseline and the

@@ -84,6 +84,16 @@ keras_result = keras.ops.conv(X[None, :, :, None].astype("float32"),
 print("Keras:\n", np.asarray(keras_result)[0, :, :, 0].astype(int))
 
 # %% [markdown]
+# **Exercise.** Compute the cross-correlation of the 2025 deck's example by hand
+# (write it as a list of lists) and check it, before the next section prints every
+# worked example with its answer. The image is
+# `[[0,0,0,1,1], [0,0,0,1,1], [0,0,0,1,1], [0,0,1,1,1]]` and the kernel
+# `[[-1, 1], [-1, 1]]`.
+
+# %%
+exercises.check("01.cross_correlation", None)  # your answer: a 3x4 list of lists
+
+# %% [markdown]
 # ## The slides' worked examples, checked
 #
 # Every worked example in the lecture decks that involves convolution, pooling,
@@ -92,11 +102,15 @@ print("Keras:\n", np.asarray(keras_result)[0, :, :, 0].astype(int))
 # and tested. Slides are typed by people, and a few have a slip: a chance to
 # check you understood, not a reason to distrust the idea. Many of the
 # differences in the counts are roundings ("100 million" for 100,000,100) or
-# biases left out; a few are real mistakes (a cell of a feature map, a size in
-# the stride-2 chain, VGG16's number of convolutional layers). "no value" marks an
-# example where the slide prints no answer (a question, or a layer shown without
-# its count): work those out yourself before you look them up with
+# biases left out; the others are real mistakes, and the printout gives the
+# reason for each, as in "SLIP ... the + 1 was left out". "SOURCE" marks a
+# figure that differs from our count but is the one its source gives (the
+# slide is right to quote it). "no value" marks an example where the slide
+# prints no answer (a question, or a layer shown without its count): work
+# those out yourself before you look them up with
 # `lecture_examples.get_example(key).correct_value`.
+#
+# The exercise above is among them: do it before you run the next cell.
 
 # %%
 def shown(value):
@@ -110,7 +124,8 @@ for topic in lecture_examples.TOPICS:
     examples = [example for example in lecture_examples.EXAMPLES if example.topic == topic]
     print(f"\n{topic.upper()}: {len(examples)} example{'s' if len(examples) > 1 else ''}")
     for example in examples:
-        status = "no value" if example.slide_value is None else ("SLIP" if example.is_slip else "ok")
+        status = ("no value" if example.slide_value is None else "SLIP" if example.is_slip
+                  else "SOURCE" if example.source else "ok")
         first, last = example.lines
         lines = f"line {first}" if first == last else f"lines {first}-{last}"
         print(f"[{status:>8}] deck {example.deck[:3]}, {lines}: {example.claim}  ({example.key})")
@@ -118,16 +133,9 @@ for topic in lecture_examples.TOPICS:
             unit = "" if example.unit == 1 else f" (x {example.unit:,.0f})"
             print(f"           slide: {shown(example.slide_value)}{unit}  correct: {shown(example.correct_value)}")
             print(f"           {example.slip}")
+        if example.source:
+            print(f"           {example.source}")
 print(f"\n{len(lecture_examples.slips())} of {len(lecture_examples.EXAMPLES)} examples differ from the slide.")
-
-# %% [markdown]
-# **Exercise.** Compute the cross-correlation of the 2025 deck's example by hand
-# (write it as a list of lists) and check it. The image is
-# `[[0,0,0,1,1], [0,0,0,1,1], [0,0,0,1,1], [0,0,1,1,1]]` and the kernel
-# `[[-1, 1], [-1, 1]]`.
-
-# %%
-exercises.check("01.cross_correlation", None)  # your answer: a 3x4 list of lists
 
 # %% [markdown]
 # ## Edge detection on a real photo

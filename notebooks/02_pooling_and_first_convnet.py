@@ -292,7 +292,9 @@ exercises.check("02.max_pool", None)  # your answer: a 2x2 list of lists
 # %% [markdown]
 # ## Try it yourself
 #
-# 1. Remove the pooling (`pool_size=None`): how do the parameter count and the
-#    accuracy change? (`explain.explain_model` shows where the parameters went.)
+# 1. Remove the pooling: delete the two `MaxPooling2D` lines of `convnet` (or
+#    pass `pool_size=None` to the `models.build_convnet` call above and train
+#    `built` instead). How do the parameter count and the accuracy change?
+#    (`explain.explain_model` shows where the parameters went.)
 # 2. Shift every test image by one pixel (`np.roll`) and evaluate all three
 #    models again: which one suffers most?

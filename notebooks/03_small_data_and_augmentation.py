@@ -55,10 +55,14 @@ plots.show_images(train.images, train.labels, train.class_names, ncols=8, max_im
 # max pooling, then the softmax: 24,180 parameters. Three choices make it
 # learn from the first epochs:
 #
-# - **Batch normalization** after each convolution rescales its outputs to a
-#   mean of 0 and a standard deviation of 1 over the batch, then lets the
-#   network learn the scale and shift it wants. Every layer gets inputs of a
-#   steady size, and a larger step size works from the start.
+# - **Batch normalization** after each convolution rescales its outputs, per
+#   channel, to a mean of 0 and a standard deviation of 1 over the batch and
+#   every position of the feature map, then lets the network learn a scale and
+#   a shift per channel. Every layer gets inputs of a steady size, and a larger
+#   step size works from the start. While training it also keeps moving
+#   averages of those means and deviations; at test time (`training=False`,
+#   which `evaluate` and `predict` use) it normalises with these averages, so
+#   an image's prediction does not depend on the other images in its batch.
 # - **He initialisation** (`kernel_initializer="he_normal"`), made for ReLU
 #   networks: the random starting weights keep the signal's size from layer
 #   to layer.
@@ -131,8 +135,12 @@ augmentation.show_augmentations(train.images[3], augment, n=12, ncols=6);
 #
 # ## The same network with augmentation
 #
-# The augmentation layers go first in the model: on a CPU that is faster than
-# augmenting in the input pipeline, and Keras switches them off at test time.
+# The augmentation layers go first in the model, and Keras switches them off at
+# test time. They could run in the `tf.data` pipeline instead
+# (`data.make_dataset(..., augment=...)`); Keras's preprocessing guide advises
+# the pipeline when training on a CPU. Which is faster depends on the machine:
+# on two cores the pipeline and the training step compete for the same cores.
+# `python benchmarks/bench_training.py` measures both placements on yours.
 # Each image now comes in a new form every epoch, so training takes more
 # epochs; early stopping (patience 8) keeps the best weights.
 

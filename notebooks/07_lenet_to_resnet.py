@@ -42,9 +42,12 @@ QUICK = settings.quick_mode()  # only the course's automatic tests set this
 #
 # LeCun et al.'s digit reader already has every part of a modern convnet: two
 # 5x5 convolutions, each followed by 2x2 pooling, then dense layers. Its
-# habits are those of 1998: sigmoid activations and *average* pooling. We use
-# the version of *Dive into Deep Learning*, which pads the first convolution so
-# that a 28x28 digit keeps its size. `explain.explain_model` shows every
+# habits are those of 1998: a squashing activation and subsampling in place of
+# max pooling. The original used a scaled tanh, and each of its subsampling
+# layers averaged a 2x2 window and then multiplied it by a trainable weight
+# and added a trainable bias, per channel. We use the simplification of *Dive
+# into Deep Learning*: sigmoid activations and plain average pooling, with the
+# first convolution padded so that a 28x28 digit keeps its size. `explain.explain_model` shows every
 # layer's shape and where each parameter count comes from.
 
 # %%
