@@ -88,6 +88,13 @@ EXERCISES = {
         lambda: _pool(np.array([[2, 0, 1, 3], [5, 1, 0, 2], [1, 1, 4, 0], [3, 6, 2, 2]])),
         "Split the 4x4 grid into four 2x2 blocks and keep the largest number in each.",
     ),
+    "02.receptive_field": Exercise(
+        "Three 3x3 convolutions (stride 1), a 2x2 max pooling, then one more 3x3 convolution: "
+        "how many pixels wide is the receptive field of a unit of the last convolution?",
+        lambda: 1 + 3 * (3 - 1) * 1 + (2 - 1) * 1 + (3 - 1) * 2,
+        "Each layer adds (kernel - 1) x jump, where the jump is 1 before the pooling and 2 after it: "
+        "1 + 2 + 2 + 2, then + 1 for the pooling, then + 2 x 2.",
+    ),
     "02.pool_params": Exercise(
         "How many trainable parameters has a MaxPooling2D layer?",
         lambda: 0,

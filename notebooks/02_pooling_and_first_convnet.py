@@ -249,6 +249,51 @@ print(f"parameters: by hand {convnet.count_params():,}, from the builder {built.
 print(explain.preview_convnet((150, 150, 3), filters=(32, 64, 128, 128), dense_units=(512,)))
 
 # %% [markdown]
+# ## How much of the image does one unit see?
+#
+# A unit of the first convolution looks at a 3x3 patch of the digit: that is
+# its **receptive field**. A unit of the next layer looks at 3x3 units of the
+# first, each seeing 3x3 pixels, overlapping: together 5x5 pixels. Each
+# convolution adds `kernel - 1` steps, and a step is worth more pixels after
+# every pooling or stride (the **jump**: 2 after one 2x2 pooling, 4 after two).
+# `explain.receptive_field` follows the rule through any model; the table's
+# last columns say how far apart neighbouring units' fields are and where the
+# first one is centred (a negative or half-pixel centre means it reaches into
+# the zero padding).
+
+# %%
+print(explain.receptive_field(convnet))
+
+# %% [markdown]
+# After the second pooling each unit sees 10x10 pixels, more than the 8x8
+# digit: the dense head gets features that each summarise the whole image.
+#
+# Why does VGG use stacks of 3x3 convolutions? Two of them see 5x5 pixels, as
+# one 5x5 convolution does, but with fewer weights and one more non-linearity
+# in between. With 64 channels in and out:
+
+# %%
+def stack(*kernels):
+    layers = [keras.layers.Conv2D(64, k, name=f"conv{i}_{k}x{k}") for i, k in enumerate(kernels, 1)]
+    return keras.Sequential([keras.Input((32, 32, 64)), *layers])
+
+
+for kernels in [(5,), (3, 3), (7,), (3, 3, 3)]:
+    model = stack(*kernels)
+    field = explain.receptive_field(model).rows[-1].size
+    print(f"{' + '.join(f'{k}x{k}' for k in kernels):<15} sees {field[0]}x{field[1]} pixels "
+          f"with {model.count_params():>7,} parameters")
+
+# %% [markdown]
+# **Exercise.** Three 3x3 convolutions (stride 1), then a 2x2 max pooling,
+# then one more 3x3 convolution: how many pixels wide is the receptive field of
+# a unit of that last convolution? Check with `explain.receptive_field` after
+# you answer.
+
+# %%
+exercises.check("02.receptive_field", None)  # your answer: one number
+
+# %% [markdown]
 # ## Train
 
 # %%

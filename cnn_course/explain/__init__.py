@@ -2,13 +2,14 @@
 
 `explain_model` walks a Keras model's graph; the arithmetic per kind of layer is in the private
 `_arithmetic.py`, the table objects in `_tables.py`, the dense-versus-conv comparison in
-`_dense_vs_conv.py`; import their public names from here.
+`_dense_vs_conv.py`, receptive fields in `_receptive.py`; import their public names from here.
 """
 
 import math
 
 from cnn_course._validation import arg_error
 from cnn_course.explain._dense_vs_conv import DenseConvComparison, compare_dense_and_conv  # noqa: F401  (explain.*, as before)
+from cnn_course.explain._receptive import ReceptiveFieldRow, ReceptiveFields, receptive_field
 from cnn_course.explain._tables import LayerRow, ModelExplanation
 from cnn_course.explain._arithmetic import conv_params, dense_params  # noqa: F401  (explain.*, as before)
 from cnn_course.explain._arithmetic import (
@@ -27,6 +28,9 @@ __all__ = [
     "LayerRow",
     "ModelExplanation",
     "preview_convnet",
+    "receptive_field",
+    "ReceptiveFieldRow",
+    "ReceptiveFields",
 ]
 
 
