@@ -34,13 +34,22 @@ def _lecture_cross_correlation():
     return cross_correlate2d(x, np.array([[-1, 1], [-1, 1]]))
 
 
+def _valid_chain(size, steps):
+    """Height after a chain of valid 3x3 convolutions ("conv") and 2x2 max poolings ("pool")."""
+    from cnn_course.convolution import output_size
+
+    for step in steps:
+        size = output_size(size, 3) if step == "conv" else output_size(size, 2, stride=2)
+    return size
+
+
 def _pool(x):
     from cnn_course.convolution import pool2d
 
     return pool2d(x, 2, mode="max")
 
 
-#: Every exercise, keyed "<notebook>.<name>". Introduced in notebooks 01 and 02.
+#: Every exercise, keyed "<notebook>.<name>"; every notebook has at least one.
 EXERCISES = {
     "01.output_size_valid": Exercise(
         "A 32x32 image goes through a 5x5 convolution, stride 1, no padding. "
@@ -100,6 +109,47 @@ EXERCISES = {
         lambda: 0,
         "Pooling computes a fixed function (the maximum) of each window.",
     ),
+    "00.first_conv_params": Exercise(
+        "How many parameters has the first layer of notebook 00's convnet, Conv2D(32, 3), on 64x64 "
+        "colour images?",
+        lambda: _conv_params(3, 3, 32),
+        "Each of the 32 filters has 3*3 weights per input channel (3 channels) and 1 bias.",
+    ),
+    "03.batchnorm_params": Exercise(
+        "BatchNormalization after a Conv2D with 32 filters: how many of its parameters are trainable, "
+        "and how many are there in all? Answer with a tuple (trainable, total).",
+        lambda: (2 * 32, 4 * 32),
+        "Per channel it learns a scale and a shift, and keeps a moving mean and a moving variance "
+        "that are updated, not trained.",
+    ),
+    "04.trainable_head": Exercise(
+        "A frozen VGG16 base gives 4x4x512 features; on top: Flatten, Dense(256, relu), Dense(1, "
+        "sigmoid). How many parameters does training change?",
+        lambda: (4 * 4 * 512 + 1) * 256 + (256 + 1) * 1,
+        "Only the head trains: Flatten gives 4*4*512 inputs to Dense(256), each unit with a bias; "
+        "then 256 weights and a bias for the output unit.",
+    ),
+    "05.cam_map_height": Exercise(
+        "shapes_convnet uses 3x3 'valid' convolutions and 2x2 max pooling. For a 64x64 image, how "
+        "high is the output of block2_act1, the map notebook 05's Grad-CAM is computed on?",
+        lambda: _valid_chain(64, ("conv", "pool", "conv")),
+        "A valid 3x3 convolution takes 2 pixels off, a 2x2 pooling halves (rounding down): "
+        "64 -> 62 -> 31 -> ?",
+    ),
+    "06.random_search_hit": Exercise(
+        "5% of all hyperparameter settings are good enough. What is the probability that at least "
+        "one of 60 independent random trials is one of them? Answer with a number between 0 and 1.",
+        lambda: 1 - 0.95 ** 60,
+        "The probability that one trial misses is 0.95; that all 60 miss is 0.95 ** 60.",
+        tolerance=5e-3,
+    ),
+    "07.two_3x3_vs_one_5x5": Exercise(
+        "With 64 channels in and out, how many weights (without biases) have two stacked 3x3 "
+        "convolutions, and how many one 5x5 convolution? Answer with a tuple (two 3x3, one 5x5).",
+        lambda: (2 * 3 * 3 * 64 * 64, 5 * 5 * 64 * 64),
+        "A k x k convolution from C to C channels has k*k*C*C weights; the two 3x3 see 5x5 pixels, "
+        "as the 5x5 does.",
+    ),
 }
 
 
@@ -147,3 +197,137 @@ def check(name, answer):
         extra = f" (your answer has shape {got.shape}; the answer has shape {np.shape(expected)})"
     print(f"Not quite: you answered {shown}{extra}. Hint: {exercise.hint}")
     return False
+
+
+#: Worked answers to the "Try it yourself" items, keyed "<notebook>.<name>"; reveal one with `solution`.
+#: They say what to change, what to look for and why; the numbers are the ones your run prints.
+TRY_IT = {
+    "00.two_blocks": (
+        "Without the third block the map that reaches Flatten is larger (14x14x64 instead of 6x6x128 for "
+        "64x64 images), so the first dense layer gets more inputs: the network has more parameters, not "
+        "fewer, almost all of them in that dense layer. Compare model.count_params() of both. Expect no gain "
+        "in test accuracy: each unit before Flatten sees a smaller part of the image, and the larger dense "
+        "layer overfits more easily; your run's printout says how large the difference is."),
+    "00.dense_baseline": (
+        "models.build_dense flattens the 64x64x3 pixels into 12,288 inputs, so its first dense layer alone "
+        "has (12,288 + 1) x 128 weights: more parameters than the convnet. Expect a lower test accuracy: it "
+        "must learn every shape at every position separately; a convolution's filter is the same everywhere "
+        "in the image."),
+    "01.diagonal_kernel": (
+        "A kernel that is positive on one side of the diagonal and negative on the other, e.g. np.array([[0, "
+        "1, 2], [-1, 0, 1], [-2, -1, 0]]), responds where brightness grows towards the top-right corner, that"
+        " is to edges running from the top-left to the bottom-right; flip it left to right for the other "
+        "diagonal. Flat regions give about 0, and vertical or horizontal edges a weaker response than "
+        "diagonal ones of the same contrast."),
+    "01.sobel_on_colour": (
+        "Stack the Sobel kernel once per channel: k = np.stack([sobel] * 3, axis=-1)[..., None], shape (3, 3,"
+        " 3, 1). conv2d then sums the three channels' responses: an edge between two colours of equal "
+        "brightness, invisible in the grayscale image, gives a response, and edges present in all three "
+        "channels give about three times the grayscale response (the grayscale image is a weighted average of"
+        " the channels)."),
+    "02.no_pooling": (
+        "Without pooling the 8x8 maps stay 8x8, so Flatten passes 8*8*32 = 2,048 values instead of 2*2*32 = "
+        "128 to the dense layer: it gets 16 times more weights (explain.explain_model shows them in the dense"
+        " row). Compare the accuracies your run prints: what pooling buys here is fewer parameters, and units"
+        " that each summarise a larger part of the digit."),
+    "02.shifted_digits": (
+        "Use np.roll(test_x, 1, axis=2) (one pixel to the right) and evaluate again. Expect the dense network"
+        " and logistic regression to lose the most: their weights are tied to pixel positions. The convnet "
+        "loses less: its filters find the same strokes one pixel further on, and pooling absorbs part of the "
+        "shift."),
+    "03.strong_recipe": (
+        "With rotations and zooms on top of flips and shifts, each epoch's images are harder, so validation "
+        "accuracy passes 50% several epochs later than with the 'shapes' recipe; count the epochs in the "
+        "progress lines. Whether it ends higher depends on the epochs it gets: strong augmentation pays only "
+        "when training runs long enough."),
+    "03.dropout": (
+        "With dropout=0.5 the first epochs are slower: half of the 64 features are dropped at random in each "
+        "step while the network is still finding them. With 0.2 the slowdown is smaller. Dropout helps most "
+        "where a large dense layer can memorise the training set; this network has no hidden dense layer and "
+        "already regularises with batch normalization and augmentation."),
+    "03.gmp_old_recipe": (
+        "Compare the number of parameters and the first epochs of both: the global max pooling head replaces "
+        "the large Flatten -> Dense(64) with 64 features, one per channel. If the old recipe with this head "
+        "leaves chance level within its first few epochs, the Flatten head was the main cause of the slow "
+        "start; if it still lingers near 25%, the strong augmentation or the dropout was. Change one thing at"
+        " a time to tell them apart."),
+    "03.half_data": (
+        "Expect that with half the images the network without augmentation overfits sooner (the gap between "
+        "training and validation accuracy opens earlier and wider); the augmented network loses less, because"
+        " each image still comes in new variants every epoch. Augmentation is worth most when data is scarce."),
+    "04.per_class": (
+        "Expect transfer learning to be far ahead of training from scratch with 20 images per class, and the "
+        "network trained from scratch to catch up a good part of the way with 200, as more data lets it learn"
+        " its own features. Transfer learning helps most when data is scarce and the source task resembles "
+        "the target."),
+    "04.fine_tune_deeper": (
+        "Unfreezing from block2_conv1 trains most of the base on 200 images: many more weights, and the "
+        "general early features (edges, colours) can drift to fit the small training set. Validation accuracy"
+        " is usually no better, often worse, and each epoch is slower. Fine-tune only the top block(s), whose"
+        " features are the most specific to the source task."),
+    "05.other_class": (
+        "Pass class_index for 'star' on a circle image: the map shows the places that raise the star score "
+        "most, usually edges and corners that look a little like a star's points, with weaker values than for"
+        " the predicted class. It shows what the network would count as evidence, not that a star is there."),
+    "05.last_block": (
+        "block3_act1's map is coarse (12x12 for a 64x64 image), so the heatmap is blurrier, but more of it "
+        "lies inside the box: the last block's features are the ones global max pooling takes, one value per "
+        "channel from wherever the shape is, so expect their gradients to point at the shape itself."),
+    "07.relu_lenet": (
+        "With ReLU and max pooling LeNet-5 learns MNIST in its first epoch instead of sitting near chance: "
+        "sigmoid units saturate, and their small gradients (at most 0.25) shrink through each layer. "
+        "small_lenet on the shapes improves the same way."),
+    "07.depth": (
+        "At 30 layers the notebook's plain stack stays at chance; try 10 to find whether a shallower one "
+        "learns, and 50 to see that depth only makes it worse. Expect the residual stack to learn at 50 too: "
+        "each block's shortcut passes the signal and the gradient around the convolutions."),
+    "07.he_and_batchnorm": (
+        "With he_normal the activations no longer shrink layer by layer, and the plain stack starts to learn;"
+        " with batch normalization after each convolution every layer's output is rescaled as well; compare "
+        "the two runs' accuracies. Batch normalization cures the vanishing signal; what it does not cure is "
+        "the degradation He et al. showed: a deep plain network with batch normalization still trains worse "
+        "than a shallower one, which is what residual connections fix."),
+    "07.resnet_batchnorm": (
+        "Expect batch normalization to make small_resnet's training accuracy climb faster; validation "
+        "accuracy can jump around in the first epochs, because the moving statistics used at evaluation lag "
+        "the batch statistics used in training."),
+    "07.vgg_gap": (
+        "Expect the average-pooling head to learn more slowly on these shapes in the same 8 epochs: averaging"
+        " over the whole map dilutes a shape that fills a small part of the image, while the maximum keeps "
+        "its strongest response wherever it is."),
+    "07.vgg_320": (
+        "With head='flatten' the count changes: Flatten gets 10x10x512 = 51,200 values at 320x320 instead of "
+        "7x7x512 = 25,088, so the first dense layer grows. With head='gap' the count is the same at every "
+        "input size: global average pooling always gives 512 values, one per channel."),
+}
+
+
+def solution(name):
+    """Print the worked answer of an exercise or of a "Try it yourself" item, after you have tried it.
+
+    Args:
+        name: a key of `EXERCISES` (e.g. "01.conv_params") or of `TRY_IT`
+            (e.g. "03.dropout").
+
+    Returns:
+        None; it prints the answer and how to get there.
+
+    Raises:
+        KeyError: for an unknown name; the message lists the known ones.
+
+    Example:
+
+    >>> from cnn_course.exercises import solution
+    >>> solution("01.conv_params")
+    Answer: 18496
+    How: Each of the 64 filters has 3*3*32 weights and 1 bias.
+    """
+    if name in EXERCISES:
+        answer = EXERCISES[name].solution()
+        shown = np.array2string(np.asarray(answer)) if np.ndim(answer) > 1 else answer
+        print(f"Answer: {shown}\nHow: {EXERCISES[name].hint}")
+    elif name in TRY_IT:
+        print(TRY_IT[name])
+    else:
+        raise KeyError(f"Unknown exercise {name!r}. Exercises: {', '.join(EXERCISES)}; "
+                       f"try-it items: {', '.join(TRY_IT)}")

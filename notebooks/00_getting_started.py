@@ -24,7 +24,7 @@
 
 # %%
 import cnn_course  # noqa: F401  (sets TensorFlow's flags; import it first)
-from cnn_course import augmentation, data, datasets, models, plots, settings, shapes, training
+from cnn_course import augmentation, data, datasets, exercises, models, plots, settings, shapes, training
 from cnn_course.reproducibility import set_seed
 
 settings.check_installation()
@@ -226,6 +226,13 @@ plots.show_images(test.images, test.labels, test.class_names, predictions=probab
                   ncols=8, max_images=16);
 
 # %% [markdown]
+# **Exercise.** How many parameters has the first layer of the convnet above, `Conv2D(32, 3)` on 64x64 colour
+# images? Work it out by hand, then compare with `model.summary()`.
+
+# %%
+exercises.check("00.first_conv_params", None)  # your answer: one number
+
+# %% [markdown]
 # ## Try it yourself
 #
 # 1. Two blocks instead of three: delete the third `Conv2D` and its pooling
@@ -233,9 +240,23 @@ plots.show_images(test.images, test.labels, test.class_names, predictions=probab
 #    `models.build_convnet(..., filters=(16, 32), dense_units=(64,))` and
 #    compile it with `models.compile_for_task`), then train it as above. How
 #    do the parameter count and the test accuracy change?
+#    Worked answer, after you have tried: `exercises.solution("00.two_blocks")`.
 # 2. Replace the convnet with `models.build_dense(train.image_shape, train.num_classes)`
 #    and compare: how many parameters, what test accuracy?
+#    Worked answer, after you have tried: `exercises.solution("00.dense_baseline")`.
 # 3. Run `cnn-course demo` in a terminal: it trains a dense baseline and the
 #    course's convnet for the shapes (`models.shapes_convnet`, 24,180
 #    parameters: batch normalization and global max pooling, notebook 03),
 #    without and with augmentation, and prints a table.
+
+# %% [markdown]
+# ## Key points
+#
+# - An image is a tensor of shape (height, width, channels); a batch adds a first axis.
+# - A convnet is a stack of convolution and pooling blocks, then a dense head whose last
+#   layer and loss follow the task (softmax and sparse categorical cross-entropy here).
+# - `training.fit` checks labels against the loss, trains, and with `patience` keeps the best
+#   epoch's weights; the gap between training and validation curves is the sign of overfitting.
+# - `set_seed` once at the top makes a run repeat exactly on the same machine.
+#
+# **Next:** notebook 01 computes a convolution by hand, with padding and strides.

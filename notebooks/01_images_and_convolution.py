@@ -239,6 +239,19 @@ exercises.check("01.dense_params", None)
 #
 # 1. Write your own 3x3 kernel that finds diagonal edges and try it with
 #    `filters.show_convolution(gray, my_kernel)`.
+#    Worked answer, after you have tried: `exercises.solution("01.diagonal_kernel")`.
 # 2. Use `convolution.conv2d` with `filters.get_kernel("sobel_x")` on the three
 #    colour channels of the photo (kernel shape `(3, 3, 3, 1)`): how does it
 #    differ from filtering the grayscale image?
+#    Worked answer, after you have tried: `exercises.solution("01.sobel_on_colour")`.
+
+# %% [markdown]
+# ## Key points
+#
+# - Keras's "convolution" is cross-correlation; true convolution flips the kernel first.
+# - Output size along one axis: floor((n - k + 2p) / s) + 1; "same" padding keeps n (stride 1).
+# - A Conv2D layer has (k * k * C_in + 1) * filters parameters, whatever the image size;
+#   a dense layer on the same image has one weight per pixel and unit.
+# - Hand-made kernels find edges; a network learns its own.
+#
+# **Next:** notebook 02 adds pooling and trains a first convnet against dense baselines.

@@ -341,5 +341,18 @@ exercises.check("02.max_pool", None)  # your answer: a 2x2 list of lists
 #    pass `pool_size=None` to the `models.build_convnet` call above and train
 #    `built` instead). How do the parameter count and the accuracy change?
 #    (`explain.explain_model` shows where the parameters went.)
+#    Worked answer, after you have tried: `exercises.solution("02.no_pooling")`.
 # 2. Shift every test image by one pixel (`np.roll`) and evaluate all three
 #    models again: which one suffers most?
+#    Worked answer, after you have tried: `exercises.solution("02.shifted_digits")`.
+
+# %% [markdown]
+# ## Key points
+#
+# - Pooling has no parameters: it keeps the largest (or the mean) value of each window and
+#   halves the map, which makes the network cheaper and tolerant of small shifts.
+# - A convnet needs far fewer parameters than a dense network for the same input.
+# - Each unit's receptive field grows by (kernel - 1) x jump per layer; pooling multiplies the jump.
+# - `models.build_convnet` writes the same layers as a hand-written model from a few numbers.
+#
+# **Next:** notebook 03 trains on a small dataset, where overfitting and augmentation decide the result.

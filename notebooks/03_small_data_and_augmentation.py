@@ -21,7 +21,7 @@
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import matplotlib.pyplot as plt
 
-from cnn_course import augmentation, data, datasets, models, plots, settings, training
+from cnn_course import augmentation, data, datasets, exercises, models, plots, settings, training
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -221,13 +221,37 @@ for label, values in rows.items():
 # Inception and ResNet (notebook 07) end in global average pooling.
 
 # %% [markdown]
+# **Exercise.** Batch normalization after a convolution with 32 filters: how many of its
+# parameters are trainable, and how many does it have in all?
+
+# %%
+exercises.check("03.batchnorm_params", None)  # your answer: a tuple (trainable, total)
+
+# %% [markdown]
 # ## Try it yourself
 #
 # 1. Train the augmented network with `augmentation.recipe("strong")`: how many
 #    epochs until it passes 50% validation accuracy, and where does it end?
+#    Worked answer, after you have tried: `exercises.solution("03.strong_recipe")`.
 # 2. Add dropout to it (`models.shapes_convnet(..., dropout=0.5)`, then 0.2):
 #    how do the first ten epochs change?
+#    Worked answer, after you have tried: `exercises.solution("03.dropout")`.
 # 3. Give the old recipe a global max pooling head (`models.build_convnet(...,
 #    head="gmp", dense_units=(64,), dropout=0.5, ...)`): which of the causes
 #    above was the largest?
+#    Worked answer, after you have tried: `exercises.solution("03.gmp_old_recipe")`.
 # 4. Halve the training set (`train.images[::2]`): how do both models react?
+#    Worked answer, after you have tried: `exercises.solution("03.half_data")`.
+
+# %% [markdown]
+# ## Key points
+#
+# - With little data a convnet memorises the training set: training accuracy goes to 100%
+#   while validation accuracy stalls.
+# - Data augmentation shows each image in new forms every epoch; use only changes that keep
+#   the label true for your data.
+# - Batch normalization (per channel, moving statistics at test time), He initialisation and a
+#   global pooling head make a small network learn from the first epochs.
+# - Early stopping keeps the best epoch's weights.
+#
+# **Next:** notebook 04 borrows features from a network trained on other images.

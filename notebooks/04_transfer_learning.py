@@ -23,8 +23,8 @@
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import numpy as np
 
-from cnn_course import (augmentation, data, datasets, models, plots, pretrained, settings, shapes_base,
-                        training, transfer)
+from cnn_course import (augmentation, data, datasets, exercises, models, plots, pretrained, settings,
+                        shapes_base, training, transfer)
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -230,4 +230,24 @@ for name, accuracy in results.items():
 #
 # 1. Change `PER_CLASS` to 20 and to 200: when does transfer learning stop
 #    helping?
+#    Worked answer, after you have tried: `exercises.solution("04.per_class")`.
 # 2. Fine-tune from `block2_conv1` instead: better or worse, and why?
+#    Worked answer, after you have tried: `exercises.solution("04.fine_tune_deeper")`.
+
+# %% [markdown]
+# **Exercise.** A frozen VGG16 base gives 4x4x512 features; on top come `Flatten`,
+# `Dense(256, relu)` and `Dense(1, sigmoid)`. How many parameters does training change?
+
+# %%
+exercises.check("04.trainable_head", None)  # your answer: one number
+
+# %% [markdown]
+# ## Key points
+#
+# - Feature extraction: freeze a pretrained base, train a new head; cache the base's
+#   features when there is no augmentation, and it takes seconds.
+# - Fine-tuning: after the head is trained, unfreeze the top block and train on with a small
+#   learning rate; recompile after changing `trainable`.
+# - Transfer learning pays most when the data is scarce and the source resembles the target.
+#
+# **Next:** notebook 05 looks inside a trained network: its filters, activations and Grad-CAM.

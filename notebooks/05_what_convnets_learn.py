@@ -19,7 +19,7 @@ import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnn_course import augmentation, data, datasets, models, settings, shapes, training, visualize
+from cnn_course import augmentation, data, datasets, exercises, models, settings, shapes, training, visualize
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -143,10 +143,30 @@ for index in wrong[:4]:
     print(f"true: {train.class_names[labels[index]]}, predicted: {train.class_names[predicted[index]]}")
 
 # %% [markdown]
+# **Exercise.** `shapes_convnet` uses 3x3 "valid" convolutions and 2x2 max pooling. For
+# a 64x64 image, how high is the output of `block2_act1`, the map the Grad-CAM above is
+# computed on?
+
+# %%
+exercises.check("05.cam_map_height", None)  # your answer: one number
+
+# %% [markdown]
 # ## Try it yourself
 #
 # 1. Show Grad-CAM for a class the network did **not** predict
 #    (`class_index=...`): where is the evidence for "star" in a circle image?
+#    Worked answer, after you have tried: `exercises.solution("05.other_class")`.
 # 2. Set `CAM_LAYER = "block3_act1"` (the last block, the usual choice) and
 #    run the cells again: how much of the heatmap is inside the box now?
 #    Explain with the global max pooling at the end of the network.
+#    Worked answer, after you have tried: `exercises.solution("05.last_block")`.
+
+# %% [markdown]
+# ## Key points
+#
+# - First-layer filters are edge and colour detectors; deeper layers respond to larger parts.
+# - Feature maps get smaller and more abstract with depth.
+# - Grad-CAM weights a layer's maps by the gradient of a class score: it shows where the
+#   evidence for that class lies, for right and for wrong predictions.
+#
+# **Next:** notebook 06 turns these tools into a method: baselines, diagnosis and tuning.

@@ -22,8 +22,8 @@ import tempfile
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from cnn_course import (augmentation, data, datasets, diagnostics, evaluation, learning_curves, models,
-                        plots, search, settings, training)
+from cnn_course import (augmentation, data, datasets, diagnostics, evaluation, exercises, learning_curves,
+                        models, plots, search, settings, training)
 from cnn_course.reproducibility import set_seed
 
 SEED = set_seed(0)
@@ -217,3 +217,24 @@ evaluation.plot_worst_errors(test.images, y_true, y_prob, names, k=8);
 # are they mislabelled, hidden by clutter, or a real confusion between two
 # shapes? That tells you what to do next (clean labels, more augmentation, a
 # bigger model).
+
+# %% [markdown]
+# **Exercise.** Suppose 5% of all hyperparameter settings are good enough. What is the
+# probability that at least one of 60 independent random-search trials is one of them?
+# (This is why a few dozen random trials are often enough.)
+
+# %%
+exercises.check("06.random_search_hit", None)  # your answer: a number between 0 and 1
+
+# %% [markdown]
+# ## Key points
+#
+# - Fix the goal and the metric first, then beat simple baselines.
+# - Diagnose with curves: training error high means underfitting (a bigger model, longer
+#   training); a large train-validation gap means overfitting (more data, augmentation,
+#   regularisation).
+# - The learning curve tells whether more data would help.
+# - Random search covers the important hyperparameters better than a grid of the same size.
+# - Look at the worst errors, and use the test set once, at the end.
+#
+# **Next:** notebook 07 follows the architectures from LeNet to ResNet.

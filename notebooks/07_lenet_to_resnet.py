@@ -29,7 +29,7 @@ import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnn_course import architectures, data, datasets, explain, models, settings, tables, training
+from cnn_course import architectures, data, datasets, exercises, explain, models, settings, tables, training
 from cnn_course.reproducibility import set_seed
 
 keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
@@ -378,16 +378,40 @@ fig.tight_layout()
 # 1. Replace the sigmoids of `lenet5` by ReLU and its average pooling by max
 #    pooling (copy the function: `??architectures.lenet5` shows it): how fast
 #    does it learn MNIST now? Do the same for `small_lenet` on the shapes.
+#    Worked answer, after you have tried: `exercises.solution("07.relu_lenet")`.
 # 2. Change `DEPTH` to 10 and to 50. From which depth does the plain stack
 #    stop learning? Does the residual stack still learn at 50?
+#    Worked answer, after you have tried: `exercises.solution("07.depth")`.
 # 3. In your own copy of `deep_plain_stack`, give every convolution
 #    `kernel_initializer="he_normal"`; then, instead, add
 #    `keras.layers.BatchNormalization()` after each convolution. Does the
 #    plain stack learn now? Print its activation sizes as above.
+#    Worked answer, after you have tried: `exercises.solution("07.he_and_batchnorm")`.
 # 4. Train `architectures.small_resnet(batchnorm=True)` with the others, and
 #    compare its training and validation accuracy epoch by epoch.
+#    Worked answer, after you have tried: `exercises.solution("07.resnet_batchnorm")`.
 # 5. In your own copy of `small_vgg`, replace `GlobalMaxPooling2D` by
 #    `GlobalAveragePooling2D`: what happens in the same 8 epochs?
+#    Worked answer, after you have tried: `exercises.solution("07.vgg_gap")`.
 # 6. Count the parameters of `architectures.vgg16(input_shape=(320, 320, 3))`
 #    with `head="flatten"` and with `head="gap"`. Which one changed from
 #    224x224, and why?
+#    Worked answer, after you have tried: `exercises.solution("07.vgg_320")`.
+
+# %% [markdown]
+# **Exercise.** With 64 channels in and out, how many weights (without biases) have two
+# stacked 3x3 convolutions, and how many one 5x5 convolution? Both see 5x5 pixels.
+
+# %%
+exercises.check("07.two_3x3_vs_one_5x5", None)  # your answer: a tuple (two 3x3, one 5x5)
+
+# %% [markdown]
+# ## Key points
+#
+# - LeNet set the pattern: convolution, pooling, dense layers.
+# - AlexNet and VGG grew deeper; most of their parameters sit in the dense layers, and VGG's
+#   stacks of 3x3 convolutions see as far as larger kernels with fewer weights.
+# - Inception's 1x1 convolutions reduce channels before the expensive kernels.
+# - Residual connections let very deep networks train: a plain deep stack does not.
+#
+# **Next:** the graded assignments (`cnn-course assignment list`) and the mini-project.
