@@ -174,6 +174,32 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
 model.summary(print_fn=print)  # print_fn=print: plain text, without colour codes
 
 # %% [markdown]
+# ### Coming from R?
+#
+# Some lecture slides write Keras in R (`layer_conv_2d(filters = 32, kernel_size = c(3,3))`).
+# The same calls in Python (`layers` is `keras.layers`); the course's `training.fit` wraps
+# `model.fit` with early stopping (`patience=`) and label checks:
+#
+# | R (keras package) | Python (Keras 3) |
+# |---|---|
+# | `keras_model_sequential() %>% layer_conv_2d(...)` | `keras.Sequential([keras.Input(shape), layers.Conv2D(...)])` |
+# | `%>%` (pipe the model into the next layer) | one list entry per layer, or `x = layer(x)` (functional) |
+# | `layer_conv_2d(filters = 32, kernel_size = c(3,3),` | `layers.Conv2D(32, (3, 3),` |
+# | `activation = "relu",` | `activation="relu")` |
+# | `input_shape = c(32,32,3))` | after `keras.Input((32, 32, 3))` |
+# | `layer_max_pooling_2d(pool_size = c(2, 2))` | `keras.layers.MaxPooling2D((2, 2))` |
+# | `layer_flatten()`, `layer_dense(units = 64)` | `layers.Flatten()`, `layers.Dense(64)` |
+# | `layer_dropout(rate = 0.5)` | `layers.Dropout(0.5)` |
+# | `compile(optimizer = "adam", metrics = "accuracy")` | `model.compile(optimizer="adam", metrics=["accuracy"])` |
+# | `fit(x, y, epochs = 10, validation_split = 0.2)` | `model.fit(x, y, epochs=10, validation_split=0.2)` |
+# | `evaluate(x, y)`, `predict(x)` | `model.evaluate(x, y)`, `model.predict(x)` |
+# | `callback_early_stopping(patience = 5)` | `keras.callbacks.EarlyStopping(patience=5)` |
+# | `image_data_generator(rotation_range = 40, ...)` | `augmentation.make_augmentation(rotation_range=40, ...)` |
+# | `application_vgg16(include_top = FALSE)` | `keras.applications.VGG16(include_top=False)` |
+# | `freeze_weights(base)` | `base.trainable = False` |
+# | `c(3, 3)`, `TRUE` / `FALSE`, indices from 1 | `(3, 3)`, `True` / `False`, indices from 0 |
+
+# %% [markdown]
 # The later notebooks build many such networks, so the course has a shortcut:
 # `models.build_convnet` writes these lines from a few numbers (the filters of
 # each block, the dense units), and `models.compile_for_task` picks the last
