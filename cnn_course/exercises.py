@@ -150,6 +150,17 @@ EXERCISES = {
         "A k x k convolution from C to C channels has k*k*C*C weights; the two 3x3 see 5x5 pixels, "
         "as the 5x5 does.",
     ),
+    "08.l2_penalty": Exercise(
+        "A layer with weights [1, -2, 2] and the regulariser keras.regularizers.l2(0.01): what does it "
+        "add to the loss?",
+        lambda: 0.01 * sum(w * w for w in (1, -2, 2)),
+        "L2 adds lam times the sum of the squared weights: 0.01 * (1 + 4 + 4).",
+    ),
+    "08.dropout_scale": Exercise(
+        "Dropout(0.2) in training: a unit whose input is 1.0 and that is not dropped outputs what?",
+        lambda: 1.0 / (1 - 0.2),
+        "The kept units are multiplied by 1 / (1 - p), so that the mean stays the same.",
+    ),
 }
 
 
@@ -299,6 +310,15 @@ TRY_IT = {
         "With head='flatten' the count changes: Flatten gets 10x10x512 = 51,200 values at 320x320 instead of "
         "7x7x512 = 25,088, so the first dense layer grows. With head='gap' the count is the same at every "
         "input size: global average pooling always gives 512 values, one per channel."),
+    "08.strong_l2": (
+        "With lam = 1e-2 the training accuracy no longer reaches 100% (0.99 in our run, seed 0) and the "
+        "weights shrink further; expect 1e-1 to outweigh the data: training accuracy falls far, and "
+        "validation accuracy with it: the network underfits. The useful strength lies between too weak to "
+        "matter and too strong to fit; find it on the validation set, as any hyperparameter."),
+    "08.more_data": (
+        "Use digits['train'].images and .labels whole. Expect the network, with six times more data, to "
+        "memorise less and to reach a higher validation accuracy: more data is the most reliable "
+        "regulariser, when you can get it."),
 }
 
 

@@ -102,8 +102,19 @@ def _07_two_3x3_vs_one_5x5():
     return 2 * weights(3), weights(5)
 
 
+def _08_l2_penalty():
+    return float(keras.regularizers.l2(0.01)(keras.ops.convert_to_tensor([1.0, -2.0, 2.0])))
+
+
+def _08_dropout_scale():
+    out = np.asarray(keras.layers.Dropout(0.2, seed=0)(np.ones((1, 1000), "float32"), training=True))
+    return out[out > 0][0]  # any unit that was kept
+
+
 #: The same answers, computed independently with Keras layers (or a simulation), by exercise.
 _KERAS_ANSWERS = {
+    "08.l2_penalty": _08_l2_penalty,
+    "08.dropout_scale": _08_dropout_scale,
     "01.output_size_valid": _01_output_size_valid,
     "01.output_size_stride": _01_output_size_stride,
     "01.same_padding": _01_same_padding,
