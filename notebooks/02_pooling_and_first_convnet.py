@@ -111,6 +111,74 @@ for row, (img, fmap, pool, name) in enumerate([(image, feature, pooled, "origina
 fig.tight_layout()
 
 # %% [markdown]
+# ## Other poolings, and what pooling costs
+#
+# **Average and min pooling.** Average pooling keeps each window's mean, min
+# pooling its smallest value. Average pooling is a *linear* operation: the
+# pooled sum of two maps is the sum of their pooled maps, so it is a fixed
+# convolution with stride (a 2x2 kernel of 1/4s, stride 2). Max and min
+# pooling are not linear, and that is what lets max pooling say "the feature
+# is somewhere in this window" whatever the rest of the window holds.
+
+# %%
+a = x
+b = np.array([[0, 5, 1, 1], [2, 0, 3, 0], [1, 1, 0, 2], [4, 0, 0, 3]], dtype="float32")
+for mode in ("average", "max", "min"):
+    pooled_sum = convolution.pool2d(a + b, 2, mode=mode)
+    sum_pooled = convolution.pool2d(a, 2, mode=mode) + convolution.pool2d(b, 2, mode=mode)
+    print(f"{mode:>7} pooling: pool(a + b) == pool(a) + pool(b)? {np.allclose(pooled_sum, sum_pooled)}")
+print("min pooling of x:\n", convolution.pool2d(x, 2, mode="min"))
+
+# %% [markdown]
+# **Pooling across channels.** Pooling over positions buys tolerance to small
+# shifts. Pooling over *channels* buys other invariances: take the maximum of
+# a vertical-edge channel and a horizontal-edge channel, and the result
+# responds to an edge whichever way it runs, so it no longer changes when the
+# image is turned by 90 degrees.
+
+# %%
+bar = np.zeros((8, 8), "float32")
+bar[:, 3:5] = 1.0  # a vertical bar; bar.T is the same bar turned by 90 degrees
+vertical = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "float32")  # responds to vertical edges
+for name, img in (("vertical bar", bar), ("horizontal bar", bar.T)):
+    responses = [np.abs(convolution.cross_correlate2d(img, k)).max() for k in (vertical, vertical.T)]
+    print(f"{name:>15}: vertical-edge channel {responses[0]:.0f}, horizontal-edge channel {responses[1]:.0f}, "
+          f"max over the two channels {max(responses):.0f}")
+
+# %% [markdown]
+# **Strided convolutions instead of pooling.** A convolution with stride 2
+# also halves the map, and its weights decide what to keep instead of the
+# fixed maximum: all-convolutional networks (and ResNet's downsampling) work
+# this way. `models.build_convnet(..., downsample="stride")` builds it. The
+# shapes match:
+
+# %%
+pooled_net = models.build_convnet((8, 8, 1), 10, filters=(16, 32), padding="same", dense_units=(64,),
+                                  dropout=0.5)
+strided_net = models.build_convnet((8, 8, 1), 10, filters=(16, 32), padding="same", dense_units=(64,),
+                                   dropout=0.5, downsample="stride")
+for name, net in (("max pooling", pooled_net), ("stride 2", strided_net)):
+    print(f"{name:>11}: {net.count_params():,} parameters, Flatten gets "
+          f"{tuple(net.get_layer('flatten').input.shape[1:])}")
+
+# %% [markdown]
+# Both reach `Flatten` with 2x2x32 values and have the same parameters: the
+# strided network simply computes its convolutions at every other position
+# instead of pooling afterwards, which also makes it cheaper. Both are trained
+# at the end of this notebook.
+#
+# **What pooling costs: position.** Inside a 2x2 window, max pooling cannot
+# tell where the maximum was. A feature one pixel to the right, in the same
+# window, gives exactly the same pooled map; a task that needs positions (where
+# is the object, which pixel belongs to it) must keep them some other way.
+
+# %%
+spot = np.zeros((4, 4), "float32")
+spot[0, 0] = 1.0
+moved = np.roll(spot, 1, axis=1)  # the same feature, one pixel to the right, same 2x2 window
+print("pooled maps equal:", np.array_equal(convolution.pool2d(spot, 2), convolution.pool2d(moved, 2)))
+
+# %% [markdown]
 # ## Prepare the data
 #
 # scikit-learn's handwritten digits: 1,797 images of 8x8 pixels, split (with a
@@ -326,6 +394,22 @@ wrong = np.flatnonzero(predictions.argmax(axis=1) != test.labels)
 print(f"{len(wrong)} of {len(test.labels)} test digits misclassified by the convnet:")
 plots.show_images(test.images[wrong], test.labels[wrong], test.class_names,
                   predictions=predictions[wrong], ncols=10, max_images=20);
+
+# %% [markdown]
+# ### Pooling or a stride?
+#
+# The network with stride-2 convolutions in place of max pooling (built in the
+# pooling section above), trained the same way:
+
+# %%
+set_seed(SEED)
+strided = models.compile_for_task(strided_net, "multiclass")
+strided_history = training.fit(strided, train_ds, val_ds, epochs=EPOCHS, patience=15, monitor="val_accuracy",
+                               name="stride 2")
+per_epoch = {name: h.seconds / len(h.history["loss"]) for name, h in (("pool", history), ("stride", strided_history))}
+print(f"test accuracy: max pooling {results['convnet'][0]:.3f}, "
+      f"stride 2 {strided.evaluate(test_ds, verbose=0)[1]:.3f}; "
+      f"seconds per epoch: {per_epoch['pool']:.2f} and {per_epoch['stride']:.2f}")
 
 # %% [markdown]
 # **Exercise.** Max-pool this grid by hand with 2x2 windows and stride 2, then

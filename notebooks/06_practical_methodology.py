@@ -21,6 +21,7 @@ import tempfile
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
 
 from cnn_course import (augmentation, data, datasets, diagnostics, evaluation, exercises, learning_curves,
                         models, plots, search, settings, training)
@@ -116,6 +117,30 @@ diagnostics.plot_gradient_norms(gradients)
 print("dead ReLU units per layer:", diagnostics.dead_relu_fraction(first, validation.images[:200] / 255.0))
 
 # %% [markdown]
+# ### The whole diagnosis table
+#
+# Curves are read against a **target**: the lowest error the task allows. That
+# is the Bayes error, which nobody knows; for a task people do well, the error
+# of a careful human is the usual estimate (you would label these shapes
+# without mistakes, so about 0%, a little more where clutter hides a shape).
+# Three gaps then point to three different cures, worked on in this order:
+#
+# | gap | means | try |
+# |---|---|---|
+# | training - target (**avoidable bias**) | underfitting | a bigger model, longer training, another learning rate |
+# | validation - training (**variance**) | overfitting | more data or augmentation, regularisation |
+# | test - validation (**mismatch**) | tuning overfitted validation | a fresh validation set, like the test set |
+#
+# Get the training error down first, then regularise: a regulariser cannot
+# help a model that does not fit its training data. `diagnostics.diagnose_errors`
+# reads the three gaps and says which comes first (the test error is only
+# added at the very end):
+
+# %%
+last = first_history.history
+print(diagnostics.diagnose_errors(1 - last["accuracy"][-1], 1 - last["val_accuracy"][-1], target_error=0.0))
+
+# %% [markdown]
 # ## 4. Will more data help? The learning curve
 #
 # Train the same network on growing parts of the training set (one line per
@@ -176,6 +201,33 @@ random_result.plot_marginals("val_accuracy");
 # more hyperparameters, of which only one or two matter, that is why random
 # search usually wins.
 #
+# **Coarse to fine.** A real search does not stop here: it searches again in a
+# narrower range around the best trials, and again, each round with more
+# epochs per trial. The next round's learning-rate range, from the two best
+# random trials:
+
+# %%
+top = sorted(random_result.rows, key=lambda row: row["metrics"]["val_accuracy"], reverse=True)[:2]
+rates = [row["config"]["learning_rate"] for row in top]
+print(f"next round: learning_rate = search.log_uniform({min(rates) / 2:.1e}, {max(rates) * 2:.1e}), "
+      f"with more epochs per trial")
+
+# %% [markdown]
+# **Cross-validation, when data is scarce.** One validation split of a small
+# dataset is itself a small sample: its score moves by several points with the
+# split. k-fold cross-validation trains k times, each time holding out another
+# k-th of the data, and reports the mean and the spread. It costs k trainings,
+# which is why the convnets here use one split of 1,000 images; on 200 digits
+# and a model that trains in a second, it is cheap:
+
+# %%
+digits = datasets.load_digits(seed=SEED)
+x_small_digits = digits["train"].images[:200].reshape(200, -1) / 16.0
+y_small_digits = digits["train"].labels[:200]
+scores = cross_val_score(LogisticRegression(max_iter=2000), x_small_digits, y_small_digits, cv=5)
+print("5 folds:", np.round(scores, 3), f" mean {scores.mean():.3f}, standard deviation {scores.std():.3f}")
+
+# %% [markdown]
 # ## 6. The final model, and its worst errors
 #
 # The best learning rate and dropout rate, now with augmentation (notebook 03),
@@ -209,6 +261,9 @@ cm = evaluation.confusion_matrix(y_true, y_pred, len(names))
 print(f"test accuracy: {np.mean(y_pred == y_true):.3f}")
 print(evaluation.classification_table(y_true, y_pred, names))
 print("most confused:", evaluation.most_confused_pairs(cm, names, top=3))
+train_accuracy = final.evaluate(data.make_dataset(train, batch_size=128), verbose=0)[1]
+val_accuracy = final.evaluate(val_ds, verbose=0)[1]
+print(diagnostics.diagnose_errors(1 - train_accuracy, 1 - val_accuracy, 1 - np.mean(y_pred == y_true)))
 evaluation.plot_confusion_matrix(cm, names)
 evaluation.plot_worst_errors(test.images, y_true, y_prob, names, k=8);
 
@@ -230,11 +285,12 @@ exercises.check("06.random_search_hit", None)  # your answer: a number between 0
 # ## Key points
 #
 # - Fix the goal and the metric first, then beat simple baselines.
-# - Diagnose with curves: training error high means underfitting (a bigger model, longer
-#   training); a large train-validation gap means overfitting (more data, augmentation,
-#   regularisation).
+# - Diagnose against a target (human-level error for the Bayes error): training error far
+#   above it means underfitting, a large train-validation gap overfitting, a
+#   validation-test gap a tuned-to-death validation set. Fix the training error first.
 # - The learning curve tells whether more data would help.
-# - Random search covers the important hyperparameters better than a grid of the same size.
+# - Random search covers the important hyperparameters better than a grid of the same size;
+#   refine coarse to fine. With little data, k-fold cross-validation steadies the scores.
 # - Look at the worst errors, and use the test set once, at the end.
 #
 # **Next:** notebook 07 follows the architectures from LeNet to ResNet.

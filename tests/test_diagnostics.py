@@ -130,3 +130,28 @@ def test_gradient_norm_logger_one_value_per_layer_per_epoch(digits):
     fig = diagnostics.plot_gradient_norms(logger)
     assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 2
     matplotlib.pyplot.close(fig)
+
+
+@pytest.mark.parametrize("errors, target, expected", [
+    # The lecture's diagnosis table, worked by hand: (train, validation, test), target, branch.
+    ((0.20, 0.22, None), 0.01, "avoidable bias"),  # high training error: underfits
+    ((0.15, 0.30, None), 0.01, "avoidable bias"),  # both gaps large: training error first (tuning order)
+    ((0.01, 0.15, None), 0.01, "variance"),  # low training error, high validation error: overfits
+    ((0.02, 0.03, 0.12), 0.01, "validation-test mismatch"),  # validation fine, test poor
+    ((0.02, 0.03, 0.04), 0.01, None),  # every gap within 2 points
+    ((0.10, 0.11, None), 0.09, None),  # a hard task: 10% is close to the best achievable 9%
+])
+def test_diagnose_errors_picks_the_lecture_s_branch(errors, target, expected):
+    train, validation, test = errors
+    result = diagnostics.diagnose_errors(train, validation, test, target_error=target)
+    assert result.work_on == expected
+    assert result.gaps["avoidable bias"] == pytest.approx(train - target)
+    assert result.gaps["variance"] == pytest.approx(validation - train)
+    assert ("validation-test mismatch" in result.gaps) == (test is not None)
+    text = str(result)
+    assert ("Work on the " + expected) in text if expected else "within the tolerance" in text
+
+
+def test_diagnose_errors_refuses_rates_outside_0_and_1():
+    with pytest.raises(ValueError, match=r"The `validation_error` argument must be a number in the range \[0.0, 1.0\]"):
+        diagnostics.diagnose_errors(0.1, 12.0)  # a percentage where a rate belongs

@@ -1,8 +1,7 @@
-"""Debugging a network that does not learn: output/loss checks and overfitting one small batch.
+"""Debugging a network that does not learn: output/loss checks, overfitting one small batch, the diagnosis table.
 
-Gradient norms per layer and dead ReLUs live in `cnn_course.gradient_health`
-and are importable from here too (`diagnostics.GradientNormLogger`,
-`diagnostics.plot_gradient_norms`, `diagnostics.dead_relu_fraction`), as before.
+Gradient norms per layer and dead ReLUs are in the private `_gradients.py`, the
+diagnosis table (`diagnose_errors`) in `_errors.py`; import their names from here.
 """
 
 import math
@@ -10,12 +9,25 @@ import math
 import numpy as np
 
 from cnn_course._validation import arg_error, check_fraction, check_number, check_positive_int, check_verbose
+from cnn_course.diagnostics._errors import ErrorDiagnosis, diagnose_errors  # noqa: F401  (diagnostics.*)
 from cnn_course.diagnostics._gradients import (  # noqa: F401  (diagnostics.*, as before)
     GradientNormLogger, dead_relu_fraction, plot_gradient_norms,
 )
 from cnn_course._progress_lines import Heartbeat, print_line
 from cnn_course.settings import import_keras
 from cnn_course.training import check_labels_for_model, loss_name
+
+#: The names of the course's API here; the rest is internal.
+__all__ = [
+    "can_overfit_small_batch",
+    "check_output_and_loss",
+    "dead_relu_fraction",
+    "diagnose_errors",
+    "ErrorDiagnosis",
+    "GradientNormLogger",
+    "OverfitResult",
+    "plot_gradient_norms",
+]
 
 keras = import_keras()
 
