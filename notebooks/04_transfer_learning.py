@@ -226,6 +226,36 @@ for name, accuracy in results.items():
 # scans vs ImageNet photos), reuse fewer, earlier layers, which hold the most
 # generic features (edges, textures).
 #
+# ## The vocabulary of transfer
+#
+# - **Feature extraction**: the base frozen, only a new head trained (the
+#   first two experiments above).
+# - **Fine-tuning the top block(s)**: the head first, then the last block
+#   unfrozen with a small learning rate (the third experiment).
+# - **Fine-tuning the whole model**: every layer unfrozen
+#   (`transfer.unfreeze_from(base, from_layer=base.layers[1].name)`, or
+#   `base.trainable = True` and compile again). It makes sense with plenty of
+#   data from a domain close to the source; with little data it overfits, and
+#   at a high learning rate it destroys what the base knew.
+# - **Reusing part of a network**: keep only the first blocks
+#   (`keras.Model(base.input, base.get_layer("block2_pool").output)`), when
+#   the later, more specific layers suit the source task and not yours.
+# - **Catastrophic forgetting**: a network trained on a new task loses what it
+#   knew of the old one, because the same weights are overwritten. Fine-tuning
+#   the whole base at a large learning rate shows it at its worst: the
+#   features that made the base useful are gone after a few steps, which is why
+#   fine-tuning starts from a trained head and a small rate.
+# - **Domain adaptation**: the same task on data that looks different (photos
+#   from another camera, another hospital's scanner); fine-tuning on a few
+#   labelled images of the new domain is the simplest form of it. **Concept
+#   drift** is the same shift arriving over time after deployment: the
+#   model's accuracy on new data must be watched and the model retrained.
+# - **A strong prior**: in Bayesian terms, the pretrained weights are a prior
+#   belief about good features, and the small dataset updates it. Freezing
+#   the base is an infinitely strong prior (the features cannot move);
+#   fine-tuning with a small learning rate and few epochs is a strong one;
+#   training from scratch is a weak one, which needs far more data.
+#
 # ## Try it yourself
 #
 # 1. Change `PER_CLASS` to 20 and to 200: when does transfer learning stop
