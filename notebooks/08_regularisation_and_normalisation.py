@@ -282,7 +282,7 @@ def build(units):
     return models.compile_for_task(models.build_dense((8, 8, 1), 10, hidden_units=(units,)))
 
 
-capacity = learning_curves.capacity_curve(build, [1, 2, 4, 16, 64, 512], (train_x, train_y),
+capacity = learning_curves.capacity_curve(build, [1, 16] if QUICK else [1, 2, 4, 16, 64, 512], (train_x, train_y),
                                           (val.images, val.labels), epochs=EPOCHS, seed=SEED,
                                           capacity_name="hidden units")
 learning_curves.plot_capacity_curve(capacity);

@@ -57,7 +57,9 @@ def _unit(array, axis):
     return np.where(high > low, (array - low) / np.where(high > low, high - low, 1.0), 0.0)
 
 
-@pytest.fixture(scope="module")
+# Session scope: trained once in the worker that runs this group (tests/test_suite_setup.py checks that
+# the group stays on one worker), even if that worker runs other modules' tests in between.
+@pytest.fixture(scope="session")
 def trained():
     """A small convnet trained on cluttered shapes (about 14 s, ~67% held-out accuracy).
 
