@@ -148,8 +148,13 @@ evaluation.plot_worst_errors(validation.images, y_true, y_prob, names, k=8);
 # Random turns, shifts, zooms and mirror images give the network a new
 # version of every image in each epoch. Choose only changes that keep the
 # label true for *your* classes (a mirrored cat is still a cat; a mirrored
-# "b" is a "d"). Pass the block to `models.build_convnet(..., augmentation=augment)`,
-# with `dropout=0.5`, and train for more epochs.
+# "b" is a "d"; a colour change, `brightness=0.1` or `hue=0.05`, keeps a
+# leaf's species but not a traffic light's). Pass the block to
+# `models.build_convnet(..., augmentation=augment)` and train for more epochs.
+# Add `dropout=0.5` when the network's `Flatten -> Dense` head still overfits
+# (training accuracy far above validation): dropout restrains a large dense
+# layer, and slows down a network that is still learning its features
+# (notebooks 03 and 08).
 
 # %%
 augment = augmentation.make_augmentation(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1,
