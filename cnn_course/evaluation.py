@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from cnn_course._validation import arg_error, check_positive_int, check_verbose
+from cnn_course._validation import arg_error, check_number, check_positive_int, check_verbose
 from cnn_course.settings import import_tensorflow_quietly
 from cnn_course.tables import html_table, text_table  # noqa: F401  (also evaluation.text_table, as before)
 
@@ -144,6 +144,41 @@ def predicted_classes(y_prob, threshold=0.5):
         raise arg_error("y_prob", f"an array of shape {y_prob.shape}", "an array (n,), (n, 1) or (n, classes)",
                         describe=True)
     return (y_prob.reshape(-1) >= threshold).astype(np.int64)
+
+
+def top_k_accuracy(y_true, y_prob, k=5):
+    """Share of examples whose true class is among the `k` classes the model found most probable.
+
+    ImageNet's results are reported as top-5 error, `1 - top_k_accuracy(..., k=5)`:
+    with 1,000 classes, many of them close (dozens of dog breeds), a photo of a
+    husky answered "malamute, husky, ..." counts as right. With `k=1` this is the
+    usual accuracy.
+
+    Args:
+        y_true: true class indices `(n,)` (or one-hot rows `(n, classes)`).
+        y_prob: the model's class probabilities (or scores) `(n, classes)`.
+        k: how many of the most probable classes count, 1 <= k <= classes.
+
+    Returns:
+        A float in [0, 1].
+
+    Raises:
+        ValueError: for shapes that do not match or a `k` out of range.
+
+    Example:
+
+    >>> y_prob = [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3]]
+    >>> top_k_accuracy([1, 2, 0], y_prob, k=1), top_k_accuracy([1, 2, 0], y_prob, k=2)
+    (0.3333333333333333, 0.6666666666666666)
+    """
+    y_true = _class_indices(np.asarray(y_true))
+    y_prob = np.asarray(y_prob, dtype=np.float64)
+    if y_prob.ndim != 2 or len(y_prob) != len(y_true):
+        raise arg_error("y_prob", f"an array of shape {y_prob.shape}",
+                        f"an array (n, classes) with one row per label ({len(y_true)})", describe=True)
+    k = check_number("k", k, low=1, high=y_prob.shape[1], integer=True)
+    top = np.argsort(-y_prob, axis=1, kind="stable")[:, :k]
+    return float(np.mean(np.any(top == y_true[:, None], axis=1)))
 
 
 def _confidences(y_prob):
@@ -471,5 +506,5 @@ def plot_worst_errors(images, y_true, y_prob, class_names=None, k=10, ncols=5, a
 __all__ = [
     "predict_with_labels", "predicted_classes", "confusion_matrix", "plot_confusion_matrix",
     "most_confused_pairs", "classification_table", "ClassificationTable", "worst_errors",
-    "plot_worst_errors", "text_table", "html_table",
+    "plot_worst_errors", "text_table", "html_table", "top_k_accuracy",
 ]

@@ -122,7 +122,8 @@ for index in right[:4]:
 # clutter. A number for it: how much of the heatmap falls inside the box, on
 # average, against the share of the image the box covers. If the network
 # looked everywhere alike, the two would be equal; expect the first to be
-# clearly larger (about twice the second in our runs).
+# clearly larger (in our run, seed 0 on a 2-core AMD EPYC without AVX-512:
+# 0.32 of the heatmap inside boxes that cover 0.13 of the image).
 
 # %%
 inside = [visualize.heatmap_mass_inside(visualize.grad_cam(model, images[i] / 255.0, layer_name=CAM_LAYER),

@@ -274,3 +274,20 @@ def test_plot_worst_errors(digits, trained):
     fig = evaluation.plot_worst_errors(np.zeros((2, 8, 8, 1)), [0, 1], [[0.9, 0.1], [0.2, 0.8]])
     assert [t.get_text() for t in fig.axes[0].texts] == ["no misclassified images"] and not fig.axes[0].images
     plt.close(fig)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 10])
+def test_top_k_accuracy_matches_scikit_learn(k):
+    from sklearn.metrics import top_k_accuracy_score
+
+    rng = np.random.default_rng(k)
+    y_prob = rng.random((200, 10))  # distinct scores: no ties for the two to break differently
+    y_true = rng.integers(0, 10, 200)
+    expected = top_k_accuracy_score(y_true, y_prob, k=k, labels=np.arange(10))
+    assert evaluation.top_k_accuracy(y_true, y_prob, k=k) == pytest.approx(expected)
+    assert evaluation.top_k_accuracy(np.eye(10)[y_true], y_prob, k=k) == pytest.approx(expected)  # one-hot
+
+
+def test_top_k_accuracy_refuses_a_k_the_classes_cannot_give():
+    with pytest.raises(ValueError, match=r"The `k` argument must be"):
+        evaluation.top_k_accuracy([0, 1], [[0.6, 0.4], [0.3, 0.7]], k=3)
