@@ -147,3 +147,14 @@ def test_the_checkpoint_and_best_epoch_keep_the_lowest_val_mae_like_keras(tmp_pa
     assert history.best_epoch == int(np.argmin(val_mae)) + 1
     restored, reference = keras.models.load_model(path), keras.models.load_model(keras_path)
     np.testing.assert_array_equal(restored.predict(x, verbose=0), reference.predict(x, verbose=0))
+
+
+def test_arrays_instead_of_a_dataset_get_the_package_s_error():
+    model = models.compile_for_task(models.build_dense((8, 8, 1), task="binary"), "binary")
+    x, y = np.zeros((4, 8, 8, 1), "uint8"), np.zeros(4, int)
+    with pytest.raises(ValueError, match=r"The `train` argument must be a tf.data.Dataset of \(images, labels\) "
+                                         r"batches\. Received for `train`: a tuple\. "
+                                         r"Build one with cnn_course.data.make_dataset"):
+        training.fit(model, (x, y), epochs=1)
+    history = training.fit(model, data.make_dataset(x, y, batch_size=4), (x, y), epochs=1, verbose=0)
+    assert "val_loss" in history.history  # validation may be a pair, as Keras's validation_data

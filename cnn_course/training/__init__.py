@@ -199,6 +199,15 @@ def _as_dataset(data):
     return data.dataset if isinstance(data, ImageStream) else data
 
 
+def _check_train(train):
+    """The training data must be a dataset (validation may be anything Keras's `validation_data` takes)."""
+    if not hasattr(train, "take"):
+        raise arg_error("train", f"a {type(train).__name__}", "a tf.data.Dataset of (images, labels) batches",
+                        "Build one with cnn_course.data.make_dataset(images, labels, batch_size=32)",
+                        describe=True)
+    return train
+
+
 def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val_loss",
         start_from_epoch=0, checkpoint=None, callbacks=None, verbose=1, name=None):
     """Train a compiled model, with early stopping and best-model checkpoints when asked.
@@ -269,7 +278,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     """
     epochs = check_positive_int("epochs", epochs)
     verbose = check_verbose(verbose)
-    train, validation = _as_dataset(train), _as_dataset(validation)
+    train, validation = _check_train(_as_dataset(train)), _as_dataset(validation)
     if validation is None and monitor.startswith("val_") and (patience or checkpoint):
         raise arg_error("validation", None, f"a dataset when monitoring {monitor!r}",
                         "Pass validation data, or monitor='loss'")
