@@ -1,5 +1,7 @@
 """Which way a metric improves, asked of Keras: the one answer for checkpoints, best epochs, plots and searches."""
 
+import numpy as np
+
 from cnn_course._validation import arg_error
 
 #: Metrics the course itself reports that Keras has no class for.
@@ -73,3 +75,17 @@ def metric_direction(metric, model=None, strict=True):
                         f"Neither the model's compiled metrics nor Keras's say whether a higher or a lower "
                         f"{metric!r} is better: monitor 'val_loss', or a Keras metric such as 'val_accuracy'")
     return direction
+
+
+def best_index(values, metric, model=None):
+    """Index of the best of `values`, a metric's value per epoch, the way `metric_direction` says; None if unknown.
+
+    Example:
+
+    >>> best_index([0.9, 0.5, 0.7], "val_loss"), best_index([0.9, 0.5, 0.7], "val_accuracy")
+    (1, 0)
+    """
+    direction = metric_direction(metric, model, strict=False)
+    if direction is None:
+        return None
+    return int(np.argmin(values) if direction == "min" else np.argmax(values))

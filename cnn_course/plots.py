@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cnn_course._direction import metric_direction
+from cnn_course._direction import best_index
 from cnn_course._validation import arg_error
 
 
@@ -104,9 +104,8 @@ def plot_history(history, metrics=("loss", "accuracy"), smoothing=0.0, title=Non
         if val_name in values:
             val = smooth(values[val_name], smoothing)
             axis.plot(epochs, val, "--", label=f"validation {name}")
-            direction = metric_direction(val_name, strict=False)  # None: no best epoch marked
-            if direction is not None:
-                best = int(np.argmin(val) if direction == "min" else np.argmax(val))
+            best = best_index(val, val_name)  # None: which way it improves is unknown, no epoch marked
+            if best is not None:
                 axis.plot(epochs[best], val[best], "o", color="black", label=f"best epoch ({best + 1})")
         axis.set_xlabel("epoch")
         axis.set_ylabel(name)

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from cnn_course._direction import metric_direction
+from cnn_course._direction import best_index, metric_direction
 from cnn_course._validation import arg_error, check_positive_int, check_verbose
 from cnn_course.devices import is_chief, is_multi_worker
 from cnn_course._files import atomic_path
@@ -323,7 +323,7 @@ def fit(model, train, validation=None, *, epochs=10, patience=None, monitor="val
     val = history.history.get(monitor)
     history.best_epoch = None
     if val:
-        direction = metric_direction(monitor, model, strict=False)
-        if direction is not None:
-            history.best_epoch = int(np.argmin(val) if direction == "min" else np.argmax(val)) + 1
+        best = best_index(val, monitor, model)
+        if best is not None:
+            history.best_epoch = best + 1
     return history
