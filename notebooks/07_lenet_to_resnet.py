@@ -372,7 +372,7 @@ print(f"both have {model.count_params():,} parameters")
 # Now train both for 6 epochs on 1,000 MNIST digits.
 
 # %%
-STACK_EPOCHS = 2 if QUICK else 6
+STACK_EPOCHS = 1 if QUICK else 6
 n_digits = 200 if QUICK else 1000
 stack_train = datasets.ImageSet(digits["train"].images[:n_digits], digits["train"].labels[:n_digits],
                                 digits["train"].class_names)
