@@ -181,6 +181,111 @@ def top_k_accuracy(y_true, y_prob, k=5):
     return float(np.mean(np.any(top == y_true[:, None], axis=1)))
 
 
+def _boxes(name, boxes):
+    boxes = np.asarray(boxes, dtype=np.float64)
+    if boxes.ndim not in (1, 2) or boxes.shape[-1] != 4 or not np.isfinite(boxes).all():
+        raise arg_error(name, f"an array of shape {boxes.shape}", "finite boxes (x0, y0, x1, y1), shape (4,) or "
+                        "(n, 4)", describe=True)
+    if (boxes[..., 2] < boxes[..., 0]).any() or (boxes[..., 3] < boxes[..., 1]).any():
+        raise arg_error(name, "a box with x1 < x0 or y1 < y0", "boxes whose corners are (x0, y0) top-left and "
+                        "(x1, y1) bottom-right", "Sort each box's coordinates, or predict (x0, y0, width, height) "
+                        "and add.", describe=True)
+    return boxes
+
+
+def box_iou(boxes_true, boxes_pred):
+    """Intersection over union of pairs of boxes: the overlap divided by the area the two cover together.
+
+    The usual score of a localisation: 1 for the same box, 0 for boxes that do
+    not touch; detection benchmarks count a predicted box as right when its IoU
+    with the true one is at least 0.5. Boxes are `(x0, y0, x1, y1)` with the
+    end excluded, like `make_shapes_arrays`'s boxes (`image[y0:y1, x0:x1]`);
+    coordinates may be floats (a model's predictions).
+
+    Args:
+        boxes_true: `(n, 4)` (or one box, `(4,)`).
+        boxes_pred: the same shape as `boxes_true`, paired row by row.
+
+    Returns:
+        A float array `(n,)` of IoUs in [0, 1] (a float for one pair). Two
+        empty boxes have IoU 0.
+
+    Raises:
+        ValueError: for shapes that do not match, or a box with its corners
+            swapped.
+
+    Example:
+
+    >>> float(box_iou([0, 0, 4, 4], [2, 0, 6, 4]))  # overlap 8, together 24
+    0.3333333333333333
+    >>> box_iou([[0, 0, 2, 2], [0, 0, 2, 2]], [[0, 0, 2, 2], [5, 5, 6, 6]]).tolist()
+    [1.0, 0.0]
+    """
+    a, b = _boxes("boxes_true", boxes_true), _boxes("boxes_pred", boxes_pred)
+    if a.shape != b.shape:
+        raise arg_error("boxes_pred", f"an array of shape {b.shape}", f"the shape of boxes_true, {a.shape}",
+                        describe=True)
+    width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    overlap = width * height
+    together = ((a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+                + (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]) - overlap)
+    iou = np.divide(overlap, together, out=np.zeros_like(overlap), where=together > 0)
+    return float(iou) if iou.ndim == 0 else iou
+
+
+def mean_iou(masks_true, masks_pred, num_classes):
+    """Segmentation's score: the IoU of each class's pixels, averaged over the classes.
+
+    For class `c`, the pixels labelled `c` and the pixels predicted `c` are two
+    regions; their IoU is the overlap over the union. A model that answers
+    "background" everywhere gets a high pixel accuracy when the objects are
+    small, but the objects' classes score 0 here: that is why segmentation is
+    scored this way. Classes that appear in neither mask are left out of the
+    mean (as in `keras.metrics.MeanIoU`).
+
+    Args:
+        masks_true: integer class per pixel, any shape (e.g. `(n, H, W)`).
+        masks_pred: class per pixel, the same shape; or the model's
+            per-pixel probabilities with one more axis of `num_classes`
+            (the argmax is taken).
+        num_classes: number of classes, background included.
+
+    Returns:
+        `(mean, per_class)`: the mean IoU (float) and a float array
+        `(num_classes,)` with each class's IoU (NaN for a class absent from
+        both).
+
+    Raises:
+        ValueError: for shapes that do not match, or classes out of range.
+
+    Example:
+
+    >>> truth = [[0, 0, 1, 1]]
+    >>> mean, per_class = mean_iou(truth, [[0, 1, 1, 1]], num_classes=2)
+    >>> round(mean, 4), per_class.round(4).tolist()  # background 1/2, class 1 2/3
+    (0.5833, [0.5, 0.6667])
+    """
+    num_classes = check_positive_int("num_classes", num_classes)
+    truth, pred = np.asarray(masks_true), np.asarray(masks_pred)
+    if pred.ndim == truth.ndim + 1 and pred.shape[-1] == num_classes:
+        pred = pred.argmax(axis=-1)
+    if pred.shape != truth.shape:
+        raise arg_error("masks_pred", f"an array of shape {pred.shape}", f"the shape of masks_true, {truth.shape}, "
+                        f"or that with {num_classes} probabilities per pixel", describe=True)
+    for name, mask in (("masks_true", truth), ("masks_pred", pred)):
+        if mask.size and (not np.issubdtype(mask.dtype, np.integer) or mask.min() < 0 or mask.max() >= num_classes):
+            raise arg_error(name, f"classes from {mask.min()} to {mask.max()} ({mask.dtype})",
+                            f"integer classes 0 to {num_classes - 1}", describe=True)
+    counts = np.bincount(truth.ravel().astype(np.int64) * num_classes + pred.ravel().astype(np.int64),
+                         minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    overlap = np.diag(counts).astype(np.float64)
+    union = counts.sum(axis=0) + counts.sum(axis=1) - overlap
+    per_class = np.full(num_classes, np.nan)
+    np.divide(overlap, union, out=per_class, where=union > 0)
+    return float(np.nanmean(per_class)) if (union > 0).any() else 0.0, per_class
+
+
 def _confidences(y_prob):
     """Probability the model gave to the class it predicted, for each example."""
     y_prob = np.asarray(y_prob, dtype=np.float64)
@@ -504,7 +609,7 @@ def plot_worst_errors(images, y_true, y_prob, class_names=None, k=10, ncols=5, a
 
 
 __all__ = [
-    "predict_with_labels", "predicted_classes", "confusion_matrix", "plot_confusion_matrix",
+    "box_iou", "mean_iou", "predict_with_labels", "predicted_classes", "confusion_matrix", "plot_confusion_matrix",
     "most_confused_pairs", "classification_table", "ClassificationTable", "worst_errors",
     "plot_worst_errors", "text_table", "html_table", "top_k_accuracy",
 ]

@@ -291,3 +291,50 @@ def test_top_k_accuracy_matches_scikit_learn(k):
 def test_top_k_accuracy_refuses_a_k_the_classes_cannot_give():
     with pytest.raises(ValueError, match=r"The `k` argument must be"):
         evaluation.top_k_accuracy([0, 1], [[0.6, 0.4], [0.3, 0.7]], k=3)
+
+
+def _raster_iou(a, b, size=16):
+    """IoU of two integer boxes counted pixel by pixel on a grid: an independent reference."""
+    grid_a, grid_b = np.zeros((size, size), bool), np.zeros((size, size), bool)
+    grid_a[a[1]:a[3], a[0]:a[2]] = True
+    grid_b[b[1]:b[3], b[0]:b[2]] = True
+    union = (grid_a | grid_b).sum()
+    return (grid_a & grid_b).sum() / union if union else 0.0
+
+
+def test_box_iou_matches_counting_pixels():
+    rng = np.random.default_rng(0)
+    corners = np.sort(rng.integers(0, 17, size=(200, 2, 2)), axis=1)  # (n, [start, end], [x, y])
+    boxes = corners.transpose(0, 2, 1).reshape(200, 4)[:, [0, 2, 1, 3]]  # (x0, y0, x1, y1)
+    a, b = boxes[:100], boxes[100:]
+    expected = [_raster_iou(p, q) for p, q in zip(a, b)]
+    np.testing.assert_allclose(evaluation.box_iou(a, b), expected)
+    assert 0 < np.mean(expected) < 1 and evaluation.box_iou([1, 2, 5, 9], [1, 2, 5, 9]) == 1.0
+    # Scaling both boxes leaves the IoU alone (float coordinates, a model's predictions).
+    np.testing.assert_allclose(evaluation.box_iou(a / 16, b / 16), expected)
+
+
+def test_box_iou_refuses_swapped_corners_and_mismatched_shapes():
+    with pytest.raises(ValueError, match="x1 < x0"):
+        evaluation.box_iou([4, 0, 0, 4], [0, 0, 4, 4])
+    with pytest.raises(ValueError, match="the shape of boxes_true"):
+        evaluation.box_iou([[0, 0, 4, 4]], [[0, 0, 4, 4], [0, 0, 1, 1]])
+
+
+def test_mean_iou_matches_keras_mean_iou():
+    rng = np.random.default_rng(1)
+    truth = rng.integers(0, 5, size=(6, 12, 12))
+    probabilities = rng.random((6, 12, 12, 5))
+    probabilities[..., 4] = 0  # a class never predicted ...
+    truth[truth == 3] = 2  # ... and one absent from both: left out of the mean, as Keras does
+    probabilities[..., 3] = 0
+    reference = keras.metrics.MeanIoU(num_classes=5)
+    reference.update_state(truth, probabilities.argmax(axis=-1))
+    mean, per_class = evaluation.mean_iou(truth, probabilities, num_classes=5)
+    assert mean == pytest.approx(float(reference.result()), abs=1e-6)
+    assert np.isnan(per_class[3]) and per_class[4] == 0
+
+
+def test_mean_iou_refuses_classes_out_of_range():
+    with pytest.raises(ValueError, match="integer classes 0 to 1"):
+        evaluation.mean_iou([[0, 2]], [[0, 1]], num_classes=2)

@@ -336,3 +336,71 @@ def test_render_shape_argument_errors(args, text):
 def test_n_per_class_error():
     with pytest.raises(ValueError, match="The `n_per_class` argument must be a positive integer"):
         shapes.make_shapes_arrays(0)
+
+
+# -- the tasks beyond classification ----------------------------------------------------------------------
+def test_segmentation_images_are_the_classification_images_and_masks_sit_in_their_boxes():
+    images, labels, boxes = shapes.make_shapes_arrays(6, image_size=48, seed=2)
+    seg_images, masks, seg_labels = shapes.make_segmentation_arrays(6, image_size=48, seed=2)
+    np.testing.assert_array_equal(seg_images, images)
+    np.testing.assert_array_equal(seg_labels, labels)
+    for mask, label, (x0, y0, x1, y1) in zip(masks, labels, boxes):
+        assert set(np.unique(mask)) == {0, label + 1}
+        rows, cols = np.nonzero(mask)
+        # Half-covered pixels or more: inside the box of every touched pixel, a few pixels in at most (a star's
+        # thin tips touch pixels they do not half cover).
+        assert x0 <= cols.min() <= x0 + 3 and x1 - 4 <= cols.max() <= x1 - 1
+        assert y0 <= rows.min() <= y0 + 3 and y1 - 4 <= rows.max() <= y1 - 1
+        # The shape covers about the same area whatever its class (the generator's area scaling).
+        assert 0.03 < mask.astype(bool).mean() < 0.35
+
+
+def test_segmentation_mask_is_where_drawing_the_shape_changes_the_image():
+    # Without clutter and noise the shape's pixels are the ones that differ from the image drawn without it.
+    rng = np.random.default_rng(5)
+    for shape in ("circle", "star", "cross"):
+        scene = shape_drawing.sample_scene(shape, rng, 48, clutter=False)
+        scene.noise = np.zeros_like(scene.noise)
+        changed = np.abs(shape_drawing.draw_scene(scene).astype(int)
+                         - shape_drawing.draw_scene(scene, with_shape=False).astype(int)).sum(axis=-1)
+        mask = shape_drawing.shape_mask(scene)
+        assert (changed[mask] > 0).all()  # every masked pixel shows the shape
+        assert (mask[changed > changed.max() / 2]).all()  # every pixel more than half changed is masked
+
+
+def test_multilabel_images_hold_one_to_max_shapes_each_class_equally_often():
+    images, labels = shapes.make_multilabel_arrays(400, image_size=32, seed=0, clutter=False)
+    assert images.shape == (400, 32, 32, 3) and labels.dtype == np.float32
+    counts = labels.sum(axis=1)
+    assert set(np.unique(counts)) == {1.0, 2.0, 3.0}
+    assert np.all(np.abs(labels.mean(axis=0) - labels.mean()) < 0.08)  # every class about as often
+    again, again_labels = shapes.make_multilabel_arrays(5, image_size=32, seed=0, clutter=False)
+    np.testing.assert_array_equal(again, images[:5])  # image i does not depend on n
+    np.testing.assert_array_equal(again_labels, labels[:5])
+    other, _ = shapes.make_multilabel_arrays(5, image_size=32, seed=0, clutter=False, split="test")
+    assert not any((o == i).all() for o in other for i in images)
+
+
+def test_multilabel_shapes_sit_one_per_quarter():
+    # Without clutter, each shape changes the pixels of its own quarter only: count the quarters that differ
+    # from a flat background drawn without shapes.
+    rng = np.random.default_rng(3)
+    cells = ["star", None, "circle", "square"]
+    scene = shape_drawing.sample_grid_scene(cells, rng, 64, clutter=False)
+    scene.noise = np.zeros_like(scene.noise)
+    changed = np.abs(shape_drawing.draw_scene(scene).astype(int)
+                     - shape_drawing.draw_scene(scene, with_shape=False).astype(int)).sum(axis=-1) > 0
+    quarters = [changed[:32, :32], changed[:32, 32:], changed[32:, :32], changed[32:, 32:]]
+    assert [bool(q.any()) for q in quarters] == [True, False, True, True]
+    mask = shape_drawing.shape_mask(scene)
+    assert [bool(q.any()) for q in (mask[:32, :32], mask[:32, 32:], mask[32:, :32], mask[32:, 32:])] == \
+        [True, False, True, True]
+
+
+def test_task_arrays_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="max_shapes"):
+        shapes.make_multilabel_arrays(2, class_names=["circle", "star"], max_shapes=3)
+    with pytest.raises(ValueError, match="at least 32"):
+        shapes.make_multilabel_arrays(2, image_size=24)
+    with pytest.raises(ValueError, match="n_per_class"):
+        shapes.make_segmentation_arrays(0)

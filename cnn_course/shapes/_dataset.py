@@ -40,7 +40,7 @@ MANIFEST_NAME = "manifest.json"
 # ---------------------------------------------------------------------------
 
 
-def _check_class_names(class_names):
+def check_shape_classes(class_names):
     return check_class_names(class_names, allowed=SHAPES, min_count=2, kind="shape",
                              fix=f"Choose from {', '.join(repr(s) for s in SHAPES)}")
 
@@ -75,7 +75,7 @@ def _key(text):
     return zlib.crc32(text.encode("utf-8"))
 
 
-def _image_rng(seed, split, class_name, index):
+def image_rng(seed, split, class_name, index):
     """The random stream of one image: disjoint for every (seed, split, class, index)."""
     sequence = np.random.SeedSequence(seed, spawn_key=(_key(split), _key(class_name), index))
     return np.random.default_rng(sequence)
@@ -119,7 +119,7 @@ def make_shapes_arrays(
     """
     n_per_class = check_positive_int("n_per_class", n_per_class)
     image_size = check_drawing_size(image_size)
-    class_names = _check_class_names(class_names)
+    class_names = check_shape_classes(class_names)
     seed = check_seed(seed)
     clutter = check_bool("clutter", clutter)
     if not isinstance(split, str) or not split:
@@ -131,7 +131,7 @@ def make_shapes_arrays(
     for label, name in enumerate(class_names):
         for i in range(n_per_class):
             j = label * n_per_class + i
-            scene = sample_scene(name, _image_rng(seed, split, name, i), image_size, clutter)
+            scene = sample_scene(name, image_rng(seed, split, name, i), image_size, clutter)
             images[j] = draw_scene(scene)
             labels[j] = label
             bboxes[j] = shape_bbox(scene)
@@ -147,7 +147,7 @@ def _config(image_size, class_names, counts, seed, clutter):
     """Check every argument and return the config as it is stored in the manifest."""
     return {
         "image_size": check_drawing_size(image_size),
-        "class_names": list(_check_class_names(class_names)),
+        "class_names": list(check_shape_classes(class_names)),
         "counts": _check_counts(counts),
         "seed": check_seed(seed),
         "clutter": check_bool("clutter", clutter),
@@ -285,7 +285,7 @@ def _write_dataset(root, config, verbose):
             folder = root / split / name
             folder.mkdir(parents=True)
             for i in range(n):
-                rng = _image_rng(config["seed"], split, name, i)
+                rng = image_rng(config["seed"], split, name, i)
                 scene = sample_scene(name, rng, config["image_size"], config["clutter"])
                 relative = f"{split}/{name}/{name}_{i:05d}.png"
                 _write_png(draw_scene(scene), root / relative)

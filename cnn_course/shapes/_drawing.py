@@ -68,6 +68,7 @@ class _Scene:
     shape_colour: tuple
     shape_geometry: list  # polygon vertices, or [x0, y0, x1, y1] for a circle
     on_top: list  # thin clutter drawn over the shape
+    extra_shapes: tuple = ()  # (shape, geometry) pairs drawn after the shape, in its colour (grid scenes)
 
 
 def _polygon(n_vertices, radius, angle, inner_ratio=None):
@@ -263,6 +264,26 @@ def _sample_clutter(rng, size, shape_colour, n_lines, n_dots, n_blobs):
     return items
 
 
+def _sample_placement(shape, rng, extent, origin):
+    """Size, tilt and position of one shape, fully inside the square `extent` wide at `origin` (x, y)."""
+    radius = float(rng.uniform(0.13, 0.30)) * extent
+    # Upright (a triangle or star points up) give or take _MAX_ROTATION degrees.
+    rotation = -math.pi / 2 + math.radians(float(rng.uniform(-_MAX_ROTATION, _MAX_ROTATION)))
+    outline = _shape_outline(shape, radius, rotation)
+    if outline is None:  # circle
+        r = radius * _AREA_SCALE["circle"]
+        low, high = (-r, -r), (r, r)
+    else:
+        xs, ys = zip(*outline)
+        low, high = (min(xs), min(ys)), (max(xs), max(ys))
+    margin = 1.0
+    cx = origin[0] + float(rng.uniform(margin - low[0], extent - margin - high[0]))
+    cy = origin[1] + float(rng.uniform(margin - low[1], extent - margin - high[1]))
+    if outline is None:
+        return [cx - r, cy - r, cx + r, cy + r]
+    return [(cx + x, cy + y) for x, y in outline]
+
+
 def sample_scene(shape, rng, image_size, clutter):
     """Draw every random choice for one image from `rng`, in a fixed order."""
     size = image_size
@@ -277,23 +298,7 @@ def sample_scene(shape, rng, image_size, clutter):
 
     # The shape: contrasting colour, random size and rotation, fully inside the image.
     shape_colour = _shape_colour(rng, [colour0, colour1 or colour0], _MIN_CONTRAST)
-    radius = float(rng.uniform(0.13, 0.30)) * size
-    # Upright (a triangle or star points up) give or take _MAX_ROTATION degrees.
-    rotation = -math.pi / 2 + math.radians(float(rng.uniform(-_MAX_ROTATION, _MAX_ROTATION)))
-    outline = _shape_outline(shape, radius, rotation)
-    if outline is None:  # circle
-        r = radius * _AREA_SCALE["circle"]
-        low, high = (-r, -r), (r, r)
-    else:
-        xs, ys = zip(*outline)
-        low, high = (min(xs), min(ys)), (max(xs), max(ys))
-    margin = 1.0
-    cx = float(rng.uniform(margin - low[0], size - margin - high[0]))
-    cy = float(rng.uniform(margin - low[1], size - margin - high[1]))
-    if outline is None:
-        geometry = [cx - r, cy - r, cx + r, cy + r]
-    else:
-        geometry = [(cx + x, cy + y) for x, y in outline]
+    geometry = _sample_placement(shape, rng, size, (0.0, 0.0))
 
     behind, on_top = [], []
     if clutter:
@@ -329,11 +334,28 @@ def _scaled(points, k):
 
 
 def _draw_shape(draw, scene, fill, k):
-    geometry = _scaled(scene.shape_geometry, k)
-    if scene.shape == "circle":
-        draw.ellipse(geometry, fill=fill)
-    else:
-        draw.polygon(geometry, fill=fill)
+    for shape, geometry in ((scene.shape, scene.shape_geometry), *scene.extra_shapes):
+        if shape == "circle":
+            draw.ellipse(_scaled(geometry, k), fill=fill)
+        else:
+            draw.polygon(_scaled(geometry, k), fill=fill)
+
+
+def sample_grid_scene(cells, rng, image_size, clutter):
+    """A scene with one shape (or none) in each quarter of the image, over one background.
+
+    `cells` names the shape of the top-left, top-right, bottom-left and
+    bottom-right quarter, `None` for an empty one; at least one is a shape.
+    Each shape is drawn as in `sample_scene` at half the size, inside its quarter.
+    """
+    shapes = [shape for shape in cells if shape is not None]
+    scene = sample_scene(shapes[0], rng, image_size, clutter)  # background, colour and clutter
+    half = image_size / 2
+    placed = [(shape, _sample_placement(shape, rng, half, ((i % 2) * half, (i // 2) * half)))
+              for i, shape in enumerate(cells) if shape is not None]
+    scene.shape, scene.shape_geometry = placed[0]
+    scene.extra_shapes = tuple(placed[1:])
+    return scene
 
 
 def _draw_clutter(draw, items, k):
@@ -369,6 +391,14 @@ def draw_scene(scene, with_shape=True):
     _draw_clutter(draw, scene.on_top, k)
     small = np.asarray(canvas.reduce(k), dtype=np.float32)  # box average: (H, W, 3)
     return np.clip(np.round(small + scene.noise), 0, 255).astype(np.uint8)
+
+
+def shape_mask(scene):
+    """(H, W) bool: the final pixels at least half covered by the scene's shapes."""
+    k = _SUPERSAMPLE
+    mask = Image.new("L", (scene.image_size * k,) * 2, 0)
+    _draw_shape(ImageDraw.Draw(mask), scene, 255, k)
+    return np.asarray(mask.reduce(k)) >= 128
 
 
 def shape_bbox(scene):
