@@ -34,6 +34,16 @@ def _lecture_cross_correlation():
     return cross_correlate2d(x, np.array([[-1, 1], [-1, 1]]))
 
 
+def _box_overlap(a, b):
+    """Area shared by two boxes (x0, y0, x1, y1)."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _binary_crossentropy(labels, probabilities):
+    y, p = np.asarray(labels, dtype=float), np.asarray(probabilities, dtype=float)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
 def _valid_chain(size, steps):
     """Height after a chain of valid 3x3 convolutions ("conv") and 2x2 max poolings ("pool")."""
     from cnn_course.convolution import output_size
@@ -160,6 +170,21 @@ EXERCISES = {
         "Dropout(0.2) in training: a unit whose input is 1.0 and that is not dropped outputs what?",
         lambda: 1.0 / (1 - 0.2),
         "The kept units are multiplied by 1 / (1 - p), so that the mean stays the same.",
+    ),
+    "09.iou": Exercise(
+        "A true box (0, 0, 4, 4) and a predicted box (2, 2, 6, 6), as (x0, y0, x1, y1) with the end excluded: "
+        "what is their IoU?",
+        lambda: _box_overlap((0, 0, 4, 4), (2, 2, 6, 6)) / (16 + 16 - _box_overlap((0, 0, 4, 4), (2, 2, 6, 6))),
+        "The overlap is a 2x2 square; the union is both areas minus the overlap, counted once.",
+        tolerance=1e-3,
+    ),
+    "09.multilabel_loss": Exercise(
+        "Sigmoid outputs [0.9, 0.2, 0.8, 0.1] for labels [1, 0, 1, 0]: what is the binary cross-entropy, "
+        "the mean over the four units?",
+        lambda: _binary_crossentropy([1, 0, 1, 0], [0.9, 0.2, 0.8, 0.1]),
+        "Each unit adds -log(p) when its label is 1 and -log(1 - p) when it is 0; take the mean of the four "
+        "(natural logarithms).",
+        tolerance=1e-3,
     ),
 }
 
@@ -319,6 +344,22 @@ TRY_IT = {
         "Use digits['train'].images and .labels whole. Expect the network, with six times more data, to "
         "memorise less and to reach a higher validation accuracy: more data is the most reliable "
         "regulariser, when you can get it."),
+    "09.gap_box": (
+        "Give the box head `what` instead of `where` (Dense(4, activation='sigmoid') on the pooled "
+        "features). The class accuracy stays where it was, since the class head is unchanged, but the IoU "
+        "falls far: a channel's maximum over all positions says that a feature is there, not where, so the "
+        "box head can only learn an average box. GlobalAveragePooling2D loses position the same way. "
+        "Localisation needs the maps flattened (or coordinates computed from them)."),
+    "09.threshold": (
+        "which = answers['multilabel'] >= 0.3 says yes more often: fewer shapes missed (false negatives) "
+        "and more shapes named that are not there (false positives); 0.7 does the opposite. The threshold "
+        "trades one mistake for the other, like a binary classifier's; choose it on the validation set, "
+        "for the mistake that costs more in your problem."),
+    "09.no_skips": (
+        "Copy small_unet (??architectures.small_unet) and replace each Concatenate by the upsampled map "
+        "alone. The decoder then rebuilds the mask from the 12x12 bottom maps only: the shapes' classes "
+        "may still be found, but edges come out blurred and blocky, and the mean IoU drops, most for the "
+        "thin star and triangle tips. The skips hand the decoder the fine positions pooling threw away."),
 }
 
 

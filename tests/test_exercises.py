@@ -111,8 +111,21 @@ def _08_dropout_scale():
     return out[out > 0][0]  # any unit that was kept
 
 
+def _09_iou():
+    # Counted pixel by pixel on a grid: a different computation from the formula.
+    true_box, predicted_box = np.zeros((8, 8), bool), np.zeros((8, 8), bool)
+    true_box[0:4, 0:4], predicted_box[2:6, 2:6] = True, True
+    return (true_box & predicted_box).sum() / (true_box | predicted_box).sum()
+
+
+def _09_multilabel_loss():
+    return float(keras.losses.binary_crossentropy(np.array([[1.0, 0, 1, 0]]), np.array([[0.9, 0.2, 0.8, 0.1]]))[0])
+
+
 #: The same answers, computed independently with Keras layers (or a simulation), by exercise.
 _KERAS_ANSWERS = {
+    "09.iou": _09_iou,
+    "09.multilabel_loss": _09_multilabel_loss,
     "08.l2_penalty": _08_l2_penalty,
     "08.dropout_scale": _08_dropout_scale,
     "01.output_size_valid": _01_output_size_valid,

@@ -14,9 +14,10 @@ The code lives in three private files:
   counts (`lenet5`, `alexnet`, `vgg16`, `resnet50`) and the lecture's cost
   arithmetic (`multiply_adds`, `inception_3a_counts`).
 - `_small.py`: the same ideas at the size of the course's 64x64 shapes
-  (`small_lenet`, `small_vgg`, `small_inception`, `small_resnet`) and one deep
+  (`small_lenet`, `small_vgg`, `small_inception`, `small_resnet`), one deep
   network without and with skip connections (`deep_plain_stack`,
-  `deep_residual_stack`).
+  `deep_residual_stack`), and a small encoder-decoder for segmentation
+  (`small_unet`, notebook 09).
 """
 
 from cnn_course.architectures._blocks import (
@@ -36,6 +37,7 @@ from cnn_course.architectures._small import (
     small_inception,
     small_lenet,
     small_resnet,
+    small_unet,
     small_vgg,
 )
 
@@ -62,6 +64,7 @@ __all__ = [
     "small_inception",
     "small_lenet",
     "small_resnet",
+    "small_unet",
     "small_vgg",
     "vgg16",
     "vgg_block",

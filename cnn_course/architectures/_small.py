@@ -147,3 +147,71 @@ def deep_residual_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_class
     errors as in `deep_plain_stack` (the model is named `residual_<depth>`).
     """
     return _deep_stack(depth, filters, input_shape, num_classes, skip=True)
+
+
+# ---------------------------------------------------------------------------
+# Segmentation: a class for every pixel
+# ---------------------------------------------------------------------------
+
+
+def small_unet(input_shape=(64, 64, 3), num_classes=5, filters=(16, 32, 64)):
+    """A small encoder-decoder for segmentation (U-Net's layout): a softmax over the classes at every pixel.
+
+    The encoder is the usual convnet, two 3x3 convolutions then 2x2 max
+    pooling per level, so each level sees a wider field and keeps less of
+    where. The decoder gives the size back: a stride-2 `Conv2DTranspose`
+    doubles it at each level, the encoder's map of the same size is
+    concatenated to it (the skip connection that brings back the fine
+    position pooling threw away), and two 3x3 convolutions merge the two. A
+    1x1 convolution with a softmax ends it: `(H, W, num_classes)`
+    probabilities, trained with sparse categorical cross-entropy against a
+    `(H, W)` mask of class indices. Ronneberger et al. (2015) called it
+    U-Net; theirs has five levels and 64 to 1,024 filters.
+
+    Args:
+        input_shape: `(height, width, channels)`; height and width divisible
+            by `2 ** (len(filters) - 1)`.
+        num_classes: classes per pixel, background included.
+        filters: filters per level, from the finest to the coarsest.
+
+    Returns:
+        An uncompiled `keras.Model` named `small_unet`.
+
+    Raises:
+        ValueError: for sizes the pooling cannot halve evenly, or bad counts.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> model = architectures.small_unet((64, 64, 3), num_classes=5)
+    >>> model.output_shape, model.count_params()
+    ((None, 64, 64, 5), 117109)
+    """
+    num_classes = check_positive_int("num_classes", num_classes)
+    if not isinstance(filters, (tuple, list)) or len(filters) < 2:
+        raise arg_error("filters", filters, "a tuple of at least two filter counts, such as (16, 32, 64)")
+    filters = [check_positive_int("filters", f) for f in filters]
+    factor = 2 ** (len(filters) - 1)
+    if len(input_shape) != 3 or input_shape[0] % factor or input_shape[1] % factor:
+        raise arg_error("input_shape", input_shape, f"(height, width, channels) with height and width divisible "
+                        f"by {factor} ({len(filters) - 1} poolings)", "Resize the images, or use fewer levels.")
+
+    def two_convs(x, n, name):
+        x = layers.Conv2D(n, 3, padding="same", activation="relu", kernel_initializer=_HE, name=f"{name}_conv1")(x)
+        return layers.Conv2D(n, 3, padding="same", activation="relu", kernel_initializer=_HE,
+                             name=f"{name}_conv2")(x)
+
+    inputs = keras.Input(input_shape, name="image")  # (batch, H, W, 3)
+    x, skips = inputs, []
+    for level, n in enumerate(filters[:-1], start=1):
+        x = two_convs(x, n, f"down{level}")  # (batch, H / 2 ** (level - 1), ..., n)
+        skips.append(x)
+        x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)  # half the size
+    x = two_convs(x, filters[-1], "bottom")  # (batch, H / factor, W / factor, filters[-1])
+    for level in range(len(filters) - 1, 0, -1):
+        n = filters[level - 1]
+        x = layers.Conv2DTranspose(n, 2, strides=2, name=f"up{level}_transpose")(x)  # twice the size
+        x = layers.Concatenate(name=f"up{level}_skip")([x, skips[level - 1]])  # (..., 2 n)
+        x = two_convs(x, n, f"up{level}")
+    outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="pixel_classes")(x)  # (batch, H, W, C)
+    return keras.Model(inputs, outputs, name="small_unet")

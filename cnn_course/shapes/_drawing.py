@@ -264,9 +264,9 @@ def _sample_clutter(rng, size, shape_colour, n_lines, n_dots, n_blobs):
     return items
 
 
-def _sample_placement(shape, rng, extent, origin):
+def _sample_placement(shape, rng, extent, origin, radius_range=(0.13, 0.30)):
     """Size, tilt and position of one shape, fully inside the square `extent` wide at `origin` (x, y)."""
-    radius = float(rng.uniform(0.13, 0.30)) * extent
+    radius = float(rng.uniform(*radius_range)) * extent
     # Upright (a triangle or star points up) give or take _MAX_ROTATION degrees.
     rotation = -math.pi / 2 + math.radians(float(rng.uniform(-_MAX_ROTATION, _MAX_ROTATION)))
     outline = _shape_outline(shape, radius, rotation)
@@ -346,12 +346,14 @@ def sample_grid_scene(cells, rng, image_size, clutter):
 
     `cells` names the shape of the top-left, top-right, bottom-left and
     bottom-right quarter, `None` for an empty one; at least one is a shape.
-    Each shape is drawn as in `sample_scene` at half the size, inside its quarter.
+    Each shape is drawn as in `sample_scene` inside its quarter, a little larger
+    for its room (its radius 20-35% of the quarter's side, not 13-30%), so that
+    it stays recognisable at half the image's size.
     """
     shapes = [shape for shape in cells if shape is not None]
     scene = sample_scene(shapes[0], rng, image_size, clutter)  # background, colour and clutter
     half = image_size / 2
-    placed = [(shape, _sample_placement(shape, rng, half, ((i % 2) * half, (i // 2) * half)))
+    placed = [(shape, _sample_placement(shape, rng, half, ((i % 2) * half, (i // 2) * half), (0.20, 0.35)))
               for i, shape in enumerate(cells) if shape is not None]
     scene.shape, scene.shape_geometry = placed[0]
     scene.extra_shapes = tuple(placed[1:])
