@@ -326,8 +326,8 @@ SHIFT = 8
 
 
 def shift_right(images, pixels=SHIFT):
-    moved = np.concatenate([np.repeat(images[:, :, :1], pixels, axis=2), images[:, :, :-pixels]], axis=2)
-    return moved
+    """Images (n, height, width, ...) moved `pixels` to the right; the left strip repeats the first column."""
+    return np.concatenate([np.repeat(images[:, :, :1], pixels, axis=2), images[:, :, :-pixels]], axis=2)
 
 
 room = test_box[:, 2] * SIZE <= SIZE - SHIFT  # the box's right edge stays inside

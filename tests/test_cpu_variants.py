@@ -10,6 +10,7 @@ tests that way, in a fresh process (TensorFlow reads the flag once, at start-up)
 
 import os
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -34,3 +35,18 @@ def test_tests_that_train_pass_with_onednn_off():
     print(f"TF_ENABLE_ONEDNN_OPTS=0: {summary}")
     assert code == 0, f"the tests that train failed with TF_ENABLE_ONEDNN_OPTS=0:\n{output[-6000:]}"
     assert " passed" in summary and "failed" not in summary and "error" not in summary
+
+
+def test_the_quick_rerun_leaves_out_the_slow_tests():
+    # The rerun's marker expression overrides the suite's `-m 'not slow'`: without its own "not slow", it
+    # once trained notebook 09's segmenter (over two minutes) inside the test command.
+    command = check_cpu_variants.pytest_command(quick=True, pytest_args=["--collect-only"])
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    collected = [line for line in out.stdout.splitlines() if "::" in line]
+    assert collected and "test_tests_that_train_pass_with_onednn_off" not in out.stdout
+    for slow in ("test_notebook_09_segmenter_reaches_the_mean_iou_band_it_states",
+                 "test_pretraining_reproduces_the_shipped_weights"):
+        assert not any(slow in line for line in collected), slow
+    full = subprocess.run(check_cpu_variants.pytest_command(quick=False, pytest_args=["--collect-only"]),
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert "test_notebook_09_segmenter_reaches_the_mean_iou_band_it_states" in full.stdout  # the full run has it

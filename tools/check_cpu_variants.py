@@ -2,7 +2,7 @@
 
 Usage:
     python tools/check_cpu_variants.py                  # all three settings, every `trains` test
-    python tools/check_cpu_variants.py --quick          # without the notebooks and the base's retraining
+    python tools/check_cpu_variants.py --quick          # without the notebooks and the slow tests
     python tools/check_cpu_variants.py --setting one-thread -- -k visualize   # one setting, pytest args
 
 A trained result depends on the CPU as well as on the code: another CPU (other
@@ -62,13 +62,27 @@ _SUMMARY = re.compile(r"^=* ?((?:\d+ (?:passed|failed|errors?|skipped|deselected
                       r".* in [\d.]+s\b.*?) ?=*$")
 
 
+def pytest_command(quick=False, pytest_args=()):
+    """The command `run_setting` starts: pytest on the `trains` tests, in one process.
+
+    With `quick`, it leaves out `QUICK_EXCLUDE` and the `slow` tests (minutes
+    each: the shipped base's retraining, notebook 09's segmenter); without it,
+    those run under every setting.
+    """
+    command = [sys.executable, "-m", "pytest", "-m", "trains and not slow" if quick else "trains", "-q",
+               "-p", "no:cacheprovider", "-n", "0"]  # one process: the suite's other worker runs beside it
+    if quick:
+        command += ["-k", QUICK_EXCLUDE]
+    return command + list(pytest_args)
+
+
 def run_setting(name, pytest_args=(), quick=False, extra_env=None):
     """Run `pytest -m trains` under setting `name` in a fresh process.
 
     Args:
         name: a key of `SETTINGS`.
         pytest_args: more arguments for pytest (e.g. `["-k", "visualize"]`).
-        quick: leave out `QUICK_EXCLUDE`.
+        quick: leave out `QUICK_EXCLUDE` and the `slow` tests (`pytest_command`).
         extra_env: more environment variables, set after the setting's own
             (the suite's rerun passes its workers' one-thread limit).
 
@@ -86,12 +100,7 @@ def run_setting(name, pytest_args=(), quick=False, extra_env=None):
     env.update(SETTINGS[name])
     env.update(extra_env or {})
     env[VARIANT_ENV] = name
-    command = [sys.executable, "-m", "pytest", "-m", "trains", "-q", "-p", "no:cacheprovider",
-               "-n", "0"]  # one process: the suite's other worker runs beside it
-    if quick:
-        command += ["-k", QUICK_EXCLUDE]
-    command += list(pytest_args)
-    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(pytest_command(quick, pytest_args), cwd=ROOT, env=env, capture_output=True, text=True)
     output = out.stdout + out.stderr
     summaries = [m.group(1) for m in map(_SUMMARY.match, output.splitlines()) if m]
     summary = summaries[-1] if summaries else f"no pytest summary (exit status {out.returncode})"
@@ -103,7 +112,8 @@ def main(argv=None):
     parser.add_argument("--setting", action="append", choices=list(SETTINGS),
                         help="run only this setting (repeat for several; default: all three)")
     parser.add_argument("--quick", action="store_true",
-                        help="leave out the notebooks and the retraining of the shipped base")
+                        help="leave out the notebooks and the slow tests (the shipped base's retraining, "
+                             "notebook 09's segmenter)")
     parser.add_argument("--verbose", action="store_true",
                         help="print pytest's whole output for every setting, not only for failures")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
