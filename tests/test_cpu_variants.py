@@ -47,6 +47,8 @@ def test_the_quick_rerun_leaves_out_the_slow_tests():
     for slow in ("test_notebook_09_segmenter_reaches_the_mean_iou_band_it_states",
                  "test_pretraining_reproduces_the_shipped_weights"):
         assert not any(slow in line for line in collected), slow
-    full = subprocess.run(check_cpu_variants.pytest_command(quick=False, pytest_args=["--collect-only"]),
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert "test_notebook_09_segmenter_reaches_the_mean_iou_band_it_states" in full.stdout  # the full run has it
+    # ... and they still exist, marked `slow` and `trains`, so the check above is not vacuous.
+    for path, slow in (("test_segmentation.py", "test_notebook_09_segmenter_reaches_the_mean_iou_band_it_states"),
+                       ("test_shapes_base.py", "test_pretraining_reproduces_the_shipped_weights")):
+        source = (ROOT / "tests" / path).read_text()
+        assert f"@pytest.mark.trains\n@pytest.mark.slow\ndef {slow}(" in source, slow
