@@ -160,6 +160,14 @@ EXERCISES = {
         "A k x k convolution from C to C channels has k*k*C*C weights; the two 3x3 see 5x5 pixels, "
         "as the 5x5 does.",
     ),
+    "01.gd_step": Exercise(
+        "One weight w = 2, one example x = 3 with target y = 12, and the loss (w * x - y) ** 2. What is w "
+        "after one step of gradient descent with learning rate 0.01?",
+        lambda: 2 - 0.01 * (2 * (2 * 3 - 12) * 3),
+        "The gradient of (w * x - y) ** 2 with respect to w is 2 * (w * x - y) * x; the step subtracts the "
+        "learning rate times it.",
+        tolerance=1e-4,
+    ),
     "08.l2_penalty": Exercise(
         "A layer with weights [1, -2, 2] and the regulariser keras.regularizers.l2(0.01): what does it "
         "add to the loss?",

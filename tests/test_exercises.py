@@ -111,6 +111,16 @@ def _08_dropout_scale():
     return out[out > 0][0]  # any unit that was kept
 
 
+def _01_gd_step():
+    import tensorflow as tf
+
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        loss = (w * 3.0 - 12.0) ** 2
+    keras.optimizers.SGD(0.01).apply_gradients([(tape.gradient(loss, w), w)])
+    return float(w.numpy())
+
+
 def _09_iou():
     # Counted pixel by pixel on a grid: a different computation from the formula.
     true_box, predicted_box = np.zeros((8, 8), bool), np.zeros((8, 8), bool)
@@ -124,6 +134,7 @@ def _09_multilabel_loss():
 
 #: The same answers, computed independently with Keras layers (or a simulation), by exercise.
 _KERAS_ANSWERS = {
+    "01.gd_step": _01_gd_step,
     "09.iou": _09_iou,
     "09.multilabel_loss": _09_multilabel_loss,
     "08.l2_penalty": _08_l2_penalty,
