@@ -117,25 +117,41 @@ def make_shapes_arrays(
     >>> images.shape, labels.tolist(), bboxes.shape
     ((4, 32, 32, 3), [0, 0, 1, 1], (4, 4))
     """
+    images, labels, bboxes = draw_class_by_class(n_per_class, image_size, class_names, seed, clutter, split,
+                                                 per_scene=shape_bbox)
+    return images, labels, bboxes.astype(np.int64)
+
+
+def check_split(split):
+    """A split's name, the name of a random stream: a non-empty string."""
+    if not isinstance(split, str) or not split:
+        raise arg_error("split", split, "a non-empty string such as 'train'")
+    return split
+
+
+def draw_class_by_class(n_per_class, image_size, class_names, seed, clutter, split, per_scene):
+    """Check `make_shapes_arrays`'s arguments and draw its images, with `per_scene(scene)` of each image.
+
+    Returns `(images, labels, extras)`: uint8 `(N, H, W, 3)`, int64 `(N,)` and
+    the values `per_scene` returned, stacked into one array (a box per image
+    for `make_shapes_arrays`, a mask for `make_segmentation_arrays`).
+    """
     n_per_class = check_positive_int("n_per_class", n_per_class)
     image_size = check_drawing_size(image_size)
     class_names = check_shape_classes(class_names)
     seed = check_seed(seed)
     clutter = check_bool("clutter", clutter)
-    if not isinstance(split, str) or not split:
-        raise arg_error("split", split, "a non-empty string such as 'train'")
+    split = check_split(split)
     n = n_per_class * len(class_names)
     images = np.empty((n, image_size, image_size, 3), dtype=np.uint8)  # (N, H, W, 3)
-    labels = np.empty((n,), dtype=np.int64)
-    bboxes = np.empty((n, 4), dtype=np.int64)
+    labels = np.repeat(np.arange(len(class_names), dtype=np.int64), n_per_class)
+    extras = []
     for label, name in enumerate(class_names):
         for i in range(n_per_class):
-            j = label * n_per_class + i
             scene = sample_scene(name, image_rng(seed, split, name, i), image_size, clutter)
-            images[j] = draw_scene(scene)
-            labels[j] = label
-            bboxes[j] = shape_bbox(scene)
-    return images, labels, bboxes
+            images[label * n_per_class + i] = draw_scene(scene)
+            extras.append(per_scene(scene))
+    return images, labels, np.asarray(extras)
 
 
 # ---------------------------------------------------------------------------

@@ -8,14 +8,9 @@ third array); this file adds what the generator can also draw. Introduced in
 import numpy as np
 
 from cnn_course._validation import arg_error, check_bool, check_positive_int, check_seed
-from cnn_course.shapes._dataset import DEFAULT_CLASSES, check_shape_classes, image_rng
-from cnn_course.shapes._drawing import check_drawing_size, draw_scene, sample_grid_scene, sample_scene, shape_mask
-
-
-def _check_split(split):
-    if not isinstance(split, str) or not split:
-        raise arg_error("split", split, "a non-empty string such as 'train'")
-    return split
+from cnn_course.shapes._dataset import DEFAULT_CLASSES, check_shape_classes, check_split, draw_class_by_class, \
+    image_rng
+from cnn_course.shapes._drawing import check_drawing_size, draw_scene, sample_grid_scene, shape_mask
 
 
 def make_multilabel_arrays(n, image_size=64, class_names=DEFAULT_CLASSES, seed=0, clutter=True, *,
@@ -23,8 +18,8 @@ def make_multilabel_arrays(n, image_size=64, class_names=DEFAULT_CLASSES, seed=0
     """Images holding one to `max_shapes` different shapes, with which shapes each holds.
 
     The image is cut into four quarters; each shape sits inside its own
-    quarter, drawn as in `make_shapes_arrays` at half the size, over one
-    background with its clutter. Which classes appear, how many (one to
+    quarter, drawn as in `make_shapes_arrays` and a little larger for the
+    quarter's size, over one background with its clutter. Which classes appear, how many (one to
     `max_shapes`, equally likely) and in which quarters is random. The label
     of an image is multi-hot: one 0/1 entry per class, the target of a
     multilabel classifier (a sigmoid per class, binary cross-entropy).
@@ -60,7 +55,7 @@ def make_multilabel_arrays(n, image_size=64, class_names=DEFAULT_CLASSES, seed=0
     if image_size < 32:
         raise arg_error("image_size", image_size, "at least 32 for four quarters", "Try image_size=64.")
     class_names = check_shape_classes(class_names)
-    seed, clutter, split = check_seed(seed), check_bool("clutter", clutter), _check_split(split)
+    seed, clutter, split = check_seed(seed), check_bool("clutter", clutter), check_split(split)
     max_shapes = check_positive_int("max_shapes", max_shapes)
     if max_shapes > min(4, len(class_names)):
         raise arg_error("max_shapes", max_shapes, f"at most {min(4, len(class_names))} (four quarters, "
@@ -110,19 +105,7 @@ def make_segmentation_arrays(n_per_class, image_size=64, class_names=DEFAULT_CLA
     >>> masks.shape, sorted(set(masks[1].ravel().tolist()))
     ((2, 32, 32), [0, 2])
     """
-    n_per_class = check_positive_int("n_per_class", n_per_class)
-    image_size = check_drawing_size(image_size)
-    class_names = check_shape_classes(class_names)
-    seed, clutter, split = check_seed(seed), check_bool("clutter", clutter), _check_split(split)
-    n = n_per_class * len(class_names)
-    images = np.empty((n, image_size, image_size, 3), dtype=np.uint8)
-    masks = np.empty((n, image_size, image_size), dtype=np.uint8)
-    labels = np.repeat(np.arange(len(class_names), dtype=np.int64), n_per_class)
-    for label, name in enumerate(class_names):
-        for i in range(n_per_class):
-            j = label * n_per_class + i
-            scene = sample_scene(name, image_rng(seed, split, name, i), image_size, clutter)
-            images[j] = draw_scene(scene)
-            masks[j] = shape_mask(scene) * np.uint8(label + 1)
+    images, labels, covered = draw_class_by_class(n_per_class, image_size, class_names, seed, clutter, split,
+                                                  per_scene=shape_mask)  # covered: (N, H, W) bool
+    masks = covered * (labels + 1).astype(np.uint8)[:, None, None]
     return images, masks, labels
-
