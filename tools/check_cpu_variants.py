@@ -43,12 +43,12 @@ SETTINGS = {
 }
 #: Set in every run's environment, naming its setting; a test that starts this script skips there.
 VARIANT_ENV = "CNN_COURSE_CPU_VARIANT"
-#: What --quick leaves out: the notebooks (minutes), the shipped base's retraining (over a minute), the
+#: What --quick leaves out besides the `slow` tests (`pytest_command`): the notebooks (minutes), the
 #: tests that compare two runs under one setting (same seed, same weights; replicas in step), which hold
 #: under any one setting and run under the default one in the suite, and the training tests that assert
 #: what no rounding changes (printed progress lines; labels kept aligned through prediction; the quick
 #: demo's table, whose accuracies are only checked to be counts of right answers).
-QUICK_EXCLUDE = ("not test_notebook_runs_in_quick_mode and not test_pretraining_reproduces_the_shipped_weights"
+QUICK_EXCLUDE = ("not test_notebook_runs_in_quick_mode"
                  " and not test_progress.py and not test_evaluation.py"
                  " and not test_demo_quick_prints_table_and_writes_outputs"
                  " and not test_pretraining_in_miniature_repeats_itself_and_saves_atomically"
