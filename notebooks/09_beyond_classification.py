@@ -332,11 +332,12 @@ def shift_right(images, pixels=SHIFT):
 
 room = test_box[:, 2] * SIZE <= SIZE - SHIFT  # the box's right edge stays inside
 moved_x = shift_right(test_x[room])
-before, after = localiser.predict(test_x[room], verbose=0), localiser.predict(moved_x, verbose=0)
+before = {head: answer[room] for head, answer in predicted.items()}  # section 2's answers, unmoved
+after = localiser.predict(moved_x, verbose=0)
 same_class = np.mean(before["shape"].argmax(1) == after["shape"].argmax(1))
 box_move = (after["box"][:, [0, 2]] - before["box"][:, [0, 2]]).mean() * SIZE
 seg_room = (seg_test_y[:, :, -SHIFT:] == 0).all(axis=(1, 2))  # no shape pixel in the last SHIFT columns
-seg_before = segmenter.predict(seg_test_x[seg_room], verbose=0).argmax(-1)
+seg_before = seg_probabilities[seg_room].argmax(-1)  # section 4's masks, unmoved
 seg_after = segmenter.predict(shift_right(seg_test_x[seg_room]), verbose=0).argmax(-1)
 moved_mask_iou, _ = evaluation.mean_iou(shift_right(seg_before[..., None])[..., 0], seg_after,
                                         num_classes=len(CLASSES) + 1)
