@@ -213,7 +213,7 @@ def learn_kernel(optimizer, batch_size, seed=0):
         with tf.GradientTape() as tape:
             loss = mse(weights, patches[batch], targets[batch])  # forward pass, recorded
         gradient = tape.gradient(loss, weights)  # backward pass: d loss / d weights
-        optimizer.apply_gradients([(gradient, weights)])  # SGD: weights -= learning_rate * gradient
+        optimizer.apply_gradients([(gradient, weights)])  # plain SGD: weights -= learning_rate * gradient
         losses.append(float(mse(weights, patches, targets)))
     return weights.numpy()[:, :, 0, 0], losses
 
