@@ -24,6 +24,15 @@ def _as_history_dict(history):
     return values
 
 
+def _label_panel(axis, metric, title):
+    """Epochs along x, the metric up y, a title (after `title` if given), a grid and a legend."""
+    axis.set_xlabel("epoch")
+    axis.set_ylabel(metric)
+    axis.set_title(f"{title}: {metric}" if title else metric)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize="small")
+
+
 def smooth(values, factor):
     """Exponential moving average, as TensorBoard's smoothing slider does.
 
@@ -107,11 +116,59 @@ def plot_history(history, metrics=("loss", "accuracy"), smoothing=0.0, title=Non
             best = best_index(val, val_name)  # None: which way it improves is unknown, no epoch marked
             if best is not None:
                 axis.plot(epochs[best], val[best], "o", color="black", label=f"best epoch ({best + 1})")
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(name)
-        axis.set_title(f"{title}: {name}" if title else name)
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize="small")
+        _label_panel(axis, name, title)
+    fig.tight_layout()
+    return fig
+
+
+def compare_histories(histories, metrics=("loss", "val_accuracy"), chance=None, title=None):
+    """Plot several training runs side by side: one panel per metric, one line per run.
+
+    For experiments that change one thing and keep the rest (an optimiser,
+    an activation, the depth): the runs share each panel, so their curves
+    compare epoch by epoch. Runs of different lengths are drawn as they are.
+    Introduced in `notebooks/10_training_deep_networks`.
+
+    Args:
+        histories: a dict `{run name: what model.fit returned}` (or its
+            `.history` dict).
+        metrics: metric names, one panel each; a metric no run recorded is
+            an error.
+        chance: optional accuracy of guessing, drawn as a dotted line on the
+            panels whose metric contains "accuracy".
+        title: optional text put before each panel's title.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: if `histories` is empty, or if no run recorded one of
+            `metrics` (the message lists what they hold).
+
+    Example:
+
+    >>> from cnn_course.plots import compare_histories
+    >>> fig = compare_histories({"SGD": {"loss": [2.3, 2.0]}, "Adam": {"loss": [1.5, 0.6]}}, metrics=("loss",))
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['SGD', 'Adam']
+    """
+    if not isinstance(histories, dict) or not histories:
+        raise arg_error("histories", type(histories).__name__, "a non-empty dict {run name: history}",
+                        "e.g. {'SGD': history_sgd, 'Adam': history_adam}")
+    runs = {name: _as_history_dict(history) for name, history in histories.items()}
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    recorded = sorted({key for values in runs.values() for key in values})
+    for metric in metrics:
+        if metric not in recorded:
+            raise arg_error("metrics", metric, f"a metric the runs recorded, one of {recorded}")
+    fig, axes = _new_axes(1, len(metrics), 5 * len(metrics), 3.6)
+    for axis, metric in zip(axes, metrics):
+        for name, values in runs.items():
+            if metric in values:
+                axis.plot(np.arange(1, len(values[metric]) + 1), values[metric], marker="o", label=name)
+        if chance is not None and "accuracy" in metric:
+            axis.axhline(chance, color="gray", linestyle=":", label="chance")
+        _label_panel(axis, metric, title)
     fig.tight_layout()
     return fig
 

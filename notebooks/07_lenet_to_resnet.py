@@ -2,14 +2,16 @@
 # # 07 · From LeNet to ResNet
 #
 # **Lecture topic:** the networks that shaped convnets: LeNet-5 (1998), AlexNet
-# (2012), VGG (2014), Inception/GoogLeNet (2014) and ResNet (2015).
+# (2012), VGG (2014), Inception/GoogLeNet (2014), ResNet (2015) and DenseNet
+# (2017).
 #
 # **What you will do:** build each network in plain Keras, one layer per line,
 # and find where its parameters sit; train LeNet-5 on real MNIST digits; count
 # what the 1x1 convolutions of an Inception module save; see how a residual
 # block adds its input back, and how a projection fixes a shape mismatch; train
-# small versions of the four ideas side by side on the shapes; and watch a
-# 30-layer stack that cannot learn without skip connections learn with them.
+# small versions of the four ideas side by side on the shapes; train LeNet-5
+# with AlexNet's ReLU against its sigmoid; and see how a dense block grows
+# its channels.
 #
 # **Time:** about 2 minutes on a 2-core laptop CPU. Offline: the large
 # networks are built with random weights (nothing is downloaded), and the
@@ -26,11 +28,10 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
-import matplotlib.pyplot as plt
 import numpy as np
 
-from cnn_course import (architectures, data, datasets, evaluation, exercises, explain, models, settings, tables,
-                        training)
+from cnn_course import (architectures, data, datasets, evaluation, exercises, explain, models, plots, settings,
+                        tables, training)
 from cnn_course.reproducibility import set_seed
 
 keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
@@ -65,7 +66,7 @@ print(explain.explain_model(lenet))
 # slow start: the first epochs stay near chance (10%), and the test accuracy
 # ends near 90%; in our run (seed 0, a 2-core AMD EPYC CPU without AVX-512)
 # validation accuracy was still 10% after 2 epochs and the test accuracy 0.903.
-# A ReLU version learns faster (exercise 1).
+# The next section trains it with other activations.
 
 # %%
 digits = datasets.load_mnist_sample(seed=SEED)  # 3,500 / 500 / 1,000 digits, 28x28x1
@@ -81,6 +82,67 @@ set_seed(SEED)
 models.compile_for_task(lenet, "multiclass")
 lenet_history = training.fit(lenet, mnist_train_ds, mnist_val_ds, epochs=2 if QUICK else 10, name="LeNet-5")
 print(f"LeNet-5 test accuracy: {lenet.evaluate(mnist_test_ds, verbose=0)[1]:.3f}")
+
+# %% [markdown]
+# ## What AlexNet added: ReLU, dropout, augmentation, GPUs and data
+#
+# Fourteen years after LeNet, Krizhevsky, Sutskever and Hinton won the 2012
+# ImageNet challenge with a convnet built from the same parts. What was new was
+# a handful of ingredients, none of them large on its own:
+#
+# - **ReLU**, `max(0, x)`, in place of a squashing function. Its derivative is
+#   1 for every positive input; a sigmoid's is at most 0.25 and close to 0 once
+#   its input is large. Their paper reports a four-layer convnet with ReLU
+#   reaching 25% training error on CIFAR-10 six times faster than the same
+#   network with tanh.
+# - **Dropout** (p = 0.5) in the first two dense layers, which hold most of
+#   the 60 million parameters (notebook 08 shows what dropout does).
+# - **Data augmentation**: random 224x224 crops of the 256x256 images and
+#   their mirror images, and a random change of the colours (notebook 03).
+# - **GPUs**: two GTX 580 cards with 3 GB of memory each, the network split
+#   between them, five to six days of training.
+# - **The data**: ImageNet's 1.2 million labelled training images in 1,000
+#   classes, hundreds of times more than the datasets convnets had been
+#   trained on before.
+# - Two details that later networks dropped: local response normalisation
+#   (batch normalisation took its place) and overlapping max pooling (3x3
+#   windows moved by 2).
+#
+# The first ingredient can be tried at LeNet's scale: the same LeNet-5, the
+# same digits and the same 10 epochs, with tanh and with ReLU in place of the
+# sigmoid (`architectures.lenet5(activation=...)`; the weights are the same).
+
+# %%
+activation_histories = {"sigmoid": lenet_history}  # trained above
+for activation in ("tanh", "relu"):
+    set_seed(SEED)
+    model = models.compile_for_task(architectures.lenet5(activation=activation, name=f"lenet5_{activation}"),
+                                    "multiclass")
+    activation_histories[activation] = training.fit(model, mnist_train_ds, mnist_val_ds,
+                                                    epochs=2 if QUICK else 10, name=f"LeNet-5, {activation}")
+
+fig = plots.compare_histories(activation_histories, "val_accuracy", chance=0.1, title="LeNet-5")
+for activation, history in activation_histories.items():
+    accuracy = history.history["val_accuracy"]
+    print(f"{activation:>8}: validation accuracy {accuracy[0]:.3f} after the first epoch, "
+          f"{accuracy[-1]:.3f} after the last")
+
+# %% [markdown]
+# The sigmoid network sits at chance for the first epoch or two, while tanh
+# and ReLU are above 80% after their first (in our run, seed 0 on a 2-core
+# Intel Xeon with AVX-512: 0.100 for the sigmoid, 0.868 for tanh and 0.836 for
+# ReLU). At this depth tanh keeps up with ReLU: its derivative is 1 at zero and
+# its outputs are centred on zero, where a sigmoid's are all positive. ReLU's
+# advantage grows with depth, because the gradient that reaches the first
+# layers is a product of one derivative per layer (the exercise below), and
+# ReLU costs a single comparison.
+#
+# **Exercise.** Leave the weights aside: what is the largest share of a
+# gradient that survives when it passes back through five sigmoid
+# activations in a row (the product of their five derivatives, at best)?
+
+# %%
+exercises.check("07.sigmoid_chain", None)  # your answer: one number
 
 # %% [markdown]
 # ## AlexNet, VGG16 and ResNet-50: where the parameters are
@@ -227,6 +289,55 @@ except ValueError as error:
     print("ValueError:", str(error).splitlines()[0][:150])
 
 # %% [markdown]
+# ## A dense block: DenseNet, and CheXNet
+#
+# DenseNet (Huang et al., 2017) takes the shortcut further. A residual block
+# *adds* its input to what it computes; a **dense block** *keeps* it: every
+# layer receives the feature maps of all the layers before it in the block,
+# concatenated along the channels, and adds a few new channels of its own, the
+# **growth rate** `k`. After `L` layers a block that received `c` channels
+# passes on `c + L * k`. Each layer can therefore be narrow (DenseNet-121 uses
+# k = 32), and the features found early on (edges, say) stay available to every
+# later layer without being recomputed. A 1x1 convolution to `4k` channels
+# before each 3x3 one keeps the cost down as the input widens, and between
+# blocks a **transition** (a 1x1 convolution that keeps half of the channels,
+# then 2x2 average pooling) narrows and shrinks the maps.
+#
+# Below, a block of four layers with growth rate 12 on 24 input channels, then
+# the whole DenseNet-121 next to ResNet-50. In Keras's table of pretrained
+# models both reach about 75% top-1 accuracy on ImageNet.
+
+# %%
+x = keras.Input((16, 16, 24))
+dense = keras.Model(x, architectures.dense_block(x, num_layers=4, growth_rate=12, name="demo"), name="dense_block")
+widths = [int(layer.output.shape[-1]) for layer in dense.layers if isinstance(layer, keras.layers.Concatenate)]
+print("channels after each layer's concatenation:", [24] + widths)
+print(f"parameters of the block: {dense.count_params():,}")
+densenet = architectures.densenet121()
+print(f"DenseNet-121: {densenet.count_params():,} parameters "
+      f"(keras.applications.DenseNet121: {keras.applications.DenseNet121(weights=None).count_params():,}); "
+      f"ResNet-50: 25,636,712")
+del densenet
+
+# %% [markdown]
+# The channels grow by 12 at each layer, from 24 to 72. DenseNet-121 has about
+# a third of ResNet-50's parameters for the same accuracy.
+#
+# In the lecture's medical example, **CheXNet** (Rajpurkar et al., 2017), this
+# DenseNet-121, pretrained on ImageNet, got a new last layer of 14 sigmoid
+# units, one for each finding of the ChestX-ray14 dataset (112,120 frontal
+# chest X-rays of 30,805 patients): a multilabel head (notebook 09) on a
+# transferred base (notebook 04). On pneumonia, its F1 score on their test set
+# was higher than the average of four radiologists'.
+#
+# **Exercise.** DenseNet-121's first dense block receives 64 channels and has 6
+# layers with growth rate 32. How many channels leave the block, and how many
+# leave the transition after it (which keeps half)?
+
+# %%
+exercises.check("07.dense_channels", None)  # your answer: a tuple (after the block, after the transition)
+
+# %% [markdown]
 # ## Four ideas, side by side, on the shapes
 #
 # Now small versions of the four designs, sized for the course's 64x64
@@ -292,7 +403,11 @@ print(tables.text_table(["model", "parameters", "test accuracy", "seconds per ep
 # forgives near misses. AlexNet's top-5 error in 2012 was 15.3%, against 26.2%
 # for the next entry, which did not use a convnet. Later entries lowered it
 # year by year (ZFNet in 2013, GoogLeNet and VGG in 2014), and ResNet reached
-# 3.6% in 2015. With our 4 classes, top-2 plays the role of top-5:
+# 3.6% in 2015. ZFNet (Zeiler and Fergus) was AlexNet improved by looking
+# inside it: pictures of what its first layers responded to (notebook 05 draws
+# them for our network) showed dead and aliased filters, which smaller
+# first-layer filters with a smaller stride (7x7 moved by 2 instead of 11x11
+# moved by 4) removed. With our 4 classes, top-2 plays the role of top-5:
 
 # %%
 for name, model in trained.items():
@@ -309,126 +424,34 @@ for name, model in trained.items():
 # - `small_lenet` stays at chance, 25%, with by far the most parameters
 #   (390,000, nearly all in its first dense layer). In 8 epochs it does not
 #   get started: a sigmoid passes back at most a quarter of the gradient it
-#   receives, layer after layer (exercise 1).
+#   receives, layer after layer (try-it 1 gives it ReLU).
 # - `small_vgg` and `small_inception` reach well above 90%; `small_resnet`,
 #   still climbing when its 8 epochs end, is lower and varies most. All three
 #   have 32,000 to 77,000 parameters: a fifth of `small_lenet`'s or less.
 #
 # Three blocks do not make a network deep, so the residual connections have
-# little to fix here; they matter when the network is deep. That is the next
-# experiment.
-#
-# ## Deep without skip connections: a 30-layer stack that does not learn
-#
-# He et al. built ResNet because deeper plain networks trained *worse* than
-# shallower ones, on the training set itself: not overfitting, but networks the
-# optimiser could not train as well. They called it the **degradation
-# problem**. Their plain networks had batch normalization, so their signals did
-# not vanish; in their experiments the 34-layer plain network still ended with
-# a higher training error than the 18-layer one, and residual connections
-# removed the difference.
-#
-# A plain stack *without* batch normalization meets an older, blunter failure
-# first, which residual connections also cure: the signal vanishes. Here it is
-# at a small scale: a stride-2 3x3 convolution then 30 more, with ReLU, no
-# batch normalization and Keras's default initialisation; once as a plain
-# stack, once with a skip connection around every pair of convolutions
-# (`relu(x + F(x))`, that is `residual_block` without batch normalization).
-# Both have exactly the same layers and parameters.
-#
-# Before any training, look at how much the activations vary (their standard
-# deviation over 256 digits) after the first convolution and after every 10
-# more, and at the ten output probabilities.
-
-# %%
-DEPTH = 30
-sample = digits["train"].images[:256].astype("float32") / 255.0  # (256, 28, 28, 1)
-probes = ["stem", "pair5_out", "pair10_out", "pair15_out"]  # after 0, 10, 20, 30 more convolutions
-stack_models = {}
-for build in (architectures.deep_plain_stack, architectures.deep_residual_stack):
-    set_seed(SEED)
-    model = build(depth=DEPTH)
-    stack_models[model.name] = model
-    probe = keras.Model(model.input, [model.get_layer(name).output for name in probes] + [model.output])
-    *activations, probabilities = probe.predict(sample, verbose=0)
-    print(f"{model.name:>12}: activation std " + ", ".join(f"{np.std(a):.1e}" for a in activations)
-          + f"; output probabilities {probabilities.mean():.2f} on average, "
-            f"spread over the images {probabilities.std(axis=0).mean():.0e}")
-print(f"both have {model.count_params():,} parameters")
-
-# %% [markdown]
-# Read the standard deviations printed above. In the plain stack each 10
-# convolutions divide the signal by a large factor, and the network ends up
-# answering about 0.1 for every digit, whatever the image (the tiny spread
-# printed). Two things shrink it. Keras's default initialisation, made for
-# layers without ReLU, keeps the variance of a convolution's output equal to
-# its input's, and the ReLU after it then halves it: a factor of 2 per layer in
-# variance, 2 ** 10 = 1,024 per 10 layers, about 32 in standard deviation. And
-# the zero padding of these small 14x14 maps adds zeros at the borders at every
-# layer, which shrinks it further; the printout shows the combined factor. The
-# gradients that flow back shrink the same way. In the residual stack each
-# block *adds* to its input, so the signal is carried through.
-#
-# Now train both for 6 epochs on 1,000 MNIST digits.
-
-# %%
-STACK_EPOCHS = 1 if QUICK else 6
-n_digits = 200 if QUICK else 1000
-stack_train = datasets.ImageSet(digits["train"].images[:n_digits], digits["train"].labels[:n_digits],
-                                digits["train"].class_names)
-stack_train_ds = data.make_dataset(stack_train, batch_size=32, shuffle=True, seed=SEED)
-stacks = {}
-for name, model in stack_models.items():
-    set_seed(SEED)
-    models.compile_for_task(model, "multiclass")
-    stacks[name] = training.fit(model, stack_train_ds, mnist_val_ds, epochs=STACK_EPOCHS, name=name)
-
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-for name, history in stacks.items():
-    epochs = np.arange(1, STACK_EPOCHS + 1)
-    axes[0].plot(epochs, history.history["loss"], marker="o", label=name)
-    axes[1].plot(epochs, history.history["val_accuracy"], marker="o", label=name)
-axes[1].axhline(0.1, color="gray", linestyle=":", label="chance (10 digits)")
-for ax, title in zip(axes, ("training loss", "validation accuracy")):
-    ax.set_xlabel("epoch")
-    ax.set_title(title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-fig.tight_layout()
-
-# %% [markdown]
-# The plain stack does not learn at all: its loss stays at 2.30 (that is
-# ln 10, the loss of answering 0.1 for every digit) and its validation accuracy
-# at 10%, chance. The residual stack, with the same layers, learns: the curve
-# above climbs well above chance within the 6 epochs, though not smoothly (its
-# validation accuracy can drop for an epoch before it climbs again).
-#
-# He initialisation and batch normalization also get this plain stack going
-# (exercise 3): they keep the signal's size. What they do not remove is the
-# degradation He et al. measured with both in place, and that is what the
-# residual connections are for. ResNet uses all three.
+# little to fix here. They matter when the network is deep: He et al. built
+# ResNet because deeper plain networks trained *worse* than shallower ones, on
+# the training set itself, even with batch normalization (the **degradation
+# problem**). Notebook 10 shows it: a 30-layer stack without skip connections
+# that does not learn at all, the same stack with them that does, and, with
+# batch normalization, a 30-layer plain stack that trains worse than a
+# 6-layer one.
 #
 # ## Try it yourself
 #
-# 1. Replace the sigmoids of `lenet5` by ReLU and its average pooling by max
-#    pooling (copy the function: `??architectures.lenet5` shows it): how fast
-#    does it learn MNIST now? Do the same for `small_lenet` on the shapes.
+# 1. `small_lenet` is `architectures.lenet5(input_shape=(64, 64, 3),
+#    num_classes=4)`. Train it with `activation="relu"` and
+#    `pooling="max"` in `train_and_evaluate` (wrap the call in a `lambda`):
+#    does it leave chance on the shapes now?
 #    Worked answer, after you have tried: `exercises.solution("07.relu_lenet")`.
-# 2. Change `DEPTH` to 10 and to 50. From which depth does the plain stack
-#    stop learning? Does the residual stack still learn at 50?
-#    Worked answer, after you have tried: `exercises.solution("07.depth")`.
-# 3. In your own copy of `deep_plain_stack`, give every convolution
-#    `kernel_initializer="he_normal"`; then, instead, add
-#    `keras.layers.BatchNormalization()` after each convolution. Does the
-#    plain stack learn now? Print its activation sizes as above.
-#    Worked answer, after you have tried: `exercises.solution("07.he_and_batchnorm")`.
-# 4. Train `architectures.small_resnet(batchnorm=True)` with the others, and
+# 2. Train `architectures.small_resnet(batchnorm=True)` with the others, and
 #    compare its training and validation accuracy epoch by epoch.
 #    Worked answer, after you have tried: `exercises.solution("07.resnet_batchnorm")`.
-# 5. In your own copy of `small_vgg`, replace `GlobalMaxPooling2D` by
+# 3. In your own copy of `small_vgg`, replace `GlobalMaxPooling2D` by
 #    `GlobalAveragePooling2D`: what happens in the same 8 epochs?
 #    Worked answer, after you have tried: `exercises.solution("07.vgg_gap")`.
-# 6. Count the parameters of `architectures.vgg16(input_shape=(320, 320, 3))`
+# 4. Count the parameters of `architectures.vgg16(input_shape=(320, 320, 3))`
 #    with `head="flatten"` and with `head="gap"`. Which one changed from
 #    224x224, and why?
 #    Worked answer, after you have tried: `exercises.solution("07.vgg_320")`.
@@ -447,6 +470,12 @@ exercises.check("07.two_3x3_vs_one_5x5", None)  # your answer: a tuple (two 3x3,
 # - AlexNet and VGG grew deeper; most of their parameters sit in the dense layers, and VGG's
 #   stacks of 3x3 convolutions see as far as larger kernels with fewer weights.
 # - Inception's 1x1 convolutions reduce channels before the expensive kernels.
-# - Residual connections let very deep networks train: a plain deep stack does not.
+# - AlexNet's ingredients: ReLU (gradients that do not fade through the layers), dropout,
+#   augmentation, GPUs, and a million labelled images. With a sigmoid LeNet-5 starts slowly.
+# - ImageNet counts top-5 errors: the true class among the five most probable.
+# - Residual blocks add their input back; dense blocks concatenate every earlier feature map,
+#   so their channels grow by the growth rate at each layer.
 #
-# **Next:** the graded assignments (`cnn-course assignment list`) and the mini-project.
+# **Next:** notebook 10 trains deep networks: optimisers, and why a deep plain stack needs
+# residual connections. Then the graded assignments (`cnn-course assignment list`) and the
+# mini-project.

@@ -427,5 +427,7 @@ exercises.check("09.multilabel_loss", None)  # your answer: one number
 # - Detectors classify many regions (sliding windows, proposals) or every cell
 #   of a grid in one pass, then remove duplicate boxes.
 #
-# **Next:** notebook 00's list of notebooks, and the mini-project
-# (`assignments/mini_project`): a task from this table on data of your own.
+# **Next:** notebook 10 looks at how networks learn (backpropagation, the
+# optimisers) and why deep ones need residual connections; then the
+# mini-project (`assignments/mini_project`): a task from this table on data of
+# your own.

@@ -28,6 +28,11 @@ RESNET50_PARAMS = 25_636_712
 #: torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["num_params"]: no convolution biases, and
 #: the batch normalizations' moving mean and variance are not counted (they are buffers in PyTorch).
 TORCHVISION_RESNET50_PARAMS = 25_557_032
+#: keras.io/api/applications (DenseNet121, 8.1M); Keras's model summary gives 8,062,504.
+DENSENET121_PARAMS = 8_062_504
+#: torchvision.models.DenseNet121_Weights.IMAGENET1K_V1.meta["num_params"]: the same network without the
+#: batch normalizations' moving statistics, that is Keras's trainable parameters.
+TORCHVISION_DENSENET121_PARAMS = 7_978_856
 
 
 def conv(k, c_in, c_out):
@@ -163,6 +168,65 @@ def test_residual_block_without_batchnorm_has_biases():
     model = keras.Model(x, architectures.residual_block(x, 4, batchnorm=False, name="r"))
     assert model.count_params() == 2 * conv(3, 4, 4)
     assert not [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+
+def test_densenet121_has_the_published_parameter_counts():
+    model = architectures.densenet121()
+    assert model.count_params() == DENSENET121_PARAMS
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == TORCHVISION_DENSENET121_PARAMS
+    # 1 + 2 * (6 + 12 + 24 + 16) + 3 + 1 = 121 weight layers.
+    weighted = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    assert len(weighted) == 121
+    assert model.output_shape == (None, 1000)
+
+
+def test_dense_block_grows_by_the_growth_rate_and_counts_by_hand():
+    x = keras.Input((16, 16, 24))
+    block = keras.Model(x, architectures.dense_block(x, num_layers=4, growth_rate=12, name="d"))
+    concatenations = [layer for layer in block.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert [int(layer.output.shape[-1]) for layer in concatenations] == [36, 48, 60, 72]
+    expected = 0
+    for i in range(4):  # by hand: BN (4 numbers per channel), 1x1 conv to 48 (no bias), BN, 3x3 conv to 12
+        channels = 24 + 12 * i
+        expected += 4 * channels + channels * 48 + 4 * 48 + 9 * 48 * 12
+    assert block.count_params() == expected
+    plain = keras.Model(x, architectures.dense_block(x, num_layers=2, growth_rate=8, bottleneck=False, name="p"))
+    assert plain.count_params() == (4 * 24 + 9 * 24 * 8) + (4 * 32 + 9 * 32 * 8)
+    with pytest.raises(ValueError, match="growth_rate"):
+        architectures.dense_block(x, num_layers=2, growth_rate=0)
+
+
+def test_transition_block_halves_channels_and_size():
+    x = keras.Input((16, 16, 72))
+    assert tuple(architectures.transition_block(x, name="t").shape) == (None, 8, 8, 36)
+    assert tuple(architectures.transition_block(x, compression=1.0, name="u").shape) == (None, 8, 8, 72)
+    with pytest.raises(ValueError, match="compression"):
+        architectures.transition_block(x, compression=0)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_lenet5_activations_change_no_weight(activation):
+    model = architectures.lenet5(activation=activation, pooling="max" if activation == "relu" else "average")
+    assert model.count_params() == LENET5_PARAMS
+    assert model.get_layer("conv1").activation is keras.activations.get(activation)
+    assert model.get_layer("dense2").activation is keras.activations.get(activation)
+    pools = (keras.layers.MaxPooling2D if activation == "relu" else keras.layers.AveragePooling2D,)
+    assert isinstance(model.get_layer("pool1"), pools)
+    with pytest.raises(ValueError, match="activation"):
+        architectures.lenet5(activation="softplus")
+
+
+def test_deep_stacks_with_batchnorm():
+    plain = architectures.deep_plain_stack(depth=6, batchnorm=True)
+    residual = architectures.deep_residual_stack(depth=6, batchnorm=True)
+    assert (plain.name, residual.name) == ("plain_6_bn", "residual_6_bn")
+    # By hand: 7 convolutions without bias, each followed by a batch normalization (4 numbers per channel).
+    expected = 9 * 1 * 16 + 6 * 9 * 16 * 16 + 7 * 4 * 16 + 16 * 10 + 10
+    assert plain.count_params() == residual.count_params() == expected
+    convolutions = [layer for layer in plain.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convolutions) == 7 and not any(layer.use_bias for layer in convolutions)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in plain.layers) == 7
 
 
 def test_bottleneck_block_shapes():

@@ -88,3 +88,24 @@ def test_save_figure_is_atomic(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in path.parent.iterdir()] == ["curves.png"]
     plt.close(fig)
+
+
+def test_compare_histories_draws_one_line_per_run_and_panel():
+    runs = {"SGD": {"loss": [2.3, 2.0, 1.5], "val_accuracy": [0.1, 0.3, 0.5]},
+            "Adam": {"loss": [1.4, 0.6], "val_accuracy": [0.7, 0.9]}}
+    fig = plots.compare_histories(runs, ("loss", "val_accuracy"), chance=0.1, title="demo")
+    loss_panel, accuracy_panel = fig.axes
+    assert [line.get_label() for line in loss_panel.lines] == ["SGD", "Adam"]  # no chance line on the loss
+    assert list(loss_panel.lines[0].get_ydata()) == [2.3, 2.0, 1.5]
+    assert list(loss_panel.lines[1].get_xdata()) == [1, 2]  # epochs count from 1, each run its own length
+    assert [line.get_label() for line in accuracy_panel.lines] == ["SGD", "Adam", "chance"]
+    assert list(accuracy_panel.lines[2].get_ydata()) == [0.1, 0.1]
+    assert accuracy_panel.get_title() == "demo: val_accuracy"
+    plt.close(fig)
+
+
+def test_compare_histories_names_what_the_runs_recorded():
+    with pytest.raises(ValueError, match=r"one of \['loss'\].*Received: metrics='val_accuracy'"):
+        plots.compare_histories({"a": {"loss": [1.0]}}, ("loss", "val_accuracy"))
+    with pytest.raises(ValueError, match="histories"):
+        plots.compare_histories({})

@@ -1,11 +1,11 @@
-"""The building blocks of the lectures' architectures: a VGG block, Inception modules, residual blocks.
+"""The building blocks of the lectures' architectures: a VGG block, Inception modules, residual and dense blocks.
 
 Each takes a tensor and returns one, one Keras layer per line, so that a
 network is written as a few block calls (`architectures.vgg16`,
 `architectures.small_resnet`, ...). Introduced in `notebooks/07_lenet_to_resnet`.
 """
 
-from cnn_course._validation import check_positive_int
+from cnn_course._validation import check_number, check_positive_int
 from cnn_course.settings import import_keras
 
 keras = import_keras()
@@ -196,3 +196,91 @@ def bottleneck_block(x, filters, stride=1, name="bottleneck"):
     y = layers.BatchNormalization(name=f"{name}_3_bn", **bn)(y)
     y = layers.Add(name=f"{name}_add")([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+# ---------------------------------------------------------------------------
+# DenseNet (2017): every layer sees the feature maps of all layers before it
+# ---------------------------------------------------------------------------
+
+
+def _bn_relu_conv(x, filters, kernel, name):
+    """Batch normalization, ReLU, then a convolution without bias: DenseNet's "pre-activation" order."""
+    x = layers.BatchNormalization(epsilon=1.001e-5, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    return layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=f"{name}_conv")(x)
+
+
+def dense_block(x, num_layers, growth_rate, bottleneck=True, name="dense"):
+    """DenseNet's dense block (Huang et al., 2017): each layer's output is concatenated to its input.
+
+    Layer `i` receives the block's input and the `growth_rate` new channels of
+    every layer before it, so the channels grow linearly: `c + num_layers *
+    growth_rate` at the end. A ResNet block *adds* what it computes to its
+    input; a dense block *keeps* every earlier feature map, so later layers can
+    reuse edges found early on, and each layer can be narrow. Each layer is
+    batch normalization, ReLU and a 3x3 convolution, preceded, with
+    `bottleneck=True` (DenseNet-B), by a 1x1 convolution to `4 * growth_rate`
+    channels that keeps the 3x3 convolution cheap as the input widens.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        num_layers: layers in the block.
+        growth_rate: new channels each layer adds (DenseNet-121: 32).
+        bottleneck: put a 1x1 convolution to `4 * growth_rate` channels
+            before each 3x3 convolution.
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, height, width, channels + num_layers * growth_rate)`.
+
+    Raises:
+        ValueError: if `num_layers` or `growth_rate` is not a positive integer.
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> x = architectures.keras.Input((16, 16, 24))
+    >>> y = architectures.dense_block(x, num_layers=4, growth_rate=12)
+    >>> tuple(y.shape)  # 24 + 4 * 12 channels
+    (None, 16, 16, 72)
+    """
+    num_layers = check_positive_int("num_layers", num_layers)
+    growth_rate = check_positive_int("growth_rate", growth_rate)
+    for i in range(1, num_layers + 1):
+        y = x
+        if bottleneck:
+            y = _bn_relu_conv(y, 4 * growth_rate, 1, name=f"{name}_layer{i}_1x1")  # (batch, h, w, 4k)
+        y = _bn_relu_conv(y, growth_rate, 3, name=f"{name}_layer{i}_3x3")  # (batch, h, w, k)
+        x = layers.Concatenate(name=f"{name}_layer{i}_concat")([x, y])  # channels + k
+    return x
+
+
+def transition_block(x, compression=0.5, name="transition"):
+    """DenseNet's transition: a 1x1 convolution keeping `compression` of the channels, then 2x2 average pooling.
+
+    It sits between two dense blocks: it narrows the concatenated channels and
+    halves height and width, as pooling does between a VGG's blocks.
+
+    Args:
+        x: input tensor `(batch, height, width, channels)`.
+        compression: share of the channels kept, in (0, 1] (DenseNet-C: 0.5).
+        name: prefix of the layer names.
+
+    Returns:
+        A tensor `(batch, height // 2, width // 2, int(channels * compression))`.
+
+    Raises:
+        ValueError: if `compression` is not in (0, 1].
+
+    Example:
+
+    >>> from cnn_course import architectures
+    >>> x = architectures.keras.Input((16, 16, 72))
+    >>> tuple(architectures.transition_block(x).shape)
+    (None, 8, 8, 36)
+    """
+    compression = check_number("compression", compression, low=0.0, high=1.0, low_open=True,
+                               expected="a share of the channels in (0, 1]",
+                               fix="DenseNet-121 keeps half of them: compression=0.5")
+    x = _bn_relu_conv(x, int(x.shape[-1] * compression), 1, name=name)
+    return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)

@@ -1,4 +1,4 @@
-"""The lectures' full-size networks in plain Keras functional code: LeNet-5, AlexNet, VGG16, ResNet50.
+"""The lectures' full-size networks in plain Keras functional code: LeNet-5, AlexNet, VGG16, ResNet50, DenseNet-121.
 
 Each has exactly its published parameter count; `multiply_adds` and
 `inception_3a_counts` give the lecture's cost arithmetic. Introduced in
@@ -9,7 +9,14 @@ import math
 
 from cnn_course._validation import arg_error, check_choice
 from cnn_course.settings import import_keras
-from cnn_course.architectures._blocks import bottleneck_block, inception_module, naive_inception_module, vgg_block
+from cnn_course.architectures._blocks import (
+    bottleneck_block,
+    dense_block,
+    inception_module,
+    naive_inception_module,
+    transition_block,
+    vgg_block,
+)
 
 keras = import_keras()
 layers = keras.layers
@@ -20,7 +27,7 @@ layers = keras.layers
 # ---------------------------------------------------------------------------
 
 
-def lenet5(input_shape=(28, 28, 1), num_classes=10, name="lenet5"):
+def lenet5(input_shape=(28, 28, 1), num_classes=10, name="lenet5", activation="sigmoid", pooling="average"):
     """LeNet-5 as in *Dive into Deep Learning* (d2l.ai, 7.6): 61,706 parameters.
 
     LeCun et al. (1998): two 5x5 convolutions, each followed by average
@@ -32,24 +39,36 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, name="lenet5"):
         input_shape: `(height, width, channels)`.
         num_classes: units of the softmax output layer.
         name: the model's name.
+        activation: of the convolutions and the hidden dense layers:
+            "sigmoid" (d2l's), "tanh" (closer to the paper's scaled tanh) or
+            "relu" (AlexNet's, notebook 07 trains it against the sigmoid).
+        pooling: "average" (d2l's) or "max".
 
     Returns:
         An uncompiled `keras.Model`.
+
+    Raises:
+        ValueError: for another `activation` or `pooling`.
 
     Example:
 
     >>> from cnn_course import architectures
     >>> architectures.lenet5().count_params()
     61706
+    >>> architectures.lenet5(activation="relu", pooling="max").count_params()  # the same weights
+    61706
     """
+    activation = check_choice("activation", activation, ("sigmoid", "tanh", "relu"))
+    pooling = check_choice("pooling", pooling, ("average", "max"))
+    pool = layers.AveragePooling2D if pooling == "average" else layers.MaxPooling2D
     inputs = keras.Input(input_shape, name="image")  # (batch, 28, 28, 1)
-    x = layers.Conv2D(6, 5, padding="same", activation="sigmoid", name="conv1")(inputs)  # (batch, 28, 28, 6)
-    x = layers.AveragePooling2D(2, name="pool1")(x)  # (batch, 14, 14, 6)
-    x = layers.Conv2D(16, 5, activation="sigmoid", name="conv2")(x)  # (batch, 10, 10, 16)
-    x = layers.AveragePooling2D(2, name="pool2")(x)  # (batch, 5, 5, 16)
+    x = layers.Conv2D(6, 5, padding="same", activation=activation, name="conv1")(inputs)  # (batch, 28, 28, 6)
+    x = pool(2, name="pool1")(x)  # (batch, 14, 14, 6)
+    x = layers.Conv2D(16, 5, activation=activation, name="conv2")(x)  # (batch, 10, 10, 16)
+    x = pool(2, name="pool2")(x)  # (batch, 5, 5, 16)
     x = layers.Flatten(name="flatten")(x)  # (batch, 400)
-    x = layers.Dense(120, activation="sigmoid", name="dense1")(x)
-    x = layers.Dense(84, activation="sigmoid", name="dense2")(x)
+    x = layers.Dense(120, activation=activation, name="dense1")(x)
+    x = layers.Dense(84, activation=activation, name="dense2")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -232,3 +251,45 @@ def resnet50(input_shape=(224, 224, 3), num_classes=1000):
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)  # (batch, 2048)
     outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name="resnet50")
+
+
+# ---------------------------------------------------------------------------
+# DenseNet-121 (2017), the network of CheXNet
+# ---------------------------------------------------------------------------
+
+
+def densenet121(input_shape=(224, 224, 3), num_classes=1000):
+    """DenseNet-121 (Huang et al., 2017, Table 1): 8,062,504 parameters, as `keras.applications.DenseNet121`.
+
+    A 7x7 stride-2 convolution and 3x3 max pooling (224 -> 56), four dense
+    blocks of 6, 12, 24 and 16 layers with growth rate 32 and a 1x1 bottleneck
+    in each layer, a transition halving channels and size between them, global
+    average pooling and one dense layer: 1 + 2 * 58 + 3 + 1 = 121 weight
+    layers. CheXNet (Rajpurkar et al., 2017) is this network, pretrained on
+    ImageNet, with a new 14-unit sigmoid head for the 14 findings of the
+    ChestX-ray14 radiographs: multilabel, as in notebook 09.
+
+    Args:
+        input_shape: `(height, width, channels)`, at least 32x32.
+        num_classes: units of the softmax output layer.
+
+    Returns:
+        An uncompiled `keras.Model`.
+    """
+    inputs = keras.Input(input_shape, name="image")  # (batch, 224, 224, 3)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)  # (batch, 112, 112, 64)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # (batch, 56, 56, 64)
+    for block, num_layers in enumerate((6, 12, 24, 16), start=2):
+        x = dense_block(x, num_layers, growth_rate=32, name=f"conv{block}")
+        if block < 5:  # block 2: 64 + 6 * 32 = 256 channels -> 128 at 28x28; 3: 512 -> 256; 4: 1024 -> 512
+            x = transition_block(x, 0.5, name=f"pool{block}")
+    # block 5: (batch, 7, 7, 512 + 16 * 32 = 1024)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name="bn")(x)
+    x = layers.Activation("relu", name="relu")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)  # (batch, 1024)
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="densenet121")

@@ -14,7 +14,7 @@ from cnn_course.architectures._full import lenet5
 # our runs with Keras's default initialisation, they stayed near chance for 8 to 12 epochs with global
 # average pooling, and with global max pooling whether they got started in time depended on the seed:
 # - He initialisation ("he_normal") keeps the size of the signal through ReLU layers, where Keras's
-#   default ("glorot_uniform") halves its variance at each one (notebook 07's deep plain stack);
+#   default ("glorot_uniform") halves its variance at each one (notebook 10's deep plain stack);
 # - global max pooling: a shape covers a small part of the image, and the largest response of a
 #   channel says whether its feature is somewhere in it; an average mostly measures the background.
 _HE = "he_normal"  # He initialisation, for the ReLU layers of the small models
@@ -85,43 +85,53 @@ def small_resnet(input_shape=(64, 64, 3), num_classes=4, batchnorm=False):
 # ---------------------------------------------------------------------------
 
 
-def _deep_stack(depth, filters, input_shape, num_classes, skip):
+def _deep_stack(depth, filters, input_shape, num_classes, skip, batchnorm):
     depth = check_positive_int("depth", depth)
     if depth % 2:
         raise arg_error("depth", depth, "an even number",
                         "The convolutions come in pairs, one pair per residual block; use e.g. depth=30")
+    # With batchnorm: conv (no bias) -> batch normalization -> ReLU and He initialisation, as He et al.
+    # trained their plain and residual networks; without: Keras's default initialisation, no normalization.
+    init = {"batchnorm": batchnorm, "kernel_initializer": _HE if batchnorm else "glorot_uniform"}
     inputs = keras.Input(input_shape, name="image")  # (batch, 28, 28, 1)
-    x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu", name="stem")(inputs)
+    x = conv_bn(inputs, filters, 3, 2, name="stem", **init)  # (batch, 14, 14, filters)
+    x = layers.Activation("relu", name="stem")(x)
     for i in range(1, depth // 2 + 1):  # (batch, 14, 14, filters) all the way
         if skip:  # relu(x + F(x))
-            x = residual_block(x, filters, batchnorm=False, name=f"pair{i}")
+            x = residual_block(x, filters, name=f"pair{i}", **init)
         else:  # relu(F(x)): the same layers (and names), without the "+ x"
-            x = layers.Conv2D(filters, 3, padding="same", name=f"pair{i}_1_conv")(x)
+            x = conv_bn(x, filters, 3, 1, name=f"pair{i}_1", **init)
             x = layers.Activation("relu", name=f"pair{i}_1_relu")(x)
-            x = layers.Conv2D(filters, 3, padding="same", name=f"pair{i}_2_conv")(x)
+            x = conv_bn(x, filters, 3, 1, name=f"pair{i}_2", **init)
             x = layers.Activation("relu", name=f"pair{i}_out")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)  # (batch, filters)
     kind = "residual" if skip else "plain"
-    return keras.Model(inputs, _classifier(x, num_classes), name=f"{kind}_{depth}")
+    return keras.Model(inputs, _classifier(x, num_classes), name=f"{kind}_{depth}" + ("_bn" if batchnorm else ""))
 
 
-def deep_plain_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10):
+def deep_plain_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10, batchnorm=False):
     """A stride-2 3x3 convolution, then `depth` 3x3 convolutions with ReLU, global average pooling, softmax.
 
-    No batch normalization and Keras's default initialisation, which halves
-    the variance of the signal at every ReLU layer: after 30 convolutions the
-    output hardly depends on the input, and in notebook 07 this stack does not
-    learn at all. `deep_residual_stack` has the same layers plus skip
-    connections, and learns.
+    By default no batch normalization and Keras's default initialisation,
+    which halves the variance of the signal at every ReLU layer: after 30
+    convolutions the output hardly depends on the input, and in notebook 10
+    this stack does not learn at all. `deep_residual_stack` has the same layers
+    plus skip connections, and learns. With `batchnorm=True` every convolution
+    is followed by batch normalization and uses He initialisation, as in He et
+    al.'s plain networks: the signal keeps its size, and what is left is their
+    *degradation problem* (notebook 10 trains 6 and 30 such layers).
 
     Args:
         depth: number of 3x3 convolutions after the first one, even.
         filters: filters of every convolution.
         input_shape: `(height, width, channels)`.
         num_classes: units of the softmax output layer.
+        batchnorm: batch normalization after every convolution (which then
+            has no bias), and He initialisation.
 
     Returns:
-        An uncompiled `keras.Model` named `plain_<depth>`.
+        An uncompiled `keras.Model` named `plain_<depth>` (`plain_<depth>_bn`
+        with batch normalization).
 
     Raises:
         ValueError: if `depth` is not a positive even integer.
@@ -134,19 +144,20 @@ def deep_plain_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=
     >>> plain.count_params() == residual.count_params() == 69930
     True
     """
-    return _deep_stack(depth, filters, input_shape, num_classes, skip=False)
+    return _deep_stack(depth, filters, input_shape, num_classes, skip=False, batchnorm=batchnorm)
 
 
-def deep_residual_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10):
+def deep_residual_stack(depth=30, filters=16, input_shape=(28, 28, 1), num_classes=10, batchnorm=False):
     """`deep_plain_stack` with a skip connection around every pair of convolutions: `x + F(x)`.
 
-    Each pair is `residual_block(x, filters, batchnorm=False)`: two 3x3
+    Each pair is `residual_block(x, filters, batchnorm=batchnorm)`: two 3x3
     convolutions `F` and the output `relu(x + F(x))`, the lecture's
     `h_l = f_l(h_{l-1}) + h_{l-1}` followed by a ReLU. Identity shortcuts have
     no weights: both stacks have the same parameters. Args, return value and
-    errors as in `deep_plain_stack` (the model is named `residual_<depth>`).
+    errors as in `deep_plain_stack` (the model is named `residual_<depth>`,
+    `residual_<depth>_bn` with batch normalization).
     """
-    return _deep_stack(depth, filters, input_shape, num_classes, skip=True)
+    return _deep_stack(depth, filters, input_shape, num_classes, skip=True, batchnorm=batchnorm)
 
 
 # ---------------------------------------------------------------------------
