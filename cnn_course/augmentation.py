@@ -10,6 +10,8 @@ from cnn_course._validation import (arg_error, check_bool, check_choice, check_n
                                     check_seed, explain_unknown_arguments)
 from cnn_course.settings import import_keras, import_tensorflow_quietly
 
+keras = import_keras()
+
 
 #: Names a student may type for `make_augmentation`'s arguments: the lecture's words, Keras's layers.
 _SYNONYMS = {
@@ -18,7 +20,7 @@ _SYNONYMS = {
     "zoom": "zoom_range", "shear": "shear_range", "flip": "horizontal_flip", "horizontal": "horizontal_flip",
     "vertical": "vertical_flip", "brightness_range": "brightness", "contrast_range": "contrast",
     "saturation_range": "saturation", "hue_range": "hue", "gray": "grayscale", "grey": "grayscale",
-    "greyscale": "grayscale",
+    "greyscale": "grayscale", "crop_size": "crop", "random_crop": "crop", "crop_range": "crop",
 }
 
 
@@ -46,6 +48,7 @@ def make_augmentation(
     hue=0.0,
     grayscale=0.0,
     value_range=(0.0, 1.0),
+    crop=0.0,
 ):
     """Build a random-augmentation block from `ImageDataGenerator`-style arguments.
 
@@ -83,6 +86,13 @@ def make_augmentation(
     | `hue=0.05` (a twentieth of the colour circle each way) | `RandomHue(0.1)` |
     | `grayscale=0.2` (probability) | `RandomGrayscale(0.2)` |
 
+    `crop=0.1` adds a `RandomCropAndResize(0.1)` layer: each training image
+    is cut to a random window of 90% of its height and width, which is then
+    resized back to the full size (AlexNet took random 224x224 windows of its
+    256x256 images); at inference images pass unchanged. Keras's own
+    `RandomCrop` returns smaller images in training than at inference and
+    cuts a whole batch at one place, so the course does not use it here.
+
     Which keep the label depends on the data: a mirrored cat is a cat, a
     mirrored "b" is a "d"; a colour change keeps a shape's label but not a
     traffic light's.
@@ -115,6 +125,8 @@ def make_augmentation(
             channels kept), in [0, 1] (RGB images only).
         value_range: the range of the pixel values the block receives:
             `(0, 1)` for the course's rescaled images, `(0, 255)` for raw ones.
+        crop: share of the height and width a random crop cuts away, in
+            [0, 0.5]: 0.1 keeps a random 90% window, resized back.
 
     Returns:
         A `keras.Sequential` of preprocessing layers. With every argument at
@@ -133,8 +145,6 @@ def make_augmentation(
     >>> [layer.__class__.__name__ for layer in aug.layers]
     ['RandomRotation', 'RandomTranslation', 'RandomFlip']
     """
-    keras = import_keras()
-
     geometric = {
         "rotation_range": _check_range("rotation_range", rotation_range, 0, 180),
         "width_shift_range": _check_range("width_shift_range", width_shift_range, 0, 0.99),
@@ -153,6 +163,7 @@ def make_augmentation(
         "grayscale": _check_range("grayscale", grayscale, 0, 1),
         "value_range": _check_value_range(value_range),
     }
+    crop = _check_range("crop", crop, 0, 0.5)
     seed = check_seed(seed, allow_none=True)
 
     def next_seed(offset):
@@ -160,6 +171,8 @@ def make_augmentation(
         return None if seed is None else int(seed) + offset
 
     layers = _geometric_layers(keras, next_seed, **geometric) + _photometric_layers(keras, next_seed, **photometric)
+    if crop:
+        layers.append(RandomCropAndResize(crop, seed=next_seed(11)))
     if not layers:  # an empty Sequential cannot be called
         layers.append(keras.layers.Identity(name="no_augmentation"))
     return keras.Sequential(layers, name=name)
@@ -214,6 +227,63 @@ def _photometric_layers(keras, next_seed, brightness, contrast, saturation, hue,
     if grayscale:
         layers.append(keras.layers.RandomGrayscale(grayscale, seed=next_seed(10)))
     return layers
+
+
+@keras.saving.register_keras_serializable(package="cnn_course")
+class RandomCropAndResize(keras.layers.Layer):
+    """A random crop of each image, resized back to the image's size; the identity at inference.
+
+    In training, every image of the batch gets its own window, `1 - crop` of
+    its height and width, at a random place, resized back to the full size
+    with bilinear interpolation: the shape is cut away at the edges a little
+    and seen a little larger. At inference (`training=False`) the images pass
+    unchanged, so the model sees whole images when it predicts. It saves and
+    loads with `model.save("model.keras")` / `keras.models.load_model` once
+    `cnn_course.augmentation` is imported. Build it with
+    `make_augmentation(crop=...)`.
+
+    Args:
+        crop: share of the height and width cut away, in [0, 0.5].
+        seed: integer seed of the windows' places (None: from the global seed).
+        **kwargs: passed to `keras.layers.Layer` (`name`, ...).
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = RandomCropAndResize(0.25, seed=0)
+    >>> images = np.random.default_rng(0).random((2, 8, 8, 3)).astype("float32")
+    >>> layer(images, training=True).shape
+    TensorShape([2, 8, 8, 3])
+    >>> bool(np.array_equal(layer(images, training=False), images))
+    True
+    """
+
+    def __init__(self, crop=0.1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.crop = _check_range("crop", crop, 0, 0.5)
+        self.seed = check_seed(seed, allow_none=True)
+        self._generator = keras.random.SeedGenerator(self.seed)
+
+    def call(self, images, training=None):
+        if not training or not self.crop:
+            return images
+        tf = import_tensorflow_quietly()
+        images = tf.convert_to_tensor(images, self.compute_dtype)
+        batch = tf.shape(images)[0]
+        side = 1.0 - self.crop
+        # Top-left corners in [0, crop] of the height and width, one pair per image; boxes are (y0, x0, y1, x1)
+        # in crop_and_resize's coordinates, where 0 and 1 are the centres of the first and last pixels.
+        corners = keras.random.uniform((batch, 2), 0.0, self.crop, seed=self._generator)
+        boxes = tf.concat([corners, corners + side], axis=1)
+        size = tf.shape(images)[1:3]
+        resized = tf.image.crop_and_resize(images, boxes, tf.range(batch), size, method="bilinear")
+        return tf.cast(resized, images.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "crop": self.crop, "seed": self.seed}
 
 
 #: Named augmentation recipes, as `make_augmentation` arguments; build one with `recipe(name)`.

@@ -161,6 +161,13 @@ EXERCISES = {
         "A k x k convolution from C to C channels has k*k*C*C weights; the two 3x3 see 5x5 pixels, "
         "as the 5x5 does.",
     ),
+    "03.crop_area": Exercise(
+        "make_augmentation(crop=0.25) keeps a random window of 75% of the height and 75% of the width. What "
+        "share of the image's area does the window keep?",
+        lambda: 0.75 * 0.75,
+        "Both sides shrink: the area is the product of the two shares kept.",
+        tolerance=1e-3,
+    ),
     "07.sigmoid_chain": Exercise(
         "Leave the weights aside: what is the largest share of a gradient that survives when it passes back "
         "through five sigmoid activations in a row (the product of their five derivatives, at best)?",

@@ -133,6 +133,53 @@ augmentation.show_augmentations(train.images[3], augment, n=12, ncols=6);
 # Choose augmentations that keep the label true: a mirrored star is still a
 # star, and a mirrored cat is still a cat, but a mirrored "b" would be a "d".
 #
+# ## Colour, grayscale and crops: which keep the label?
+#
+# Mirroring and shifting move pixels. Photometric augmentations change their
+# colours instead, and a random crop cuts the image to a window and enlarges
+# it back. All come from the same `augmentation.make_augmentation`; each row
+# below starts with the original image.
+
+# %%
+more_augmentations = {
+    "colour jitter": augmentation.make_augmentation(brightness=0.2, contrast=0.3, saturation=0.5, hue=0.1,
+                                                    seed=SEED),
+    "grayscale": augmentation.make_augmentation(grayscale=1.0, seed=SEED),
+    "random crop (25% cut away)": augmentation.make_augmentation(crop=0.25, seed=SEED),
+}
+for title, block in more_augmentations.items():
+    figure = augmentation.show_augmentations(train.images[3], block, n=6, ncols=6)
+    figure.suptitle(title)
+
+# %% [markdown]
+# Whether each keeps the label depends on the data, not on the augmentation:
+#
+# - **Colour jitter** keeps the label of the shapes (a shape's class is its
+#   outline, not its colour) and of cats and dogs in any light. It changes
+#   the label where colour is the answer: a traffic light's state, ripe
+#   against unripe fruit, a rash judged by its redness.
+# - **Grayscale** keeps the label of the shapes, of digits and of most
+#   objects, and teaches the network to do without colour; it fails the same
+#   colour-coded tasks.
+# - **A random crop** keeps the label of photographs with the subject in the
+#   middle (AlexNet's ImageNet crops). It can change the label of a shape or a
+#   digit near the border: cut until a star loses its points, or a "7" looks
+#   like a "1".
+#
+# A crop that loses the object is a wrong label, not a harder example (watch
+# the large circle near the border in the crop row above): keep the crop small
+# where the objects reach the edges, as the shapes do. Like
+# every augmentation, these run only in training: at inference each block
+# passes the images unchanged.
+#
+# **Exercise.** `make_augmentation(crop=0.25)` keeps a random window of 75% of
+# the height and 75% of the width. What share of the image's area does the
+# window keep?
+
+# %%
+exercises.check("03.crop_area", None)  # your answer: a number between 0 and 1
+
+# %% [markdown]
 # ## The same network with augmentation
 #
 # The augmentation layers go first in the model, and Keras switches them off at

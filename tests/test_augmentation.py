@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnn_course.augmentation import RECIPES, make_augmentation, recipe, show_augmentations
+from cnn_course.augmentation import RECIPES, RandomCropAndResize, make_augmentation, recipe, show_augmentations
 
 
 def _image(h=16, w=16):
@@ -96,6 +96,7 @@ def test_recipes_build_the_layers_their_arguments_name():
     ({"width_shift_range": 1.5}, "width_shift_range"),
     ({"zoom_range": "big"}, "zoom_range"),
     ({"fill_mode": "mirror"}, "fill_mode"),
+    ({"crop": 0.6}, "crop"),
 ])
 def test_bad_arguments_are_named(kwargs, name):
     with pytest.raises(ValueError, match=rf"The `{name}` argument must be"):
@@ -176,9 +177,46 @@ def test_saturation_hue_and_grayscale_change_what_they_name_by_at_most_their_bou
 
 @pytest.mark.parametrize("typed, meant", [("rotation", "rotation_range"), ("zoom", "zoom_range"),
                                           ("rotaton_range", "rotation_range"), ("brightness_range", "brightness"),
-                                          ("greyscale", "grayscale")])
+                                          ("greyscale", "grayscale"), ("crop_size", "crop")])
 def test_a_misspelt_argument_names_the_one_meant(typed, meant):
     with pytest.raises(TypeError, match=rf"The `{typed}` argument must be one of make_augmentation's arguments "
                                         rf"\(rotation_range, .*\)\. Received: {typed}=0\.2\. "
                                         rf"Did you mean {meant}=0\.2\?"):
         make_augmentation(**{typed: 0.2})
+
+
+def _ramps(n, size):
+    """Images whose channel 0 is the row's position and channel 1 the column's, from 0 to 1."""
+    ramp = np.linspace(0.0, 1.0, size, dtype="float32")
+    images = np.zeros((n, size, size, 3), "float32")
+    images[..., 0] = ramp[:, None]
+    images[..., 1] = ramp[None, :]
+    return images
+
+
+def test_random_crop_windows_have_the_asked_size_a_place_per_image_and_inference_is_identity():
+    # Reference: bilinear interpolation reproduces a linear ramp exactly, so the first and last values of each
+    # cropped ramp are where its window starts and ends, as a share of the image.
+    images = _ramps(16, 20)
+    block = make_augmentation(crop=0.2, seed=5)
+    assert [layer.__class__.__name__ for layer in block.layers] == ["RandomCropAndResize"]
+    out = _draw(block, images)
+    assert out.shape == images.shape
+    rows, columns = out[:, :, 0, 0], out[:, 0, :, 1]  # (16, 20) each
+    for ramp in (rows, columns):
+        starts, ends = ramp[:, 0], ramp[:, -1]
+        np.testing.assert_allclose(ends - starts, 0.8, atol=1e-5)  # windows of 80% of the side
+        assert (starts >= -1e-6).all() and (starts <= 0.2 + 1e-6).all()
+        np.testing.assert_allclose(np.diff(ramp, axis=1), 0.8 / 19, atol=1e-5)  # still a straight ramp
+    assert len(np.unique(np.round(rows[:, 0], 4))) > 8  # each image of the batch has its own window
+
+
+def test_random_crop_layer_saves_and_loads(tmp_path):
+    import keras
+
+    inputs = keras.Input((12, 12, 3))
+    model = keras.Model(inputs, RandomCropAndResize(0.25, seed=1, name="crop")(inputs))
+    model.save(tmp_path / "crop.keras")
+    loaded = keras.models.load_model(tmp_path / "crop.keras")
+    layer = loaded.get_layer("crop")
+    assert isinstance(layer, RandomCropAndResize) and (layer.crop, layer.seed) == (0.25, 1)

@@ -121,6 +121,19 @@ def _01_gd_step():
     return float(w.numpy())
 
 
+def _03_crop_area():
+    # Measured through the layer: on ramps from 0 to 1, a cropped ramp runs from its window's start to its end.
+    from cnn_course.augmentation import RandomCropAndResize
+
+    ramp = np.linspace(0.0, 1.0, 33, dtype="float32")
+    images = np.zeros((4, 33, 33, 2), "float32")
+    images[..., 0], images[..., 1] = ramp[:, None], ramp[None, :]
+    out = np.asarray(RandomCropAndResize(0.25, seed=0)(images, training=True))
+    heights = out[:, -1, 0, 0] - out[:, 0, 0, 0]
+    widths = out[:, 0, -1, 1] - out[:, 0, 0, 1]
+    return float(np.mean(heights * widths))
+
+
 def _07_sigmoid_chain():
     # The largest derivative of Keras's sigmoid, found by the tape on a fine grid, to the fifth power.
     import tensorflow as tf
@@ -180,6 +193,7 @@ _KERAS_ANSWERS = {
     "01.gd_step": _01_gd_step,
     "09.iou": _09_iou,
     "07.sigmoid_chain": _07_sigmoid_chain,
+    "03.crop_area": _03_crop_area,
     "07.dense_channels": _07_dense_channels,
     "10.backprop": _10_backprop,
     "10.momentum_step": _10_momentum_step,
