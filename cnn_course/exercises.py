@@ -161,6 +161,12 @@ EXERCISES = {
         "A k x k convolution from C to C channels has k*k*C*C weights; the two 3x3 see 5x5 pixels, "
         "as the 5x5 does.",
     ),
+    "01.conv3d_params": Exercise(
+        "A Conv3D layer with 16 filters of 3x3x3 reads video frames with 3 colour channels. How many "
+        "parameters does it have?",
+        lambda: (3 * 3 * 3 * 3 + 1) * 16,
+        "Each filter has one weight per kernel cell (3 * 3 * 3 of them) and input channel (3), plus a bias.",
+    ),
     "03.crop_area": Exercise(
         "make_augmentation(crop=0.25) keeps a random window of 75% of the height and 75% of the width. What "
         "share of the image's area does the window keep?",

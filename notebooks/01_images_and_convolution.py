@@ -96,6 +96,65 @@ print("Keras:\n", np.asarray(keras_result)[0, :, :, 0].astype(int))
 exercises.check("01.cross_correlation", None)  # your answer: a 3x4 list of lists
 
 # %% [markdown]
+# ## The formulas, and grids that are not images
+#
+# Convolution comes from mathematics, where it combines two functions: to get
+# the value at `t`, flip `g`, slide it to `t`, and use it to weight `f`:
+#
+# $$(f * g)(t) = \int f(\tau)\, g(t - \tau)\, d\tau$$
+#
+# On a grid the integral becomes a sum. In one dimension
+# $(x * k)[n] = \sum_m x[m]\, k[n - m]$, and in two
+# $(X * K)[i, j] = \sum_m \sum_n X[m, n]\, K[i - m, j - n]$. Cross-correlation,
+# what Keras computes, leaves out the flip:
+# $(X \star K)[i, j] = \sum_m \sum_n X[i + m, j + n]\, K[m, n]$.
+#
+# The cell writes the one-dimensional sums as loops and checks them against
+# NumPy and against Keras's `Conv1D`:
+
+# %%
+series = np.array([0.0, 1.0, 3.0, 2.0, 0.0, -1.0, 0.0])
+k = np.array([1.0, 0.0, -1.0])
+by_formula = [float(sum(series[m] * k[n - m] for m in range(len(series)) if 0 <= n - m < len(k)))
+              for n in range(len(series) + len(k) - 1)]  # the convolution sum, every n where it is not empty
+print("convolution by the formula:", by_formula)
+print("np.convolve (full):        ", np.convolve(series, k).tolist())
+valid = [float(np.dot(series[i:i + len(k)], k)) for i in range(len(series) - len(k) + 1)]  # no flip
+conv1d = keras.layers.Conv1D(1, 3, use_bias=False)
+conv1d.build((None, len(series), 1))
+conv1d.set_weights([k.reshape(3, 1, 1)])
+print("cross-correlation by the formula:", valid)
+print("Keras Conv1D:                    ", np.asarray(conv1d(series.reshape(1, -1, 1)))[0, :, 0].tolist())
+
+# %% [markdown]
+# The same layers work on any grid where neighbours matter. A **time series**
+# (a heartbeat, a sensor, a sound) is a 1-D grid: `Conv1D` slides along time,
+# on `(batch, steps, channels)`. A **video** or a CT scan is a 3-D grid:
+# `Conv3D` slides along frames (or slices), height and width, on
+# `(batch, depth, height, width, channels)`. The parameter count follows the
+# same rule as in 2-D: kernel cells times input channels, plus one bias, per
+# filter.
+
+# %%
+grids = {
+    "Conv1D(8, 5) on a series of 100 steps, 1 channel": (keras.layers.Conv1D(8, 5), (None, 100, 1), 5 * 1 * 8 + 8),
+    "Conv2D(8, 3) on a 64x64 RGB image": (keras.layers.Conv2D(8, 3), (None, 64, 64, 3), 3 * 3 * 3 * 8 + 8),
+    "Conv3D(8, 3) on 16 frames of 64x64 RGB": (keras.layers.Conv3D(8, 3), (None, 16, 64, 64, 3),
+                                               3 * 3 * 3 * 3 * 8 + 8),
+}
+for what, (layer, shape, by_hand) in grids.items():
+    layer.build(shape)
+    print(f"{what}: output {layer.compute_output_shape(shape)}, {layer.count_params()} parameters "
+          f"(by hand {by_hand})")
+
+# %% [markdown]
+# **Exercise.** A `Conv3D` layer with 16 filters of 3x3x3 reads video frames with
+# 3 colour channels. How many parameters does it have?
+
+# %%
+exercises.check("01.conv3d_params", None)  # your answer: a number
+
+# %% [markdown]
 # ## The slides' worked examples, checked
 #
 # Every worked example in the lecture decks that involves convolution, pooling,

@@ -121,6 +121,12 @@ def _01_gd_step():
     return float(w.numpy())
 
 
+def _01_conv3d_params():
+    layer = keras.layers.Conv3D(16, 3)
+    layer.build((None, 8, 32, 32, 3))
+    return layer.count_params()
+
+
 def _03_crop_area():
     # Measured through the layer: on ramps from 0 to 1, a cropped ramp runs from its window's start to its end.
     from cnn_course.augmentation import RandomCropAndResize
@@ -194,6 +200,7 @@ _KERAS_ANSWERS = {
     "09.iou": _09_iou,
     "07.sigmoid_chain": _07_sigmoid_chain,
     "03.crop_area": _03_crop_area,
+    "01.conv3d_params": _01_conv3d_params,
     "07.dense_channels": _07_dense_channels,
     "10.backprop": _10_backprop,
     "10.momentum_step": _10_momentum_step,
