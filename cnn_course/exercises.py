@@ -197,6 +197,14 @@ EXERCISES = {
         "dL/dz = 8 (z > 0, so ReLU passes it), dL/dw1 = 8 * x.",
         tolerance=1e-6,
     ),
+    "10.tent_pieces": Exercise(
+        "The tent function (2 ReLU units) composed with itself 6 times: how many straight pieces does it "
+        "have on [0, 1], and how many units would one hidden layer of ReLU units need at least? Answer with a "
+        "tuple (pieces, units).",
+        lambda: (2 ** 6, 2 ** 6 - 1),
+        "Each composition folds the function once more and doubles the pieces: 2, 4, 8, ... One hidden layer "
+        "adds at most one bend per unit, and n pieces have n - 1 bends.",
+    ),
     "10.momentum_step": Exercise(
         "Momentum 0.9, learning rate 0.01 and the same gradient g = 2 at every step. Once the velocity has "
         "settled, how far does a weight move in one step?",

@@ -352,6 +352,28 @@ print("output, same size as the input:\n",
       np.round(convolution.cross_correlate2d(X2, filters.get_kernel("box_blur"), padding="same"), 2))
 
 # %% [markdown]
+# With an odd kernel the padding is symmetric: a 3x3 kernel needs one zero on
+# every side, a 5x5 two, and each output pixel lines up with the pixel under
+# the kernel's centre. An even kernel has no centre pixel, and `same` needs an
+# odd number of zeros (`k - 1`), which cannot be split evenly: TensorFlow puts
+# the extra zero after the image, at the bottom and on the right. The cell
+# shows it with a 2x2 kernel that picks one corner of its window: picking the
+# top-left corner returns the image unchanged; picking the bottom-right corner
+# returns it moved one pixel up and left, with a row and a column of padding
+# zeros entering at the bottom and right.
+
+# %%
+image3 = np.arange(1, 10, dtype="float32").reshape(3, 3)
+for corner, kernel in (("top-left", [[1, 0], [0, 0]]), ("bottom-right", [[0, 0], [0, 1]])):
+    layer = keras.layers.Conv2D(1, 2, padding="same", use_bias=False)
+    layer.build((None, 3, 3, 1))
+    layer.set_weights([np.array(kernel, "float32").reshape(2, 2, 1, 1)])
+    out = np.asarray(layer(image3.reshape(1, 3, 3, 1)))[0, :, :, 0]
+    print(f"2x2 kernel picking its {corner} cell, same padding:\n{out.astype(int)}")
+zeros_after = convolution.cross_correlate2d(np.pad(image3, ((0, 1), (0, 1))), np.array([[0, 0], [0, 1]]))
+print("by hand, one zero after the image on each axis:\n", zeros_after.astype(int))
+
+# %% [markdown]
 # **Exercises.** Use the formula, then check.
 
 # %%

@@ -179,6 +179,17 @@ moved = np.roll(spot, 1, axis=1)  # the same feature, one pixel to the right, sa
 print("pooled maps equal:", np.array_equal(convolution.pool2d(spot, 2), convolution.pool2d(moved, 2)))
 
 # %% [markdown]
+# Stacked poolings lose more: a face detector built from them can fire on an
+# image whose eyes, nose and mouth are all present but in the wrong places,
+# since each part was found somewhere and where was pooled away. This is
+# Hinton's argument for **capsule networks** (Sabour, Frosst and Hinton,
+# 2017), which replace each unit's single number by a vector that also
+# encodes the part's position and orientation, and route parts to wholes that
+# agree on them. They have not replaced convnets in practice: they are slow
+# to train and have not scaled to large images, but the cost they point at is
+# real. Notebook 09 keeps positions by not pooling them away (a flattened
+# head for boxes, an encoder-decoder with skip connections for masks).
+#
 # ## Prepare the data
 #
 # scikit-learn's handwritten digits: 1,797 images of 8x8 pixels, split (with a

@@ -172,6 +172,14 @@ for title, block in more_augmentations.items():
 # every augmentation, these run only in training: at inference each block
 # passes the images unchanged.
 #
+# Two names from the lectures that this notebook does not use. **ZCA
+# whitening** is preprocessing, not augmentation: it removes the correlations
+# between neighbouring pixels (estimated on the training set), which leaves
+# the edges; `ImageDataGenerator` offered it, Keras 3's layers do not, and
+# convnets today rarely use it. **Albumentations**
+# is a separate library with many more augmentations (blur, noise, elastic
+# distortions, cut-outs) that runs on NumPy images, in the input pipeline.
+#
 # **Exercise.** `make_augmentation(crop=0.25)` keeps a random window of 75% of
 # the height and 75% of the width. What share of the image's area does the
 # window keep?

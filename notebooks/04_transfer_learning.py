@@ -22,6 +22,8 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
+import re
+
 import numpy as np
 
 from cnn_course import (augmentation, data, datasets, exercises, models, plots, pretrained, settings,
@@ -320,12 +322,40 @@ for name, accuracy in results.items():
 #   labelled images of the new domain is the simplest form of it. **Concept
 #   drift** is the same shift arriving over time after deployment: the
 #   model's accuracy on new data must be watched and the model retrained.
+# - **Pretraining without labels**: before 2012, deep networks were often
+#   trained one layer at a time without labels, each layer learning to
+#   rebuild its input (Hinton's deep belief networks in 2006, then stacked
+#   denoising autoencoders, which learn to undo noise added to the input),
+#   and only then fine-tuned on the labelled task. ReLU, better
+#   initialisation and large labelled datasets made that step unnecessary
+#   for convnets; self-supervised pretraining on unlabelled images is its
+#   modern descendant.
 # - **A strong prior**: in Bayesian terms, the pretrained weights are a prior
 #   belief about good features, and the small dataset updates it. Freezing
 #   the base is an infinitely strong prior (the features cannot move);
 #   fine-tuning with a small learning rate and few epochs is a strong one;
 #   training from scratch is a weak one, which needs far more data.
 #
+# ### The model zoo
+#
+# VGG16 is one of many networks pretrained on ImageNet that Keras offers in
+# `keras.applications`; each takes `weights="imagenet"` (downloaded once, tens
+# to hundreds of MB) and `include_top=False` to return the base alone. The
+# list below is read from the installed Keras, without downloading anything:
+
+# %%
+families = {}
+for name in sorted(name for name in dir(keras.applications) if name[0].isupper()):
+    # The family is the name before its size or version: DenseNet121 -> DenseNet, ResNet50V2 -> ResNet.
+    family = re.match(r"[A-Za-z]+?(?=[0-9]|[VB][0-9]|Base|Large|Small|Tiny|XLarge|Mobile|$)", name).group()
+    families.setdefault(family, []).append(name)
+for family, names in families.items():
+    print(f"{family:>16}: {', '.join(names)}")
+
+# %% [markdown]
+# For a new problem, start with a small, well-known base (ResNet50,
+# EfficientNetB0, or MobileNetV2 on a laptop), and move to a larger one only
+# when the learning curves say the base is what limits you.
 #
 # ### Catastrophic forgetting, shown
 #

@@ -19,6 +19,7 @@ import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import pathlib
 import tempfile
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
@@ -272,7 +273,44 @@ evaluation.plot_worst_errors(test.images, y_true, y_prob, names, k=8);
 # The worst errors are the mistakes the model was most sure of. Look at them:
 # are they mislabelled, hidden by clutter, or a real confusion between two
 # shapes? That tells you what to do next (clean labels, more augmentation, a
-# bigger model).
+# bigger model). Go where the diagnosis points: when the errors are mislabelled
+# or unusual images, a cleverer architecture will not fix them, and trying one
+# after another is the "algorithm rabbit hole" the lecture warns of. When the
+# model itself is short, the lecture's default is a larger model, regularised
+# well, rather than a small one.
+#
+# ### Answer less, be right more: coverage
+#
+# A model need not answer every image. If it answers only when the probability
+# of its predicted class is high enough, and hands the rest to a person
+# (manual curation), it is right more often on what it answers. The share it
+# answers is its **coverage**; the goal then has two numbers. Goodfellow et
+# al.'s reader of Street View house numbers had to reach 98% accuracy at 95%
+# coverage. `evaluation.coverage_curve` sorts the test images from surest to
+# least sure and scores every cut-off:
+
+# %%
+curve = evaluation.coverage_curve(y_true, y_prob)
+for share in (1.0, 0.95, 0.9, 0.75, 0.5):
+    k = int(np.ceil(share * len(y_true))) - 1
+    print(f"answer {curve['coverage'][k]:.0%} of the test images (probability >= {curve['threshold'][k]:.3f}): "
+          f"accuracy {curve['accuracy'][k]:.3f}")
+fig, ax = plt.subplots(figsize=(5, 3.4))
+ax.plot(curve["coverage"], curve["accuracy"])
+ax.set(xlabel="coverage (share of test images answered)", ylabel="accuracy on those answered",
+       title="accuracy against coverage")
+ax.grid(alpha=0.3)
+
+# %% [markdown]
+# Accuracy rises as coverage falls: the model's confidence carries
+# information, though it is no guarantee (the worst errors above were
+# confident). Choose the threshold on the validation set, not the test set,
+# as for any other setting.
+#
+# The same habit of checking on small, known cases applies to code: before a
+# long run, run each piece on a toy input whose answer you know (the
+# one-batch overfitting check of section 3 is one such test). The course's own
+# `tests/` folder does this for every helper.
 
 # %% [markdown]
 # **Exercise.** Suppose 5% of all hyperparameter settings are good enough. What is the

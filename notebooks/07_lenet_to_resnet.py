@@ -28,6 +28,7 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
+import matplotlib.pyplot as plt
 import numpy as np
 
 from cnn_course import (architectures, data, datasets, evaluation, exercises, explain, models, plots, settings,
@@ -87,8 +88,12 @@ print(f"LeNet-5 test accuracy: {lenet.evaluate(mnist_test_ds, verbose=0)[1]:.3f}
 # ## What AlexNet added: ReLU, dropout, augmentation, GPUs and data
 #
 # Fourteen years after LeNet, Krizhevsky, Sutskever and Hinton won the 2012
-# ImageNet challenge with a convnet built from the same parts. What was new was
-# a handful of ingredients, none of them large on its own:
+# ImageNet challenge with a convnet built from the same parts. In between,
+# convnets were little used beyond reading digits and cheques: labelled
+# datasets were small, CPUs were slow for training large networks, and support
+# vector machines on hand-designed features (SIFT, HOG) did as well on the
+# benchmarks of the time. What was new in 2012 was a handful of ingredients,
+# none of them large on its own:
 #
 # - **ReLU**, `max(0, x)`, in place of a squashing function. Its derivative is
 #   1 for every positive input; a sigmoid's is at most 0.25 and close to 0 once
@@ -180,7 +185,13 @@ print(tables.text_table(["network", "conv layers", "dense layers", "parameters",
 # Keras's own networks, with random weights (weights=None): nothing is downloaded.
 print(f"\nkeras.applications.VGG16:    {keras.applications.VGG16(weights=None).count_params():,}")
 print(f"keras.applications.ResNet50: {keras.applications.ResNet50(weights=None).count_params():,}")
-del big  # more than 1 GB of random weights that we no longer need
+# VGG16's data flow: the shape after each block's convolutions and after its pooling.
+vgg = big["VGG16 (2014)"]
+flow = [f"{layer.name} {'x'.join(map(str, layer.output.shape[1:]))}" for layer in vgg.layers
+        if layer.name == "image" or layer.name.endswith("_pool") or layer.name.endswith("conv1")
+        or layer.name in ("fc1", "fc2", "predictions")]
+print("\nVGG16's data flow:\n  " + "\n  ".join(flow))
+del big, vgg  # more than 1 GB of random weights that we no longer need
 
 # %% [markdown]
 # About 58 of AlexNet's 61 million parameters and 124 of VGG16's 138 million
@@ -192,6 +203,11 @@ del big  # more than 1 GB of random weights that we no longer need
 # averages each of the 512 channels over the 7x7 positions, so only 512 numbers
 # reach the output layer. The convolutions are unchanged, and the model is
 # 9 times smaller (15.2 million parameters). GoogLeNet and ResNet end this way.
+#
+# VGG16's data flow, printed last, is the pattern of most convnets: each block
+# halves height and width with its pooling and doubles the channels with its
+# first convolution (64, 128, 256, then 512 twice), from 224x224x3 to
+# 7x7x512 = 25,088 numbers before the dense layers.
 # It also makes the head indifferent to the input size: the same weights work
 # on 224x224 or 320x320 images. ResNet-50 ends the same way: only 8% of its
 # 25.6 million parameters are in its dense layer.
@@ -330,6 +346,13 @@ del densenet
 # transferred base (notebook 04). On pneumonia, its F1 score on their test set
 # was higher than the average of four radiologists'.
 #
+# Later networks combined these ideas rather than replacing them.
+# Inception-ResNet (Szegedy et al., 2016) put Inception modules inside residual
+# blocks. Attention lets a network weigh its own features by how much they
+# matter for the image at hand: SENet (2017) rescales each channel by a number
+# it computes from the whole image, and vision transformers (2020) apply
+# attention between image patches instead of convolutions.
+#
 # **Exercise.** DenseNet-121's first dense block receives 64 channels and has 6
 # layers with growth rate 32. How many channels leave the block, and how many
 # leave the transition after it (which keeps half)?
@@ -407,7 +430,26 @@ print(tables.text_table(["model", "parameters", "test accuracy", "seconds per ep
 # inside it: pictures of what its first layers responded to (notebook 05 draws
 # them for our network) showed dead and aliased filters, which smaller
 # first-layer filters with a smaller stride (7x7 moved by 2 instead of 11x11
-# moved by 4) removed. With our 4 classes, top-2 plays the role of top-5:
+# moved by 4) removed. The winners' top-5 errors, year by year:
+
+# %%
+ilsvrc_top5_error = {  # the winning entry of each year's ILSVRC classification task, in %
+    "2010\nNEC-UIUC": 28.2, "2011\nXRCE": 25.8, "2012\nAlexNet": 15.3, "2013\nZFNet": 11.7,
+    "2014\nGoogLeNet": 6.7, "2015\nResNet": 3.6, "2016\nTrimps": 3.0, "2017\nSENet": 2.3,
+}
+fig, ax = plt.subplots(figsize=(8, 3.4))
+ax.bar(list(ilsvrc_top5_error), list(ilsvrc_top5_error.values()), color="tab:blue")
+ax.axhline(5.1, color="tab:red", linestyle="--", label="one trained person (Karpathy, 2014): 5.1%")
+ax.set(ylabel="top-5 error (%)", title="ImageNet (ILSVRC) classification winners")
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown]
+# The first two winners used hand-designed features; every winner from 2012 on
+# was a convnet, and from 2015 they passed the error of a person who had
+# trained for the task. (The 2016 and 2017 winners combined several networks,
+# and SENet added a small attention step that reweights the channels.) With
+# our 4 classes, top-2 plays the role of top-5:
 
 # %%
 for name, model in trained.items():

@@ -37,6 +37,7 @@
 
 # %%
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
+import matplotlib.pyplot as plt
 import numpy as np
 
 from cnn_course import architectures, data, datasets, exercises, models, plots, settings, tables, training
@@ -200,6 +201,72 @@ print(tables.text_table(
 # three. Plain SGD is not hopeless: it needs a larger learning rate, or more
 # epochs (try-it 1). Which optimiser and which rate are hyperparameters, to be
 # chosen on the validation set (notebook 06).
+
+# %% [markdown]
+# ## Width or depth?
+#
+# The **universal approximation theorem** (Cybenko, 1989; Hornik, 1991) says
+# that one hidden layer is enough in principle: with enough units, it can
+# approximate any continuous function on a bounded interval as closely as you
+# like. It says nothing about how many units that takes, or whether training
+# finds them. The cell shows the first half on `sin(2x)`: hidden layers of 4
+# to 256 ReLU units with random weights, and only the output layer fitted, by
+# least squares. The worst error falls as the layer widens.
+
+# %%
+grid = np.linspace(-np.pi, np.pi, 1001)
+target = np.sin(2 * grid)
+rng = np.random.default_rng(SEED)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+axes[0].plot(grid, target, color="black", linewidth=3, alpha=0.3, label="sin(2x)")
+for units in (4, 16, 64, 256):
+    weights = rng.normal(size=units)
+    kinks = rng.uniform(-np.pi, np.pi, size=units)  # where each unit switches on
+    hidden = np.maximum(0.0, np.outer(grid, weights) - kinks * np.abs(weights))  # (points, units)
+    design = np.column_stack([hidden, np.ones_like(grid)])  # the output layer: weights and a bias
+    output_weights, *_ = np.linalg.lstsq(design, target, rcond=None)
+    fit = design @ output_weights
+    print(f"{units:>4} hidden units: largest error {np.abs(fit - target).max():.3f}")
+    if units <= 64:
+        axes[0].plot(grid, fit, label=f"{units} units")
+axes[0].set(title="one hidden layer, wider and wider", xlabel="x")
+axes[0].legend(fontsize="small")
+
+# Depth: the tent function, made of 2 ReLU units, composed with itself.
+def tent(z):
+    return 2 * np.maximum(z, 0) - 4 * np.maximum(z - 0.5, 0)  # 0 -> 1 -> 0 on [0, 1]
+
+
+unit_interval = np.linspace(0, 1, 4097)
+z = unit_interval
+for depth in range(1, 6):
+    z = tent(z)
+    slopes = np.round(np.diff(z) / np.diff(unit_interval), 6)
+    pieces = 1 + np.count_nonzero(np.diff(slopes))
+    print(f"{depth} layers of 2 ReLU units: {pieces} straight pieces; one hidden layer needs {pieces - 1} units")
+    if depth <= 3:
+        axes[1].plot(unit_interval, z, label=f"{depth} layers")
+axes[1].set(title="a tent composed with itself", xlabel="x")
+axes[1].legend(fontsize="small")
+fig.tight_layout()
+
+# %% [markdown]
+# The right panel is the other half of the story. One hidden layer of ReLU
+# units draws a function made of straight pieces, and each unit adds at most
+# one bend, so `n` pieces need `n - 1` units. Depth multiplies instead: each
+# layer of just two units folds the function once more and doubles the
+# pieces, so 5 layers (10 units) draw 32 pieces, which one hidden layer needs
+# 31 units for; 20 layers would need about a million. Some functions are far
+# cheaper to build deep than wide (Telgarsky, 2016, builds this example). For
+# images, the networks that won (notebook 07) grew deeper rather than wider,
+# as deep as they could still be trained: how deep that is, is the rest of
+# this notebook.
+#
+# **Exercise.** The tent composed with itself 6 times: how many straight pieces,
+# and how many units would one hidden layer of ReLU units need at least?
+
+# %%
+exercises.check("10.tent_pieces", None)  # your answer: a tuple (pieces, units)
 
 # %% [markdown]
 # ## Deep without skip connections: a 30-layer stack that does not learn

@@ -338,3 +338,27 @@ def test_mean_iou_matches_keras_mean_iou():
 def test_mean_iou_refuses_classes_out_of_range():
     with pytest.raises(ValueError, match="integer classes 0 to 1"):
         evaluation.mean_iou([[0, 2]], [[0, 1]], num_classes=2)
+
+
+def test_coverage_curve_against_answering_above_each_threshold():
+    rng = np.random.default_rng(3)
+    y_prob = rng.dirichlet(np.ones(4), size=200)
+    y_true = rng.integers(0, 4, 200)
+    curve = evaluation.coverage_curve(y_true, y_prob)
+    # Reference: for each threshold, answer the examples whose top probability reaches it, and score them.
+    for k in (1, 17, 100, 150, 200):
+        threshold = curve["threshold"][k - 1]
+        answered = y_prob.max(axis=1) >= threshold
+        assert answered.sum() == k
+        assert curve["coverage"][k - 1] == k / 200
+        assert curve["accuracy"][k - 1] == pytest.approx(np.mean(y_prob[answered].argmax(axis=1) == y_true[answered]))
+    assert curve["accuracy"][-1] == pytest.approx(np.mean(y_prob.argmax(axis=1) == y_true))  # all answered
+    assert np.all(np.diff(curve["threshold"]) <= 0)  # surest first
+
+
+def test_coverage_curve_for_sigmoid_outputs_and_bad_shapes():
+    curve = evaluation.coverage_curve([1, 0, 1], [0.9, 0.45, 0.3])  # confidences 0.9, 0.55, 0.7
+    assert curve["threshold"].tolist() == pytest.approx([0.9, 0.7, 0.55])
+    assert curve["accuracy"].tolist() == pytest.approx([1.0, 0.5, 2 / 3])
+    with pytest.raises(ValueError, match="one row per label"):
+        evaluation.coverage_curve([0, 1], [[0.5, 0.5]])

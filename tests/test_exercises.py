@@ -171,6 +171,23 @@ def _10_backprop():
     return float(tape.gradient(loss, w1))
 
 
+def _10_tent_pieces():
+    # The tent as a Keras network of 6 Dense layers of 2 ReLU units, read on a fine grid: count its bends.
+    inputs = x = keras.Input((1,))
+    for _ in range(6):
+        hidden = keras.layers.Dense(2, activation="relu")
+        x = hidden(x)
+        hidden.set_weights([np.array([[1.0, 1.0]]), np.array([0.0, -0.5])])  # relu(z), relu(z - 0.5)
+        combine = keras.layers.Dense(1)
+        x = combine(x)
+        combine.set_weights([np.array([[2.0], [-4.0]]), np.array([0.0])])
+    grid = np.linspace(0, 1, 2 ** 12 + 1)
+    values = keras.Model(inputs, x).predict(grid[:, None], verbose=0)[:, 0].astype(np.float64)
+    slopes = np.round(np.diff(values) / np.diff(grid), 2)
+    pieces = 1 + int(np.count_nonzero(np.diff(slopes)))
+    return pieces, pieces - 1
+
+
 def _10_momentum_step():
     # Keras's own SGD with momentum, fed the same gradient until the step stops changing.
     import tensorflow as tf
@@ -204,6 +221,7 @@ _KERAS_ANSWERS = {
     "07.dense_channels": _07_dense_channels,
     "10.backprop": _10_backprop,
     "10.momentum_step": _10_momentum_step,
+    "10.tent_pieces": _10_tent_pieces,
     "09.multilabel_loss": _09_multilabel_loss,
     "08.l2_penalty": _08_l2_penalty,
     "08.dropout_scale": _08_dropout_scale,
