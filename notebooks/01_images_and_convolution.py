@@ -220,6 +220,47 @@ filters.show_convolution(gray, "sharpen", title="sharpen")
 filters.show_convolution(gray, "gaussian_blur", title="gaussian_blur");
 
 # %% [markdown]
+# ## The lecture's X: match features, not pixels
+#
+# The 2023 deck's case study asks whether a computer sees that two drawings
+# are the same X. Compared pixel by pixel, an X drawn one pixel to the right
+# and slightly bent shares few of its ink pixels with the original: the
+# computer is literal. Compared by **features**, small pieces an X is made of
+# (a `\` stroke, a `/` stroke, the crossing), it is the same X: each 3x3
+# filter finds its piece wherever it is, and the strongest response of each
+# filter does not care where that was.
+
+# %%
+def draw_x(size=9, shift=0, bend=False):
+    """A -1/1 image with an X, moved `shift` pixels right; `bend` moves the lower half of one stroke."""
+    image = -np.ones((size, size))
+    for i in range(1, size - 1):
+        image[i, min(i + shift, size - 1)] = 1  # the "\" stroke
+        j = size - 1 - i + shift + (1 if bend and i > size // 2 else 0)
+        image[i, min(j, size - 1)] = 1  # the "/" stroke
+    return image
+
+
+x_features = {  # each is +1 where its piece has ink, -1 where it has none
+    "\\ stroke": np.where(np.eye(3) > 0, 1, -1),
+    "/ stroke": np.where(np.fliplr(np.eye(3)) > 0, 1, -1),
+    "crossing": np.where(np.eye(3) + np.fliplr(np.eye(3)) > 0, 1, -1),
+}
+original, moved = draw_x(), draw_x(shift=1, bend=True)
+plots.show_images((np.stack([original, moved])[..., None] + 1) / 2, titles=["the X", "moved and bent"], ncols=2)
+print(f"ink pixels in common: {np.sum((original > 0) & (moved > 0))} of {np.sum(original > 0)}; "
+      f"pixels that differ: {np.sum(original != moved)} of {original.size}")
+for name, kernel in x_features.items():
+    best = [convolution.cross_correlate2d(image, kernel).max() for image in (original, moved)]
+    print(f"{name:>9} filter: strongest response {best[0]:.0f} in the original, {best[1]:.0f} in the moved X "
+          f"(9 is a perfect match)")
+
+# %% [markdown]
+# The strokes still match perfectly in the moved, bent X; only the crossing,
+# which the bend damaged, matches less well (5 of 9 in the printout). A convnet builds on exactly
+# this: its first layer finds small pieces anywhere, pooling keeps the
+# strongest responses, and later layers combine pieces into larger ones.
+#
 # In a convnet nobody writes these kernels: the network **learns** its filters
 # by backpropagation, and its first layer usually ends up with edge and colour
 # detectors much like these.
@@ -372,6 +413,27 @@ for corner, kernel in (("top-left", [[1, 0], [0, 0]]), ("bottom-right", [[0, 0],
     print(f"2x2 kernel picking its {corner} cell, same padding:\n{out.astype(int)}")
 zeros_after = convolution.cross_correlate2d(np.pad(image3, ((0, 1), (0, 1))), np.array([[0, 0], [0, 1]]))
 print("by hand, one zero after the image on each axis:\n", zeros_after.astype(int))
+
+# %% [markdown]
+# A stride of 2 halves the size at each layer, so a few strided layers take an
+# image down to a single position: 64, 32, 16, 8, 4, 2, 1 with six of them. The
+# price is that a strided layer looks at only some positions and skips the
+# rest. It throws information away, and it does not make the network
+# indifferent to small shifts: move the input by one pixel and the output does
+# not move by half a pixel, it changes. A 1x1 convolution with stride 2 shows it
+# plainly: one bright pixel is kept at an even column and lost at an odd one.
+
+# %%
+sizes = [64]
+while sizes[-1] > 1:
+    sizes.append(convolution.output_size(sizes[-1], 3, padding="same", stride=2))
+print("3x3 convolutions with stride 2 and same padding:", " -> ".join(map(str, sizes)))
+pick = keras.layers.Conv2D(1, 1, strides=2, use_bias=False, kernel_initializer="ones")  # keeps every other pixel
+for column in (2, 3):
+    dot = np.zeros((1, 8, 8, 1), "float32")
+    dot[0, 4, column, 0] = 1.0
+    kept = np.asarray(pick(dot))[0, :, :, 0]
+    print(f"bright pixel at column {column}: the strided output holds {kept.sum():.0f} of it")
 
 # %% [markdown]
 # **Exercises.** Use the formula, then check.
