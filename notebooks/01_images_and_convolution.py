@@ -222,7 +222,7 @@ filters.show_convolution(gray, "gaussian_blur", title="gaussian_blur");
 # %% [markdown]
 # ## The lecture's X: match features, not pixels
 #
-# The 2023 deck's case study asks whether a computer sees that two drawings
+# The MSIS549 deck's case study asks whether a computer sees that two drawings
 # are the same X. Compared pixel by pixel, an X drawn one pixel to the right
 # and slightly bent shares few of its ink pixels with the original: the
 # computer is literal. Compared by **features**, small pieces an X is made of
