@@ -56,6 +56,13 @@ if QUICK:
 # %% [markdown]
 # ## 1. The table: the last layer and the loss per task
 #
+# The lectures' applications span these tasks: CheXNet reads chest X-rays
+# (multilabel: several findings per image), fracture detectors mark where a
+# bone is broken (localisation), Faster R-CNN finds every object in a photo
+# (detection, section 6), and super-resolution networks output a sharper image
+# (regression for every pixel, an output as large as the input, like the
+# segmentation of section 4).
+#
 # The network's body, convolutions and pooling, is the same whatever the
 # question. What changes is the end: how many output units, which activation
 # turns them into an answer, and which loss compares that answer with the
@@ -200,8 +207,12 @@ print("the first training image holds", [c for c, on in zip(CLASSES, multi_train
 
 HEADS = {"binary": "gmp", "multilabel": "gmp", "regression": "flatten"}
 answers = {}
-for task, head in HEADS.items():
+
+
+def train_question(task):
+    """Train one model for `task` (its head from HEADS) and keep its answers on the test images."""
     set_seed(SEED)
+    head = HEADS[task]
     model = models.build_convnet((SIZE, SIZE, 3), 4 if task == "multilabel" else 1, task=task,
                                  filters=(16, 32, 64), batchnorm=True, kernel_initializer="he_normal",
                                  head=head, dense_units=(64,) if head == "flatten" else ())
@@ -209,6 +220,25 @@ for task, head in HEADS.items():
     model.fit(multi_train_x, multi_train[task], batch_size=32, epochs=EPOCHS["questions"], verbose=0,
               validation_data=(multi_val_x, multi_val[task]), callbacks=[progress.ProgressLine(name=task)])
     answers[task] = model.predict(multi_test_x, verbose=0)
+
+
+# %% [markdown]
+# One model per question, one cell each: is there a star (binary)?
+
+# %%
+train_question("binary")
+
+# %% [markdown]
+# Which of the four shapes are there (multilabel)?
+
+# %%
+train_question("multilabel")
+
+# %% [markdown]
+# How many shapes (regression)?
+
+# %%
+train_question("regression")
 
 # %%
 star = answers["binary"][:, 0] >= 0.5

@@ -150,6 +150,14 @@ exercises.check("10.backprop", None)  # your answer: one number
 # - **Adam**: momentum and RMSprop together, with a correction for the first
 #   steps, when both running averages start from zero.
 #
+# Two older adaptive methods from the lectures lead to RMSprop. **Adagrad**
+# (2011) divides each weight's step by the root of the *sum* of all its past
+# squared gradients, so the steps only ever shrink, and training can stall
+# long before the end. RMSprop, and **Adadelta** (2012), replace the sum by a
+# running average that forgets old gradients; Adadelta also scales its steps
+# by a running average of the past steps, so that it needs no learning rate.
+# Keras has both (`keras.optimizers.Adagrad`, `keras.optimizers.Adadelta`).
+#
 # The convnet has the layout of notebook 02's (3x3 convolutions of 16 and 32
 # filters, each followed by 2x2 max pooling, then a dense layer of 64), on
 # 28x28 MNIST digits. It is built once and cloned, so every optimiser starts
