@@ -170,7 +170,7 @@ def make_augmentation(
         # Each layer gets its own seed so that they do not draw the same numbers.
         return None if seed is None else int(seed) + offset
 
-    layers = _geometric_layers(keras, next_seed, **geometric) + _photometric_layers(keras, next_seed, **photometric)
+    layers = _geometric_layers(next_seed, **geometric) + _photometric_layers(next_seed, **photometric)
     if crop:
         layers.append(RandomCropAndResize(crop, seed=next_seed(11)))
     if not layers:  # an empty Sequential cannot be called
@@ -188,7 +188,7 @@ def _check_value_range(value_range):
     return float(value_range[0]), float(value_range[1])
 
 
-def _geometric_layers(keras, next_seed, rotation_range, width_shift_range, height_shift_range, zoom_range,
+def _geometric_layers(next_seed, rotation_range, width_shift_range, height_shift_range, zoom_range,
                       shear_range, horizontal_flip, vertical_flip, fill_mode):
     """The layers that move pixels, in `ImageDataGenerator`'s terms."""
     layers = []
@@ -210,7 +210,7 @@ def _geometric_layers(keras, next_seed, rotation_range, width_shift_range, heigh
     return layers
 
 
-def _photometric_layers(keras, next_seed, brightness, contrast, saturation, hue, grayscale, value_range):
+def _photometric_layers(next_seed, brightness, contrast, saturation, hue, grayscale, value_range):
     """The layers that change colours and leave every pixel where it is."""
     layers = []
     if brightness:

@@ -222,6 +222,16 @@ def inception_3a_counts():
 # ---------------------------------------------------------------------------
 
 
+def _stem(inputs, use_bias, pool_name):
+    """ResNet's and DenseNet's first layers: a 7x7 stride-2 convolution and 3x3 max pooling (224 -> 56)."""
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)  # (batch, 230, 230, 3)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)  # (batch, 112, 112, 64)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    return layers.MaxPooling2D(3, strides=2, name=pool_name)(x)  # (batch, 56, 56, 64)
+
+
 def resnet50(input_shape=(224, 224, 3), num_classes=1000):
     """ResNet-50 (He et al., 2015, Table 1): 25,636,712 parameters, as `keras.applications.ResNet50`.
 
@@ -237,12 +247,7 @@ def resnet50(input_shape=(224, 224, 3), num_classes=1000):
         An uncompiled `keras.Model`.
     """
     inputs = keras.Input(input_shape, name="image")  # (batch, 224, 224, 3)
-    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)  # (batch, 230, 230, 3)
-    x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)  # (batch, 112, 112, 64)
-    x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
-    x = layers.Activation("relu", name="conv1_relu")(x)
-    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)  # (batch, 56, 56, 64)
+    x = _stem(inputs, use_bias=True, pool_name="pool1_pool")  # (batch, 56, 56, 64)
     for stage, (filters, blocks) in enumerate([(64, 3), (128, 4), (256, 6), (512, 3)], start=2):
         for block in range(1, blocks + 1):
             stride = 2 if block == 1 and stage > 2 else 1
@@ -277,12 +282,7 @@ def densenet121(input_shape=(224, 224, 3), num_classes=1000):
         An uncompiled `keras.Model`.
     """
     inputs = keras.Input(input_shape, name="image")  # (batch, 224, 224, 3)
-    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)  # (batch, 112, 112, 64)
-    x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
-    x = layers.Activation("relu", name="conv1_relu")(x)
-    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # (batch, 56, 56, 64)
+    x = _stem(inputs, use_bias=False, pool_name="pool1")  # (batch, 56, 56, 64)
     for block, num_layers in enumerate((6, 12, 24, 16), start=2):
         x = dense_block(x, num_layers, growth_rate=32, name=f"conv{block}")
         if block < 5:  # block 2: 64 + 6 * 32 = 256 channels -> 128 at 28x28; 3: 512 -> 256; 4: 1024 -> 512
