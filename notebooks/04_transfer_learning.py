@@ -115,16 +115,23 @@ print("features:", features["train"].shape)  # (images, height, width, channels)
 
 # %%
 EPOCHS_HEAD = 3 if QUICK else 40
-set_seed(SEED)
-feature_train = data.make_dataset(features["train"], train.labels, batch_size=32, shuffle=True,
-                                  seed=SEED, rescale=None)
-feature_val = data.make_dataset(features["validation"], validation.labels, batch_size=128, rescale=None)
-head = models.compile_for_task(
-    transfer.build_feature_classifier(features["train"].shape[1:], train.num_classes), "multiclass")
-head_history = training.fit(head, feature_train, feature_val, epochs=EPOCHS_HEAD, patience=10,
-                            monitor="val_accuracy")
-feature_test = data.make_dataset(features["test"], test.labels, batch_size=128, rescale=None)
-results["feature extraction (cached)"] = head.evaluate(feature_test, verbose=0)[1]
+
+
+def train_head(features, head="flatten", name=None):
+    """Train a dense classifier on cached features; return it, its history and its test accuracy."""
+    set_seed(SEED)
+    feature_train = data.make_dataset(features["train"], train.labels, batch_size=32, shuffle=True,
+                                      seed=SEED, rescale=None)
+    feature_val = data.make_dataset(features["validation"], validation.labels, batch_size=128, rescale=None)
+    classifier = models.compile_for_task(
+        transfer.build_feature_classifier(features["train"].shape[1:], train.num_classes, head=head), "multiclass")
+    history = training.fit(classifier, feature_train, feature_val, epochs=EPOCHS_HEAD, patience=10,
+                           monitor="val_accuracy", name=name)
+    feature_test = data.make_dataset(features["test"], test.labels, batch_size=128, rescale=None)
+    return classifier, history, classifier.evaluate(feature_test, verbose=0)[1]
+
+
+_, head_history, results["feature extraction (cached)"] = train_head(features)
 print(f"feature extraction: test accuracy {results['feature extraction (cached)']:.3f}, "
       f"{head_history.seconds / len(head_history.history['loss']):.2f} s per epoch")
 plots.plot_history(head_history, metrics=("loss", "accuracy"), title="classifier on cached features");
@@ -234,16 +241,7 @@ part = keras.Model(base.input, base.get_layer(cut).output, name=f"base_to_{cut}"
 part_features = {name: transfer.extract_features(part, split, preprocess=preprocess, verbose=0)
                  for name, split in (("train", train), ("validation", validation), ("test", test))}
 print(f"features cut after {cut}:", part_features["train"].shape[1:], "instead of", features["train"].shape[1:])
-set_seed(SEED)
-part_head = models.compile_for_task(
-    transfer.build_feature_classifier(part_features["train"].shape[1:], train.num_classes, head="gmp"), "multiclass")
-training.fit(part_head,
-             data.make_dataset(part_features["train"], train.labels, batch_size=32, shuffle=True, seed=SEED,
-                               rescale=None),
-             data.make_dataset(part_features["validation"], validation.labels, batch_size=128, rescale=None),
-             epochs=EPOCHS_HEAD, patience=10, monitor="val_accuracy", name=f"head on {cut}")
-results[f"feature extraction (cut after {cut})"] = part_head.evaluate(
-    data.make_dataset(part_features["test"], test.labels, batch_size=128, rescale=None), verbose=0)[1]
+*_, results[f"feature extraction (cut after {cut})"] = train_head(part_features, head="gmp", name=f"head on {cut}")
 print(f"cut after {cut}: test accuracy {results[f'feature extraction (cut after {cut})']:.3f}")
 
 # %% [markdown]
