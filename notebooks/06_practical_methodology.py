@@ -156,6 +156,24 @@ print(curve.table)
 learning_curves.plot_learning_curve(curve);
 
 # %% [markdown]
+# Two points of a curve are a noisy answer: here one validation image moves
+# the error by a fraction of a point. Read the whole curve with two numbers
+# instead. The **slope per doubling** is the slope of a straight line fitted
+# to the validation errors against `log2` of the training sizes: the change of
+# error each time the data doubles (sizes grow by factors, so doublings are
+# the natural step). The **gap** is validation error minus training error at
+# the largest size. A clearly negative slope with a gap still open says that
+# more examples have something left to teach; a flat slope, or two errors that
+# have met, says that more of the same data changes little, and that a larger
+# model or better features are the next thing to try.
+
+# %%
+slope = np.polyfit(np.log2(curve.train_sizes), curve.val_error, 1)[0]
+gap = curve.val_error[-1] - curve.train_error[-1]
+print(f"validation error per doubling of the data: {slope:+.3f}")
+print(f"gap at the full size (validation - training): {gap:+.3f}")
+
+# %% [markdown]
 # ## 5. Tuning: grid search against random search, same budget
 #
 # Four trials each, on the learning rate and the dropout rate, each trial a

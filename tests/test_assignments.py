@@ -38,6 +38,10 @@ SPAWNED = ["a2_own_convnet"]
 #: Assignments whose reference is graded twice in the samples test (the same grade each time): one NumPy and
 #: one that trains (A3 and A4 train the same way, and a grade twice costs a whole run of their reference).
 GRADED_TWICE = {"a1_convolution", "a2_own_convnet"}
+#: Assignments whose "edited" sample (the reference with its check() cells deleted or faked, a whole run of the
+#: reference) is graded here: one NumPy and one Keras assignment, as the behaviour is the grader's, the same for
+#: all (`cnn-course assignment samples` writes it for every assignment).
+EDITED = {"a1_convolution", "a2_own_convnet"}
 #: The loop sample costs the grader's start and the whole LOOP_LIMIT: graded for the NumPy
 #: assignment and one Keras assignment (the behaviour is the grader's, the same for all four).
 LOOPED = [path for path in MASTERS if path.stem in ("a1_convolution", "a2_own_convnet")]
@@ -68,8 +72,9 @@ def _grade(master, folder, out, time_limit, cwd, spawn=False, **env):
     return details, rows
 
 
-def test_there_are_four_graded_assignments():
-    assert _ids(MASTERS) == ["a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune"]
+def test_there_are_five_graded_assignments():
+    assert _ids(MASTERS) == ["a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune",
+                             "a5_architectures_and_regularisation"]
 
 
 def test_public_checks_in_the_package_match_the_masters():
@@ -128,6 +133,10 @@ def test_samples_lose_exactly_the_points_of_the_checks_they_break(path, tmp_path
         path, subs, loop=False, max_variants=None if path.stem in EVERY_VARIANT else {"wrong": 3, "correct": 1})
     kinds = [name.split("_")[0] for name in expected]
     assert kinds.count("wrong") >= 3 and kinds.count("correct") >= 1
+    if path.stem not in EDITED:
+        for written in subs.glob("edited.*"):
+            written.unlink()
+        del expected["edited"]
     if path.stem in GRADED_TWICE:
         shutil.copy(subs / "reference.py", subs / "reference_again.py")
     before = {p.name: p.read_bytes() for p in subs.iterdir()}

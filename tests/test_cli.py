@@ -198,7 +198,8 @@ def test_assignment_check_without_a_checker_line_names_the_option(tmp_path):
 def test_assignment_list_names_every_assignment_with_its_points(tmp_path):
     out = _run(["assignment", "list"], tmp_path)
     assert out.returncode == 0, out.stderr
-    for name in ("a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune"):
+    for name in ("a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune",
+                 "a5_architectures_and_regularisation"):
         assert f"{name}: " in out.stdout
 
 

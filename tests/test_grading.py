@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import psutil
 import pytest
 
@@ -21,7 +22,7 @@ from cnn_course import grading
 from cnn_course.grading import _samples as sample_submissions
 from cnn_course.grading._masters import Master, write_percent
 from cnn_course.checks import StudentCodeError, public, run_check
-from cnn_course.grading import read_grades, read_submission_cells
+from cnn_course.grading import _values, read_grades, read_submission_cells
 
 #: Fills memory 80 MB at a time; with a 0.4 GB limit it is stopped long before a 120 s time limit.
 MEMORY_HOG = "import numpy as np\nkeep = []\nwhile True:\n    keep.append(np.ones(10**7))\n"
@@ -379,3 +380,14 @@ def test_a_test_model_lent_to_the_student_answers_calls_and_predict_on_any_input
     assert {student: row["total"] for student, row in rows.items()} == {
         "reference": "1", "predict_on_a_dataset": "1", "predict_on_a_generator": "1", "call_on_a_tensor": "1",
         "wrong": "0"}, details
+
+
+@pytest.mark.parametrize("value", [np.bool_(True), np.int64(7), np.float32(0.25), np.uint8(200), np.array(3.5),
+                                   np.arange(6, dtype="int16").reshape(2, 3)[:, ::2]],
+                         ids=["bool_", "int64", "float32", "uint8", "0-d array", "strided array"])
+def test_numpy_scalars_and_arrays_cross_the_wire_with_their_type_and_shape(value):
+    # A student's `np.argmin(...) + 1` or `(a < b) & (c > d)` is a NumPy scalar: it must reach the checks as one.
+    encoder = _values.Encoder()
+    node = encoder.encode(value)
+    back = _values.Decoder(encoder.blobs).decode(json.loads(json.dumps(node)))
+    assert type(back) is type(value) and np.shape(back) == np.shape(value) and np.array_equal(back, value)

@@ -11,6 +11,12 @@
 # then compare it with two baselines (question 7), draw a learning curve
 # (question 8) and run a small random search (question 9).
 #
+# **Builds on:** notebook 06, sections "2. Baselines", "3. A first convnet,
+# and a diagnosis", "4. Will more data help? The learning curve" and "5.
+# Tuning: grid search against random search, same budget"; notebook 09,
+# section "1. The table: the last layer and the loss per task" (question 1);
+# notebook 00, section "The input pipeline" (questions 3 to 5).
+#
 # **Time:** about 1 minute on a 2-core laptop CPU once everything is fixed.
 # Offline: the digits ship with scikit-learn.
 #
@@ -147,6 +153,8 @@ print(f"test accuracy, measured again: {evaluate(model, x_test, y_test):.3f}")
 # labels or the output layer.
 
 # %% tags=["checks"]
+import numbers
+
 import numpy as np
 
 from cnn_course import settings
@@ -416,9 +424,25 @@ check("q7")
 # script, and train it for `CURVE_EPOCHS` epochs with `verbose=0` (a line per
 # size is printed for you).
 #
-# Then answer from your own numbers: `MORE_DATA_HELPS = True` if the
-# validation error is still falling at the end of the curve (lower with all
-# the training images than with half of them), else `False`.
+# Then read the curve, as notebook 06 does ("Will more data help? The
+# learning curve"), with two numbers rather than two points (one validation
+# image moves a single error by 0.5 points, so the last two sizes alone are
+# noisy):
+#
+# - `val_slope`: how much the validation error changes each time the training
+#   set doubles: the slope of the straight line fitted by least squares to
+#   `val_errors` against `log2` of the sizes
+#   (`np.polyfit(np.log2(CURVE_SIZES), val_errors, 1)[0]`). Negative while
+#   more data still lowers the error.
+# - `final_gap`: validation error minus training error at the largest size.
+#   A gap means the network fits its training images better than new ones:
+#   more examples have something left to close.
+#
+# `MORE_DATA_HELPS = True` when both say so: the validation error still falls
+# by more than a point per doubling (`val_slope < -0.01`) and a gap of more
+# than two points remains (`final_gap > 0.02`); else `False` (a flat curve,
+# or training and validation errors that have met, say that more of the same
+# images would change little).
 
 # %%
 CURVE_EPOCHS = 2 if QUICK else 20
@@ -439,7 +463,10 @@ for step, n in enumerate(CURVE_SIZES, start=1):
                                                 "val_error": val_errors[-1]},
                seconds=time.perf_counter() - start)
 
-MORE_DATA_HELPS = bool(val_errors[-1] < val_errors[-2])  # SOLUTION
+val_slope = float(np.polyfit(np.log2(CURVE_SIZES), val_errors, 1)[0])  # SOLUTION
+final_gap = float(val_errors[-1] - train_errors[-1])  # SOLUTION
+print(f"validation error per doubling of the data: {val_slope:+.3f}; gap at the largest size: {final_gap:.3f}")
+MORE_DATA_HELPS = bool(val_slope < -0.01 and final_gap > 0.02)  # SOLUTION
 
 # %% tags=["checks"]
 @public("q8", points=1)
@@ -453,15 +480,39 @@ def learning_curve_recorded(CURVE_SIZES, train_errors, val_errors):
         "every error should be a number between 0 and 1 (1 - accuracy)")
 
 
+@public("q8", points=1)
+def slope_and_gap_of_the_curve(CURVE_SIZES, train_errors, val_errors, val_slope, final_gap):
+    """`val_slope` and `final_gap` are those of your own learning curve"""
+    sizes = np.log2(np.asarray(list(CURVE_SIZES), dtype="float64"))
+    val = np.asarray(list(val_errors), dtype="float64")
+    assert len(sizes) >= 2 and len(val) == len(sizes), "record the learning curve first (one error per size)"
+    for name, value in (("val_slope", val_slope), ("final_gap", final_gap)):
+        assert isinstance(value, numbers.Real) and not isinstance(value, bool), (
+            f"`{name}` should be a number; it is {value!r}")
+    slope = float(np.polyfit(sizes, val, 1)[0])
+    assert abs(float(val_slope) - slope) <= 1e-6, (
+        f"val_slope is {float(val_slope):+.4f}, but the least-squares line through your validation errors "
+        f"against log2 of the sizes has another slope: fit val_errors against np.log2(CURVE_SIZES), and "
+        "read the slope (the first number np.polyfit returns)")
+    gap = float(val[-1]) - float(train_errors[-1])
+    assert abs(float(final_gap) - gap) <= 1e-9, (
+        f"final_gap is {float(final_gap):.4f}: it should be the validation error minus the training error "
+        "at the largest size")
+
+
 # %% tags=["hidden-checks"]
-@hidden("q8", points=2)
-def more_data_answer_matches_the_curve(MORE_DATA_HELPS, val_errors):
-    """`MORE_DATA_HELPS` is what your own validation errors say"""
+@hidden("q8", points=1)
+def more_data_answer_matches_slope_and_gap(MORE_DATA_HELPS, CURVE_SIZES, train_errors, val_errors):
+    """`MORE_DATA_HELPS` is what the slope and the gap of your own curve say"""
     assert isinstance(MORE_DATA_HELPS, (bool, np.bool_)), "MORE_DATA_HELPS should be True or False"
     assert len(val_errors) >= 2, "the learning curve needs at least two sizes"
-    still_falling = float(val_errors[-1]) < float(val_errors[-2])
-    assert bool(MORE_DATA_HELPS) == still_falling, (
-        "MORE_DATA_HELPS does not agree with your val_errors at the two largest sizes")
+    slope = float(np.polyfit(np.log2(np.asarray(list(CURVE_SIZES), dtype="float64")),
+                             np.asarray(list(val_errors), dtype="float64"), 1)[0])
+    gap = float(val_errors[-1]) - float(train_errors[-1])
+    helps = slope < -0.01 and gap > 0.02
+    assert bool(MORE_DATA_HELPS) == helps, (
+        f"your curve falls by {slope:+.3f} per doubling with a gap of {gap:.3f} at the largest size, so "
+        f"MORE_DATA_HELPS should be {helps} by the rule of the question")
 
 
 # %%

@@ -10,6 +10,10 @@ trained model. Faults of `evaluate` (q4, q5) cost only their own question.
 """
 
 _TRAINED_MODEL = ["q6.validation_accuracy_reached", "q6.accurate_on_hidden_test_images"]
+#: Question 8's three answer lines, as the reference writes them.
+_SLOPE = 'val_slope = float(np.polyfit(np.log2(CURVE_SIZES), val_errors, 1)[0])  # SOLUTION'
+_GAP = 'final_gap = float(val_errors[-1] - train_errors[-1])  # SOLUTION'
+_ANSWER = 'MORE_DATA_HELPS = bool(val_slope < -0.01 and final_gap > 0.02)  # SOLUTION'
 
 VARIANTS = [
     # ---- wrong: one fault of the script left as handed out
@@ -39,10 +43,22 @@ VARIANTS = [
      "replace": [("logistic_accuracy = float(logistic.score(flat(x_val), y_val))",
                   "logistic_accuracy = float(logistic.score(flat(x_train), y_train))")],
      "fails": ["q7.logistic_baseline"]},
-    {"name": "more_data_answer_contradicts_curve", "kind": "wrong",
-     "replace": [("MORE_DATA_HELPS = bool(val_errors[-1] < val_errors[-2])",
-                  "MORE_DATA_HELPS = not (val_errors[-1] < val_errors[-2])")],
-     "fails": ["q8.more_data_answer_matches_the_curve"]},
+    # q8: the reference's curve falls fast but its two errors meet (gap under 0.02) in both modes and on
+    # set_seed(0..2), so its answer is False; a wrong slope or gap that still gives False loses only its check.
+    {"name": "more_data_answer_negated", "kind": "wrong",
+     "replace": [(_ANSWER,
+                  "MORE_DATA_HELPS = not (val_slope < -0.01 and final_gap > 0.02)  # SOLUTION")],
+     "fails": ["q8.more_data_answer_matches_slope_and_gap"]},
+    {"name": "more_data_from_the_slope_alone", "kind": "wrong",
+     "replace": [(_ANSWER, "MORE_DATA_HELPS = bool(val_slope < -0.01)  # SOLUTION")],
+     "fails": ["q8.more_data_answer_matches_slope_and_gap"]},
+    {"name": "slope_against_sizes_not_doublings", "kind": "wrong",
+     "replace": [(_SLOPE,
+                  "val_slope = float(np.polyfit(CURVE_SIZES, val_errors, 1)[0])  # SOLUTION")],
+     "fails": ["q8.slope_and_gap_of_the_curve"]},
+    {"name": "gap_training_minus_validation", "kind": "wrong",
+     "replace": [(_GAP, "final_gap = float(train_errors[-1] - val_errors[-1])  # SOLUTION")],
+     "fails": ["q8.slope_and_gap_of_the_curve"]},
     {"name": "worst_trial_as_best", "kind": "wrong",
      "replace": [('best_config = search_result.best()["config"]', 'best_config = search_result.table[-1]["config"]')],
      "fails": ["q9.best_config_is_the_best_trial"]},
@@ -67,6 +83,13 @@ VARIANTS = [
     {"name": "evaluate_with_predict", "kind": "correct",
      "replace": [("np.concatenate([model(x, training=False) for x, _ in dataset])",
                   "model.predict(dataset, verbose=0)")],
+     "fails": []},
+    {"name": "slope_and_answer_by_hand", "kind": "correct",
+     "replace": [(_SLOPE,
+                  "doublings = np.log2(CURVE_SIZES)\n"
+                  "centred = doublings - doublings.mean()\n"
+                  "val_slope = np.sum(centred * (np.array(val_errors) - np.mean(val_errors))) / np.sum(centred ** 2)"),
+                 (_ANSWER, "MORE_DATA_HELPS = (val_slope < -0.01) & (final_gap > 0.02)")],
      "fails": []},
     {"name": "best_config_by_hand", "kind": "correct",
      "replace": [('best_config = search_result.best()["config"]',

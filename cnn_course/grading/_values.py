@@ -51,7 +51,7 @@ class Encoder:
 
     def array_node(self, array, kind="array"):
         """An array as its raw bytes (C order) with its dtype and shape: never pickled, read with `frombuffer`."""
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array)  # not ascontiguousarray, which makes a 0-d array (a NumPy scalar) 1-d
         return {"t": kind, "dtype": array.dtype.str, "shape": list(array.shape), "b": self.blob(array.tobytes())}
 
     def encode(self, value, depth=0):
@@ -78,7 +78,7 @@ class Encoder:
         if isinstance(value, bytes):
             return {"t": "bytes", "b": self.blob(bytes(value))}
         if isinstance(value, np.ndarray) and value.dtype.kind in ARRAY_KINDS:
-            return self.array_node(np.ascontiguousarray(value))
+            return self.array_node(value)
         if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
             return self.array_node(np.asarray(value), kind="scalar")
         if isinstance(value, (list, tuple, set, frozenset, dict)):
