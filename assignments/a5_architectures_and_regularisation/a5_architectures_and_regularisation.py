@@ -130,13 +130,14 @@ def _conv(k, filters, name=None):
 
 
 def _inception_keras(in_channels, f1, f3_reduce, f3, f5_reduce, f5, pool_proj, reduce=True):
-    """An Inception module in Keras (four branches, concatenated); with reduce=False no 1x1 reductions."""
+    """An Inception module in Keras (four branches, concatenated); reduce=False: the naive one, no 1x1 at all."""
     keras = _keras()
     inputs = keras.Input((8, 8, in_channels))
     x3 = _conv(1, f3_reduce)(inputs) if reduce else inputs
     x5 = _conv(1, f5_reduce)(inputs) if reduce else inputs
     pooled = keras.layers.MaxPooling2D(3, strides=1, padding="same")(inputs)
-    branches = [_conv(1, f1)(inputs), _conv(3, f3)(x3), _conv(5, f5)(x5), _conv(1, pool_proj)(pooled)]
+    branches = [_conv(1, f1)(inputs), _conv(3, f3)(x3), _conv(5, f5)(x5),
+                _conv(1, pool_proj)(pooled) if reduce else pooled]
     return keras.Model(inputs, keras.layers.Concatenate()(branches))
 
 
@@ -318,8 +319,10 @@ check("q1")
 # branches are a 1x1 convolution with `f1` filters; a 1x1 convolution with
 # `f3_reduce` filters then a 3x3 one with `f3`; a 1x1 with `f5_reduce` then a
 # 5x5 with `f5`; a 3x3 max pooling then a 1x1 convolution with `pool_proj`.
-# With `reduce=False` the 3x3 and 5x5 convolutions take the module's input
-# directly: no 1x1 reduction before them (and `f3_reduce`, `f5_reduce` are
+# With `reduce=False` it is the *naive* module of notebook 07: the 3x3 and
+# 5x5 convolutions take the module's input directly (no 1x1 reduction before
+# them), and the pooling branch passes its input's channels on with no 1x1
+# projection after it (`f3_reduce`, `f5_reduce` and `pool_proj` are then
 # ignored).
 #
 # **(c)** `with_reduction` and `without_reduction`: the two counts for
@@ -337,10 +340,11 @@ def inception_params(in_channels, f1, f3_reduce, f3, f5_reduce, f5, pool_proj, r
     def conv(kernel, channels, filters):
         return (kernel * kernel * channels + 1) * filters
 
-    total = conv(1, in_channels, f1) + conv(1, in_channels, pool_proj)
+    total = conv(1, in_channels, f1)
     if reduce:
         total += conv(1, in_channels, f3_reduce) + conv(3, f3_reduce, f3)
         total += conv(1, in_channels, f5_reduce) + conv(5, f5_reduce, f5)
+        total += conv(1, in_channels, pool_proj)
     else:
         total += conv(3, in_channels, f3) + conv(5, in_channels, f5)
     return total
@@ -366,7 +370,7 @@ def inception_module_3a(with_reduction, without_reduction):
         keras_count = _inception_keras(*_MODULE_3A, reduce=reduce).count_params()
         assert int(value) == keras_count, (
             f"`{name}` is {int(value):,}, not the number of parameters of module 3a "
-            f"{'with' if reduce else 'without'} its 1x1 reductions: count each convolution's "
+            f"{'with its 1x1 reductions' if reduce else 'in its naive form'}: count each convolution's "
             "(kernel * kernel * channels in + 1) * filters, with the channels that reach it")
 
 # %% tags=["hidden-checks"]

@@ -47,6 +47,11 @@ VARIANTS = [
      "replace": [("        total += conv(3, in_channels, f3) + conv(5, in_channels, f5)",
                   "        total += conv(3, f3_reduce, f3) + conv(5, f5_reduce, f5)")],
      "fails": ["q2.inception_module_3a", "q2.inception_params_without_reductions"]},
+    {"name": "naive_module_keeps_the_pool_projection", "kind": "wrong",
+     "replace": [("    total = conv(1, in_channels, f1)\n",
+                  "    total = conv(1, in_channels, f1) + conv(1, in_channels, pool_proj)\n"),
+                 ("        total += conv(1, in_channels, pool_proj)\n", "")],
+     "fails": ["q2.inception_module_3a", "q2.inception_params_without_reductions"]},
     {"name": "residual_block_without_the_skip", "kind": "wrong",
      "replace": [(_RESIDUAL_BODY, """    y = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     y = keras.layers.Conv2D(filters, 3, padding="same")(y)

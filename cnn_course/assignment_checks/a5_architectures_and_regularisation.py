@@ -2,7 +2,7 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a5_architectures_and_regularisation'
-VERSION = 'c08aa232c061'
+VERSION = '89c16d51fff0'
 QUESTIONS = {"q1": {"public": 2, "hidden": 2, "hidden_checks": ["field_width on other stacks of kernels and strides, against Keras's own stack (1)", "Your width for the table's stack, by hand (rf_by_hand) (1)"]}, "q2": {"public": 1, "hidden": 3, "hidden_checks": ["The parameters of the 1x1 convolution, 256 to 64 channels (params_1x1) (1)", "inception_params on other modules, with the reductions, against Keras (1)", "inception_params on other modules, without the reductions (reduce=False), against Keras (1)"]}, "q3": {"public": 2, "hidden": 3, "hidden_checks": ["The block computes relu(x + F(x)), with F the two convolutions, on inputs you never see (1)", "The residual stack trains: its training loss ends low, where the plain stack's does not (1)", "Accuracy of the trained residual stack on test digits (1)"]}, "q4": {"public": 2, "hidden": 2, "hidden_checks": ["batchnorm_inference on other inputs and weights, against Keras's layer (1)", "Dropout at test time, and the scale of a kept value at training time (1)"]}, "q5": {"public": 2, "hidden": 1, "hidden_checks": ["With weight decay, the trained kernels are clearly smaller (1)"]}, "q6": {"public": 2, "hidden": 1, "hidden_checks": ["`stop_model` holds the weights of its best epoch (1)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
@@ -80,13 +80,14 @@ def _conv(k, filters, name=None):
 
 
 def _inception_keras(in_channels, f1, f3_reduce, f3, f5_reduce, f5, pool_proj, reduce=True):
-    """An Inception module in Keras (four branches, concatenated); with reduce=False no 1x1 reductions."""
+    """An Inception module in Keras (four branches, concatenated); reduce=False: the naive one, no 1x1 at all."""
     keras = _keras()
     inputs = keras.Input((8, 8, in_channels))
     x3 = _conv(1, f3_reduce)(inputs) if reduce else inputs
     x5 = _conv(1, f5_reduce)(inputs) if reduce else inputs
     pooled = keras.layers.MaxPooling2D(3, strides=1, padding="same")(inputs)
-    branches = [_conv(1, f1)(inputs), _conv(3, f3)(x3), _conv(5, f5)(x5), _conv(1, pool_proj)(pooled)]
+    branches = [_conv(1, f1)(inputs), _conv(3, f3)(x3), _conv(5, f5)(x5),
+                _conv(1, pool_proj)(pooled) if reduce else pooled]
     return keras.Model(inputs, keras.layers.Concatenate()(branches))
 
 
@@ -157,7 +158,7 @@ def inception_module_3a(with_reduction, without_reduction):
         keras_count = _inception_keras(*_MODULE_3A, reduce=reduce).count_params()
         assert int(value) == keras_count, (
             f"`{name}` is {int(value):,}, not the number of parameters of module 3a "
-            f"{'with' if reduce else 'without'} its 1x1 reductions: count each convolution's "
+            f"{'with its 1x1 reductions' if reduce else 'in its naive form'}: count each convolution's "
             "(kernel * kernel * channels in + 1) * filters, with the channels that reach it")
 
 @public("q3", points=1)
