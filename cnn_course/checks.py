@@ -25,7 +25,10 @@ _LIBRARY_DIRS = tuple(sorted({sysconfig.get_paths()[key] for key in ("stdlib", "
 #: The longest message a check result carries (longer ones are cut, and every message is one line).
 MAX_MESSAGE = 500
 #: Set by the grader's judge while it grades: the course secret, the assignment, and notes for the teacher.
-_GRADING = {"secret": None, "assignment": None, "notes": []}
+_GRADING = {"secret": None, "assignment": None, "notes": [], "numbers": []}
+#: What `record_number` accepts: how to rank a number, and the longest label.
+BETTER = ("higher", "lower")
+MAX_LABEL = 40
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,6 +294,58 @@ def grading_note(text):
         _GRADING["notes"].append(text)
 
 
+def record_number(label, value, better):
+    """Record a number that describes this submission, for the class standing (hidden checks, in the judge).
+
+    A check measures something of the student's work that is worth comparing
+    across the class (the parameters of their model, its accuracy on the
+    hidden digits), and records it here; after the whole folder is graded the
+    grader ranks every student's number among the class's and appends the
+    standing to each feedback file (`cnn_course.grading`). The number must be
+    computed in the judge from what it rebuilt (a model's weights, say), never
+    taken from a value the student's process sent: that process could send
+    anything. A later call with the same label replaces the earlier value.
+
+    Args:
+        label: what the number is, as the feedback names it ("parameters"):
+            a non-empty string of at most `MAX_LABEL` characters.
+        value: a finite number (an int, a float, a NumPy scalar; not a bool).
+        better: "higher" or "lower": which way ranks first.
+
+    Raises:
+        ValueError: an argument of the wrong kind.
+        RuntimeError: outside the grader's judge (the numbers of a class are the grader's).
+
+    Example:
+
+    >>> from cnn_course import checks
+    >>> with checks.grading_context(b"a course secret", "a2_own_convnet"):
+    ...     checks.record_number("parameters", 12810, better="lower")
+    ...     checks.take_recorded_numbers()
+    [{'label': 'parameters', 'value': 12810, 'better': 'lower'}]
+    """
+    if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL or label != one_line(label):
+        raise arg_error("label", label, f"a non-empty string on one line, of at most {MAX_LABEL} characters")
+    if better not in BETTER:
+        raise arg_error("better", better, '"higher" or "lower": which way ranks first')
+    if isinstance(value, bool):
+        raise arg_error("value", value, "a finite number, not a bool")
+    value = check_number("value", value)
+    if _GRADING["secret"] is None:
+        raise RuntimeError("record_number() records only while the grader grades (hidden checks run in its "
+                           "judge); a public check run from a notebook has no class to compare with")
+    number = {"label": label, "value": int(value) if value.is_integer() and abs(value) < 2**53 else value,
+              "better": better}
+    _GRADING["numbers"][:] = [n for n in _GRADING["numbers"] if n["label"] != label] + [number]
+
+
+def take_recorded_numbers():
+    """The numbers `record_number` recorded since the last call (the judge writes them into its record)."""
+    numbers = list(_GRADING["numbers"])
+    _GRADING["numbers"].clear()
+    return numbers
+
+
 class grading_context:  # noqa: N801  (used as a `with` statement, like open())
     """`with grading_context(secret, assignment):` makes `hidden_seed` and `grading_note` work (the judge)."""
 
@@ -298,7 +353,7 @@ class grading_context:  # noqa: N801  (used as a `with` statement, like open())
         if not isinstance(secret, bytes) or not secret:
             raise ValueError("The `secret` argument must be non-empty bytes. Received: "
                              f"secret of type {type(secret).__name__}")
-        self._values = {"secret": secret, "assignment": str(assignment), "notes": []}
+        self._values = {"secret": secret, "assignment": str(assignment), "notes": [], "numbers": []}
 
     def __enter__(self):
         self._saved = dict(_GRADING)

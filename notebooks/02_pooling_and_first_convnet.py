@@ -302,6 +302,40 @@ convnet.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
 print(explain.explain_model(convnet))
 
 # %% [markdown]
+# ### Probabilities or logits: `from_logits=True`
+#
+# The last layer's softmax turns the 10 raw scores of the last `Dense` layer,
+# the **logits**, into probabilities that add up to 1; the loss then takes
+# minus the log of the probability of each image's right class, averaged over
+# the batch. Keras can also take the logits themselves: leave the last layer
+# without activation (`Dense(10)`) and tell the loss what it receives,
+# `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`; the loss then
+# applies the softmax itself, inside one numerically safer formula (it never
+# takes the log of a probability that rounded to 0). Both give the same loss,
+# hence the same training. On two images and three classes:
+
+# %%
+logits = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]], dtype="float32")  # (2 images, 3 classes): raw scores
+labels = np.array([0, 2])  # the right class of each image
+probabilities = np.asarray(keras.ops.softmax(logits))  # each row adds up to 1
+after_softmax = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
+with_logits = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
+by_hand = -np.mean(np.log(probabilities[np.arange(len(labels)), labels]))
+print(f"softmax in the model, then the loss:  {float(after_softmax):.6f}")
+print(f"logits, loss with from_logits=True:   {float(with_logits):.6f}")
+print(f"by hand, -mean(log p[right class]):   {by_hand:.6f}")
+
+# %% [markdown]
+# Pick one of the two pairs, never a mix: a softmax layer *and*
+# `from_logits=True` tells the loss that probabilities are raw scores, and a
+# layer without activation with the default `from_logits=False` tells it that
+# raw scores are probabilities. Keras does not always say so, and what it
+# then computes depends on its backend: write the pair that says what your
+# model outputs. A model that outputs logits still predicts the class of its
+# highest score (`argmax`); apply `keras.ops.softmax` to its outputs when you
+# want probabilities.
+
+# %% [markdown]
 # ## The same network from `models.build_convnet`
 #
 # Writing every layer is the best way to learn them; for the many networks of

@@ -1,16 +1,26 @@
 # %% [markdown]
-# # A2 · Your own convnet, written by you in Keras
+# # A2 · Your own convnet, designed and written by you in Keras
 #
 # **Lecture topic:** convolution layers, max pooling and the dense head of a
-# classification convnet (it follows notebook 02).
+# classification convnet: what each layer does to the shape of an image, what
+# it learns, and what it costs.
 #
-# **What you will do:** work out by hand what each layer of a small convnet does
-# to the shape of a 28x28 digit and how many parameters it learns; write that
-# network yourself in Keras, one layer per line; choose the output activation
-# and the loss for ten classes; train it, and measure how well it classifies.
+# **Builds on:** notebook 00, sections "Build the model, one layer per line",
+# "Train" and "Evaluate"; notebook 02, sections "Other poolings, and what
+# pooling costs", "Build the convnet, one layer per line" with its
+# "Probabilities or logits: `from_logits=True`", and "How much of the image
+# does one unit see?". Read them first: this assignment asks you to do
+# yourself what they show.
 #
-# **Time:** under a minute on a 2-core laptop CPU, of which training takes 10
-# to 20 seconds. Offline: the digits ship with the course's Python packages.
+# **What you will do:** work out by hand what each layer of the lecture's
+# small convnet does to the shape of a 28x28 digit and how many parameters it
+# learns; then design your own convnet for the digits, under two constraints
+# (a size and a training budget), write it in Keras, choose its output
+# activation and loss, train it, and measure how well it classifies.
+#
+# **Time:** about a minute on a 2-core laptop CPU for the reference solution;
+# the training budget keeps any design's training under about a minute.
+# Offline: the digits ship with the course's Python packages.
 #
 # ## How this assignment is graded
 #
@@ -21,10 +31,15 @@
 # not have. Grading runs your notebook top to bottom in a fresh Python process:
 # before you hand it in, restart the kernel and run all cells.
 #
+# Once the whole class is graded, your feedback also says where your design
+# stands in the class: its parameters and its accuracy on the hidden digits,
+# ranked among everyone's designs that meet the constraints.
+#
 # - Write the model in plain Keras (`keras.layers`, `keras.Sequential` or
 #   `keras.Model`), not with the `cnn_course.models` helpers.
-# - Keep the names the questions ask for (`layer_shapes`, `model`, `history`, ...).
-# - Leave the given code as it is (the seed, the data, `EPOCHS`).
+# - Keep the names the questions ask for (`layer_shapes`, `model`, `EPOCHS`,
+#   `history`, ...).
+# - Leave the given code as it is (the seed, the data, the constraints).
 
 # %% [markdown]
 # ## Setup
@@ -33,7 +48,7 @@
 import cnn_course  # noqa: F401  (import it before TensorFlow: sets its flags)
 import numpy as np
 
-from cnn_course import assignment, datasets, settings
+from cnn_course import assignment, cost, datasets, settings
 from cnn_course.reproducibility import set_seed
 
 keras = settings.import_keras()  # `import keras`, with TensorFlow's start-up log lines hidden
@@ -41,7 +56,13 @@ check = assignment.checker("a2_own_convnet", globals())
 
 SEED = set_seed(0)
 QUICK = settings.quick_mode()  # only the course's automatic tests set this
-EPOCHS = 2 if QUICK else 8
+
+# The constraints of your design (question 2).
+MAX_PARAMETERS = 50_000
+TRAINING_DIGITS = 3500  # the training digits of one epoch
+BATCH_SIZE = 32
+MAX_EPOCHS = 20
+MAX_TRAINING_MULTIPLY_ADDS = 400 * 10**9  # multiply-adds per image x TRAINING_DIGITS x EPOCHS
 
 # %% tags=["checks"]
 # Helpers of the checks below (a name that starts with `_` is not a check).
@@ -56,26 +77,46 @@ import numbers
 
 import numpy as np
 
-from cnn_course import datasets, settings
+from cnn_course import cost, datasets, settings
 from cnn_course.checks import public
 
-#: Seconds the grader gives one submission: about 8 times the reference's 21 s top to bottom on a
-#: 2-core laptop (11 s when graded), room for a slower laptop and a somewhat larger network.
-TIME_LIMIT_SECONDS = 180
+#: Seconds the grader gives one submission: the backstop of the training budget below. A design at
+#: the budget trains in about 60 s on a 2-core laptop; the rest of the notebook takes about 20 s. Three
+#: times that leaves room for a slower laptop; the budget itself never depends on the grading machine.
+TIME_LIMIT_SECONDS = 240
 
 #: The architecture of the instructions, one entry per layer (activation layers folded in).
 _ARCHITECTURE = ("Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense")
-_FILTERS = {1: 32, 3: 64}  # position -> filters of the two Conv2D layers
 _SHAPE_DIGESTS = ("f867d826aa83038c", "09b9ba98330e4f6d", "c11796a91503989b",
                   "68a1e0117fa0fbef", "b36c5bd833dab587", "a668c8df784d2b44")
 _TOTAL_PARAMS_DIGEST = "6bafafdeb141725f"
-#: EPOCHS of the setup cell, in each mode.
-_EPOCHS = {"default": 8, "quick": 2}
-#: Lowest validation accuracy a correct solution gets: the reference's lowest over
-#: set_seed(0..4), measured 0.946..0.956 in default mode and 0.828..0.876 in quick mode
-#: (1,000 training digits, 2 epochs), the same with TF_ENABLE_ONEDNN_OPTS=0, minus a
-#: margin of 0.03 (default) and 0.10 (quick), rounded down.
-_MIN_VALIDATION_ACCURACY = {"default": 0.91, "quick": 0.72}
+#: The constraints of question 2 (the checks hold their own copies: the student's constants are not read).
+_MAX_PARAMETERS = 50_000
+_TRAINING_DIGITS = {"default": 3500, "quick": 1000}  # what one epoch trains on, in each mode
+_BATCH_SIZE = 32
+_MAX_EPOCHS = 20
+_QUICK_EPOCHS = 2  # the given code trains this many epochs in quick mode, whatever EPOCHS says
+#: The training budget, in forward multiply-adds per image x 3,500 training digits x EPOCHS (counted
+#: by `cost.training_cost`; the same number on every computer, unlike seconds). Calibration: model.fit
+#: on the 3,500 digits, batch 32, on this course's 2-core Xeon while two other jobs shared its CPU:
+#: per epoch about 1.3 s plus 0.09 to 0.22 s per million multiply-adds per image (measured: the lecture's
+#: network, 2.44 M, 1.7 s; 16/32 filters, 0.66 M, 1.5 to 1.9 s; three full-size 32-filter layers with
+#: global average pooling, 14.7 M, 4.4 to 4.8 s; a small VGG-style stack, 11.1 M, 4.4 to 6.0 s; the
+#: first epoch 2 to 4 s more). 400 billion is then about 50 to 60 s of training for any design within
+#: MAX_EPOCHS = 20 epochs (the cap bounds the per-epoch part the multiply-adds do not count), and the
+#: reference's 24 billion about 15 s.
+_MAX_TRAINING_MULTIPLY_ADDS = 400 * 10**9
+#: Lowest validation accuracy a correct solution gets: the lowest of two designs over set_seed(0..4),
+#: the reference (16 and 32 filters, a Dense(32) head, 10 epochs) and the lecture's network (question
+#: 1's table, 8 epochs), measured on this course's 2-core Xeon (validation / the sample's 1,000 test
+#: digits, which stand in for the hidden ones: this computer's Keras cache has no MNIST):
+#:   default mode, reference: val 0.950..0.958, test 0.955..0.971; lecture: val 0.946..0.956, test
+#:   0.961..0.970; with TF_ENABLE_ONEDNN_OPTS=0, reference: val 0.948..0.956, test 0.954..0.968;
+#:   quick mode (1,000 training digits, 2 epochs), reference: val 0.732..0.816, test 0.734..0.825;
+#:   lecture: val 0.828..0.876, test 0.834..0.867; the same with oneDNN off (reference; lecture: default
+#:   mode, seeds 0..2, val 0.946..0.956, test 0.961..0.971);
+#: minus a margin of 0.03 (default) and 0.10 (quick: far noisier), rounded down.
+_MIN_VALIDATION_ACCURACY = {"default": 0.91, "quick": 0.63}
 _SHAPE_HINTS = {
     "Conv2D": "in how many positions does a 3x3 kernel fit across and down without padding, "
               "and how many channels does a layer with that many filters output?",
@@ -180,6 +221,24 @@ def _loss_of(model):
     return name, bool(config.get("from_logits", False))
 
 
+def _design_numbers(model):
+    """`(parameters, multiply-adds per image)` of the model, counted here from its layers."""
+    _assert_model(model)
+    try:
+        multiply_adds = cost.multiply_adds(model)
+    except ValueError as exc:
+        raise AssertionError(f"its cost cannot be counted: {exc}") from None
+    return int(model.count_params()), multiply_adds
+
+
+def _epochs_chosen(EPOCHS):  # noqa: N803  (the student's name)
+    assert isinstance(EPOCHS, numbers.Integral) and not isinstance(EPOCHS, bool), (
+        f"`EPOCHS` should be a whole number of epochs, 1 to {_MAX_EPOCHS}; it is {EPOCHS!r}")
+    assert 1 <= EPOCHS <= _MAX_EPOCHS, (
+        f"`EPOCHS` is {EPOCHS}: choose 1 to {_MAX_EPOCHS} epochs (more would take too long whatever the network)")
+    return int(EPOCHS)
+
+
 def _split(name):
     """Images scaled to [0, 1] and labels of one split of the assignment's fixed MNIST split."""
     part = datasets.load_mnist_sample()[name]  # the same call as the data cell: the same split
@@ -232,9 +291,9 @@ print("training:", x_train.shape, "validation:", x_val.shape)
 print("training digits per class:", np.bincount(y_train).tolist())
 
 # %% [markdown]
-# ## The architecture
+# ## The lecture's network
 #
-# The network you will build, for inputs of shape `(28, 28, 1)`:
+# The small convnet of the lecture, for inputs of shape `(28, 28, 1)`:
 #
 # | # | layer | settings |
 # |---|---|---|
@@ -243,7 +302,7 @@ print("training digits per class:", np.bincount(y_train).tolist())
 # | 3 | `Conv2D` | 64 filters, 3x3 kernel, stride 1, no padding, ReLU |
 # | 4 | `MaxPooling2D` | 2x2 windows, stride 2 |
 # | 5 | `Flatten` | |
-# | 6 | `Dense` | 10 units, one per digit; its activation is yours to choose (question 3) |
+# | 6 | `Dense` | 10 units, one per digit, softmax |
 #
 # ## Question 1: shapes and parameters, by hand (3 points)
 #
@@ -252,8 +311,8 @@ print("training digits per class:", np.bincount(y_train).tolist())
 # `(length,)` after layers 5 and 6. Then the number of parameters each layer
 # learns (its weights and its biases; a layer with nothing to learn has 0),
 # and their total. Work them out with the rules of the lecture, on paper.
-# Once you have built the model in question 2, `model.summary()` prints the
-# same numbers: use it to check your work, not to replace it.
+# Once you have answered, you may build this network in Keras and compare
+# with its `model.summary()`: use it to check your work, not to replace it.
 #
 # The public checks look at your shapes and your total; a hidden check looks
 # at your count for each layer.
@@ -293,37 +352,69 @@ def total_params_by_hand(total_params):
 check("q1")
 
 # %% [markdown]
-# ## Question 2: build the model (3 points)
+# ## Question 2: design your own convnet (3 points)
 #
-# Write the architecture of the table in Keras, one layer per line, in the
-# table's order, and call it `model`. Start from `keras.Input(shape=(28, 28, 1))`.
-# Either `keras.Sequential([...])` or the functional API (`keras.Model(inputs,
-# outputs)`) is fine, and so are any layer names. An activation layer
-# (`keras.layers.ReLU()`, `keras.layers.Softmax()`, `keras.layers.Activation(...)`)
-# right after a layer without activation counts as that layer's activation.
-# Give the last layer the activation you choose in question 3 (you may come
-# back and change it: then run this cell and the next ones again).
+# Now the network is yours. Design a convnet for the 28x28 digits, write it in
+# Keras, call it `model`, and choose `EPOCHS`, the number of epochs it will
+# train for in question 4 (with batches of `BATCH_SIZE` = 32 digits). It must
+# meet two constraints, set in the setup cell:
 #
-# The checks look at the type, the order and the settings of the layers, the
-# shape each outputs, and the model's parameter count. Your answers to
-# question 1 should match `model.summary()`: if they do not, find out which is
-# wrong.
+# - **Size:** at most `MAX_PARAMETERS` = 50,000 parameters
+#   (`model.count_params()`).
+# - **Training budget:** at most `MAX_TRAINING_MULTIPLY_ADDS` = 400 billion
+#   multiply-adds of training, counted as the multiply-adds of one image's
+#   forward pass times the 3,500 training digits times `EPOCHS` (at most
+#   `MAX_EPOCHS` = 20). A convolution does one multiply-add per weight of its
+#   kernel at every output position; a Dense layer one per weight. This number
+#   is the same on every computer; on a 2-core laptop, 400 billion is about a
+#   minute of training.
+#
+# It must be a *convnet*: at least one convolution layer, an input of shape
+# `(28, 28, 1)` (start from `keras.Input(shape=(28, 28, 1))`) and one output
+# per digit, from a last `Dense` layer of 10 units (its activation is question
+# 3's). Use Keras's own layers: `Conv2D`, `SeparableConv2D`,
+# `DepthwiseConv2D`, `Dense`, poolings (`MaxPooling2D`, `AveragePooling2D`,
+# `GlobalAveragePooling2D`, ...), `Flatten`, `Dropout`, `BatchNormalization`,
+# activation layers. `keras.Sequential([...])` or the functional API
+# (`keras.Model(inputs, outputs)`) are both fine, and so are any layer names.
+#
+# **How to design it.** Start from the lecture's network of question 1: it
+# already fits, and you know its parameters by hand. Then decide where to
+# spend them. Almost all of a convnet's parameters usually sit in the `Dense`
+# layer right after `Flatten`: it connects every value of the last feature map
+# to every unit (question 1: 16,010 of 34,826). Its cost grows with the size
+# of that map, so each pooling before it divides it by 4; `padding="same"`
+# keeps the maps larger, and a hidden `Dense` layer multiplies them by its
+# units. `GlobalAveragePooling2D` in place of `Flatten` keeps one mean per
+# channel (notebook 02, "Other poolings, and what pooling costs"): almost no
+# parameters in the head, but it learns more slowly from 3,500 digits. The
+# multiply-adds sit in the convolutions instead, above all in those on large
+# maps: a layer at 28x28 costs about 4 times the same layer after one pooling.
+# More epochs cost budget too: a cheaper network can train for longer.
+# Count before you train: the cell below prints your design's numbers (with
+# `cost.training_cost`), and `check("q2")` says whether it fits.
+#
+# The checks look at the input and output shapes, the layers, the parameter
+# count and the training cost, all counted from your model itself.
 
 # %%
 # BEGIN SOLUTION NO PROMPT
+EPOCHS = 10  # 0.68 M multiply-adds per image x 3,500 digits x 10 epochs: 24 billion, well within the budget
 model = keras.Sequential(
     [
         keras.Input(shape=(28, 28, 1)),  # (batch, 28, 28, 1)
-        keras.layers.Conv2D(32, kernel_size=3, activation="relu"),  # (batch, 26, 26, 32)
-        keras.layers.MaxPooling2D(pool_size=2),  # (batch, 13, 13, 32)
-        keras.layers.Conv2D(64, kernel_size=3, activation="relu"),  # (batch, 11, 11, 64)
-        keras.layers.MaxPooling2D(pool_size=2),  # (batch, 5, 5, 64)
-        keras.layers.Flatten(),  # (batch, 1600)
-        keras.layers.Dense(10, activation="softmax"),  # (batch, 10): a probability per digit
+        keras.layers.Conv2D(16, kernel_size=3, activation="relu"),  # (batch, 26, 26, 16)       160
+        keras.layers.MaxPooling2D(pool_size=2),  # (batch, 13, 13, 16)
+        keras.layers.Conv2D(32, kernel_size=3, activation="relu"),  # (batch, 11, 11, 32)     4,640
+        keras.layers.MaxPooling2D(pool_size=2),  # (batch, 5, 5, 32)
+        keras.layers.Flatten(),  # (batch, 800)
+        keras.layers.Dense(32, activation="relu"),  # (batch, 32)                             25,632
+        keras.layers.Dense(10, activation="softmax"),  # (batch, 10): a probability per digit      330
     ]
 )
 # END SOLUTION
 # BEGIN PROMPT
+# EPOCHS = ...  # your choice: 1 to MAX_EPOCHS, within the training budget
 # model = keras.Sequential(
 #     [
 #         keras.Input(shape=(28, 28, 1)),  # (batch, 28, 28, 1): one grey channel
@@ -332,63 +423,64 @@ model = keras.Sequential(
 # )
 # END PROMPT
 model.summary()
+design = cost.training_cost(model, images=TRAINING_DIGITS, epochs=EPOCHS)
+print(design)
+print(f"limits: {MAX_PARAMETERS:,} parameters, {MAX_TRAINING_MULTIPLY_ADDS:,} multiply-adds of training")
 
 # %% tags=["checks"]
+_CONVOLUTIONS = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
+
+
 @public("q2", points=1)
-def layers_in_order(model):
-    """The layers and their settings, in the order of the table"""
+def design_is_a_convnet_for_digits(model):
+    """A convnet for the digits: 28x28x1 in, 10 out, at least one convolution"""
     keras = settings.import_keras()
-    layers = _folded_layers(model)
-    kinds = [type(entry["layer"]).__name__ for entry in layers]
-    assert len(layers) == len(_ARCHITECTURE), (
-        f"the model has {len(layers)} layer(s) after its input ({', '.join(kinds) or 'none'}); the table "
-        f"has {len(_ARCHITECTURE)}")
-    for position, (entry, kind) in enumerate(zip(layers, _ARCHITECTURE), 1):
-        assert isinstance(entry["layer"], getattr(keras.layers, kind)), (
-            f"layer {position} is a {kinds[position - 1]}; the table has a {kind} there")
-    for position, filters in _FILTERS.items():
-        entry = layers[position - 1]
-        conv = entry["layer"]
-        assert conv.filters == filters, (
-            f"the Conv2D layer {position} has {conv.filters} filters; the table asks for {filters}")
-        assert tuple(conv.kernel_size) == (3, 3), (
-            f"the Conv2D layer {position} has a {conv.kernel_size} kernel; the table asks for 3x3")
-        assert entry["activation"] == "relu", (
-            f"the Conv2D layer {position} uses the activation {entry['activation']!r}; the table asks for ReLU")
-    for position in (2, 4):
-        pool = layers[position - 1]["layer"]
-        assert tuple(pool.pool_size) == (2, 2), (
-            f"the MaxPooling2D layer {position} has {pool.pool_size} windows; the table asks for 2x2")
-
-
-@public("q2", points=1)
-def output_shapes_of_model(model):
-    """Each layer outputs the shape the table gives a 28x28x1 input"""
-    layers = _folded_layers(model)
+    _assert_model(model)
     try:
-        input_shape = tuple(model.input_shape)
+        input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
     except (AttributeError, ValueError):
-        input_shape = None
+        input_shape = output_shape = None
     assert input_shape == (None, 28, 28, 1), (
         f"the model takes inputs of shape {input_shape}; start it with keras.Input(shape=(28, 28, 1))")
-    assert len(layers) == len(_ARCHITECTURE), (
-        f"the model has {len(layers)} layer(s) after its input, the table {len(_ARCHITECTURE)}: "
-        "get the layers right first (see the check of the layers and their order)")
-    for position, (entry, _kind, digest) in enumerate(zip(layers, _ARCHITECTURE, _SHAPE_DIGESTS), 1):
-        shape = _as_shape(tuple(entry["last"].output.shape))
-        assert _digest(shape) == digest, (
-            f"layer {position} ({type(entry['layer']).__name__}) outputs {shape} per image: not the shape "
-            "the table gives (check its settings against the table: kernel, padding, strides, units)")
+    assert output_shape == (None, 10), (
+        f"the model outputs shape {output_shape} per batch; a classifier of 10 digits outputs (None, 10): end "
+        "with Flatten or GlobalAveragePooling2D, then Dense(10)")
+    _design_numbers(model)  # every layer is one whose cost can be counted
+    kinds = [type(layer).__name__ for layer in _all_layers(model, keras)]
+    assert any(kind in _CONVOLUTIONS for kind in kinds), (
+        f"the model's layers are {', '.join(kinds)}: a convnet has at least one convolution layer "
+        f"({', '.join(_CONVOLUTIONS)})")
+
+
+def _all_layers(model, keras):
+    """Every layer of the model, inside nested models too."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer, keras)
+        else:
+            yield layer
 
 
 @public("q2", points=1)
-def parameter_count_of_model(model):
-    """The model has the number of parameters of the architecture"""
-    _assert_model(model)
-    count = int(model.count_params())
-    assert _digest(count) == _TOTAL_PARAMS_DIGEST, (
-        f"the model has {count:,} parameters: not the number of the table's architecture (compare "
-        "model.summary() with the table, layer by layer)")
+def parameters_within_limit(model):
+    """At most 50,000 parameters"""
+    parameters, _ = _design_numbers(model)
+    assert parameters <= _MAX_PARAMETERS, (
+        f"the model has {parameters:,} parameters, over the limit of {_MAX_PARAMETERS:,}: look at "
+        "model.summary() for the layer that holds most of them (usually the Dense layer after Flatten) and "
+        "make its input smaller (one more pooling, fewer filters before it) or use GlobalAveragePooling2D")
+
+
+@public("q2", points=1)
+def training_cost_within_budget(model, EPOCHS):  # noqa: N803  (the student's name)
+    """Training cost within the budget (multiply-adds per image x 3,500 digits x EPOCHS)"""
+    epochs = _epochs_chosen(EPOCHS)
+    _, multiply_adds = _design_numbers(model)
+    training = multiply_adds * _TRAINING_DIGITS["default"] * epochs
+    assert training <= _MAX_TRAINING_MULTIPLY_ADDS, (
+        f"training costs {multiply_adds:,} multiply-adds per image x {_TRAINING_DIGITS['default']:,} digits x "
+        f"{epochs} epochs = {training:,}, over the budget of {_MAX_TRAINING_MULTIPLY_ADDS:,}: fewer epochs, "
+        "or cheaper convolutions (fewer filters on the large maps, or a pooling earlier)")
 
 # %%
 check("q2")
@@ -403,9 +495,10 @@ check("q2")
 #
 # Two designs are accepted: a last layer that outputs probabilities, with a loss
 # that expects probabilities; or a last layer without activation, whose raw
-# scores ("logits") go to a loss object created with `from_logits=True`. The
-# labels stay integers: do not one-hot encode them. A loss can be written as a
-# string or as a `keras.losses` object.
+# scores ("logits") go to a loss object created with `from_logits=True`
+# (notebook 02, "Probabilities or logits: `from_logits=True`"). The labels
+# stay integers: do not one-hot encode them. A loss can be written as a string
+# or as a `keras.losses` object.
 #
 # The checks look at the last layer (its units and activation, with the loss)
 # and at the loss (for these labels).
@@ -423,7 +516,8 @@ def output_layer_fits_loss(model):
     assert layers, "the model has no layers yet (question 2)"
     last = layers[-1]
     assert isinstance(last["layer"], keras.layers.Dense), (
-        f"the model ends with a {type(last['layer']).__name__}; the table ends with a Dense layer")
+        f"the model ends with a {type(last['layer']).__name__}; question 2 asks for a last Dense layer of 10 "
+        "units")
     units = last["layer"].units
     assert units == 10, f"the last Dense layer has {units} unit(s); a classifier needs one output per class"
     name, from_logits = _loss_of(model)
@@ -465,11 +559,13 @@ check("q3")
 # %% [markdown]
 # ## Question 4: train (2 points)
 #
-# Train the model on `x_train`, `y_train` for `EPOCHS` epochs (with Keras's
-# default batch size, 32), measuring it on `x_val`, `y_val` after every epoch,
-# and keep what `model.fit` returns in `history`. Pass `verbose=2`: one line
-# per epoch. Expect about 95% validation accuracy after 8 epochs (10 to 20
-# seconds); the check asks for 91%, which every correct solution gets.
+# Train the model on `x_train`, `y_train` for `train_epochs` epochs (your
+# `EPOCHS`; the given line trains 2 in the course's automatic tests) with
+# batches of `BATCH_SIZE` digits, measuring it on `x_val`, `y_val` after every
+# epoch, and keep what `model.fit` returns in `history`. Pass `verbose=2`: one
+# line per epoch. The reference design reaches about 95% validation accuracy
+# after 10 epochs (about 15 seconds), and so does the lecture's network after
+# 8; the check asks for 91%, which a sound design gets.
 #
 # Run the training cell once: running it again trains the same model further.
 # To start over, run the cell of question 2 again.
@@ -479,19 +575,35 @@ check("q3")
 
 # %%
 # Train `model`; `model.fit` returns the history of the epochs.
-history = model.fit(x_train, y_train, epochs=EPOCHS, validation_data=(x_val, y_val), verbose=2)  # SOLUTION
+train_epochs = 2 if QUICK else EPOCHS  # the course's automatic tests train less
+# BEGIN SOLUTION NO PROMPT
+history = model.fit(x_train, y_train, epochs=train_epochs, batch_size=BATCH_SIZE,
+                    validation_data=(x_val, y_val), verbose=2)
+# END SOLUTION
+# BEGIN PROMPT
+# history = ...
+# END PROMPT
 
 # %% tags=["checks"]
 @public("q4", points=1)
-def trained_as_asked(history, model):
-    """Trained for EPOCHS epochs, with validation (history)"""
+def trained_as_asked(history, model, EPOCHS):  # noqa: N803  (the student's name)
+    """Trained for your EPOCHS epochs, in batches of 32, with validation (history)"""
     keras = settings.import_keras()
     _assert_model(model)
     assert isinstance(history, keras.callbacks.History), (
         f"`history` is a {type(history).__name__}; keep what model.fit(...) returns in it")
     assert history.model is model, "`history` comes from training another model: run the cells in order"
-    epochs, asked = len(history.history.get("loss", [])), _EPOCHS[_mode()]
-    assert epochs == asked, f"`history` holds {epochs} epoch(s) of training; the question asks for EPOCHS = {asked}"
+    # Any whole number of EPOCHS is trained as asked here: whether it fits the budget is question 2's check.
+    assert settings.quick_mode() or (isinstance(EPOCHS, numbers.Integral) and not isinstance(EPOCHS, bool)), (
+        f"`EPOCHS` should be a whole number of epochs; it is {EPOCHS!r}")
+    asked = _QUICK_EPOCHS if settings.quick_mode() else int(EPOCHS)
+    epochs = len(history.history.get("loss", []))
+    assert epochs == asked, (
+        f"`history` holds {epochs} epoch(s) of training; the question asks for train_epochs = {asked}")
+    steps, expected = (history.params or {}).get("steps"), -(-_TRAINING_DIGITS[_mode()] // _BATCH_SIZE)
+    assert steps == expected, (
+        f"each epoch took {steps} steps; with batches of {_BATCH_SIZE} the {_TRAINING_DIGITS[_mode()]:,} training "
+        f"digits take {expected}: train on x_train, y_train with batch_size=BATCH_SIZE")
     assert "val_loss" in history.history, (
         "model.fit did not measure the model on the validation split after each epoch (see the question)")
 
@@ -519,8 +631,10 @@ check("q4")
 # fraction with NumPy.
 #
 # The public checks compare them with your model; a hidden check measures the
-# accuracy of `model` on 2,000 held-out MNIST test digits, where a correct
-# solution gets about 96% (the check asks for 93%).
+# accuracy of `model` on 2,000 held-out MNIST test digits, where the reference
+# design and the lecture's network get about 96% (the check asks for 92%).
+# The same check records your design's parameters and that accuracy for the
+# class standing (only for a design within question 2's constraints).
 
 # %%
 scores = model.predict(x_val, verbose=0)  # SOLUTION
@@ -560,7 +674,7 @@ def validation_accuracy_value(val_accuracy, model):
         f"{value:.4f} is not the fraction of validation digits that `model` classifies correctly")
 
 # %% tags=["hidden-checks"]
-from cnn_course.checks import grading_note, hidden, hidden_seed
+from cnn_course.checks import grading_note, hidden, hidden_seed, record_number
 
 # The answers of question 1 in plain text (the public checks only hold digests of them).
 _LAYER_SHAPES = [(26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (1600,), (10,)]
@@ -568,11 +682,11 @@ _LAYER_PARAMS = [320, 0, 18496, 0, 0, 16010]  # (3*3*1+1)*32, 0, (3*3*32+1)*64, 
 assert [_digest(s) for s in _LAYER_SHAPES] == list(_SHAPE_DIGESTS), "recompute _SHAPE_DIGESTS with _digest"
 assert _digest(sum(_LAYER_PARAMS)) == _TOTAL_PARAMS_DIGEST, "recompute _TOTAL_PARAMS_DIGEST with _digest"
 
-#: Lowest test accuracy a correct solution gets: the reference's lowest over set_seed(0..4),
-#: measured 0.961..0.970 in default mode and 0.834..0.867 in quick mode (0.833 with
-#: TF_ENABLE_ONEDNN_OPTS=0) on the sample's 1,000 test digits, minus a margin of 0.03
-#: (default) and 0.10 (quick), rounded down.
-_MIN_TEST_ACCURACY = {"default": 0.93, "quick": 0.73}
+#: Lowest held-out accuracy a correct solution gets: the lowest of the reference design and the
+#: lecture's network over set_seed(0..4) on the sample's 1,000 test digits (the grader's fallback;
+#: this computer's Keras cache has no MNIST): 0.954 and 0.734 at the lowest, see the study above
+#: _MIN_VALIDATION_ACCURACY; minus a margin of 0.03 (default) and 0.10 (quick), rounded down.
+_MIN_TEST_ACCURACY = {"default": 0.92, "quick": 0.63}
 #: How many hidden digits: drawn with the course secret from MNIST's 10,000 test digits.
 _HIDDEN_DIGITS = 2000
 _HIDDEN = {}  # drawn once per grading process
@@ -617,13 +731,31 @@ def params_per_layer_by_hand(layer_params):
         assert value == right, f"the count of layer {position} ({kind}) is not right"
 
 
+def _within_constraints(model, EPOCHS):  # noqa: N803  (the student's name)
+    """Whether the design meets question 2's constraints (counted here, from the rebuilt model)."""
+    keras = settings.import_keras()
+    try:
+        parameters, multiply_adds = _design_numbers(model)
+        epochs = _epochs_chosen(EPOCHS)
+    except AssertionError:
+        return False
+    if not any(type(layer).__name__ in _CONVOLUTIONS for layer in _all_layers(model, keras)):
+        return False  # not a convnet
+    training = multiply_adds * _TRAINING_DIGITS["default"] * epochs
+    return parameters <= _MAX_PARAMETERS and training <= _MAX_TRAINING_MULTIPLY_ADDS
+
+
 @hidden("q5", points=2)
-def test_accuracy_reached(model):
+def test_accuracy_reached(model, EPOCHS=None):  # noqa: N803  (the student's name)
     """Accuracy of the trained model on held-out MNIST test digits"""
     _assert_model(model)
     images, labels = _hidden_digits()
     predicted = _classes_of(model, images)
     accuracy, minimum = float(np.mean(predicted == labels)), _MIN_TEST_ACCURACY[_mode()]
+    if _within_constraints(model, EPOCHS):
+        # The class standing's numbers, measured here on the model the judge rebuilt from its weights.
+        record_number("parameters", int(model.count_params()), better="lower")
+        record_number("accuracy on the hidden digits", round(accuracy, 4), better="higher")
     assert accuracy >= minimum, (
         f"accuracy {accuracy:.3f} on the held-out test digits, below the {minimum:.2f} that a correct "
         "solution reaches")

@@ -1,13 +1,13 @@
 """The lectures' full-size networks in plain Keras functional code: LeNet-5, AlexNet, VGG16, ResNet50, DenseNet-121.
 
-Each has exactly its published parameter count; `multiply_adds` and
-`inception_3a_counts` give the lecture's cost arithmetic. Introduced in
+Each has exactly its published parameter count; `inception_3a_counts` gives
+the lecture's cost arithmetic (with `cost.multiply_adds`, also exported here as
+`architectures.multiply_adds`). Introduced in
 `notebooks/07_lenet_to_resnet`.
 """
 
-import math
-
 from cnn_course._validation import arg_error, check_choice
+from cnn_course.cost import multiply_adds
 from cnn_course.settings import import_keras
 from cnn_course.architectures._blocks import (
     bottleneck_block,
@@ -160,28 +160,6 @@ def vgg16(input_shape=(224, 224, 3), num_classes=1000, head="flatten"):
 # ---------------------------------------------------------------------------
 # Inception's arithmetic: parameters and multiply-adds
 # ---------------------------------------------------------------------------
-
-
-def multiply_adds(model):
-    """Multiply-adds of one forward pass of one image through the Conv2D and Dense layers of `model`.
-
-    A convolution uses each weight of its kernel once per output position.
-
-    Example:
-
-    >>> from cnn_course import architectures
-    >>> inputs = architectures.keras.Input((8, 8, 3))
-    >>> conv = architectures.layers.Conv2D(4, 3, padding="same")(inputs)  # 8*8 outputs, 3*3*3*4 weights
-    >>> architectures.multiply_adds(architectures.keras.Model(inputs, conv))
-    6912
-    """
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, (layers.Conv2D, layers.Dense)):
-            kernel = layer.kernel.shape
-            outputs = layer.output.shape[1:-1]  # (out height, out width) for Conv2D, () for Dense
-            total += math.prod(outputs) * math.prod(kernel)
-    return total
 
 
 def inception_3a_counts():

@@ -10,9 +10,10 @@ raised) appears in the feedback only quoted and cut to one short line.
 import dataclasses
 import hmac
 import json
+import math
 from typing import NamedTuple
 
-from cnn_course.checks import CheckResult, format_results, one_line, quoted
+from cnn_course.checks import BETTER, MAX_LABEL, CheckResult, format_results, one_line, quoted
 from cnn_course.grading._judge import record_mac
 
 _RESULT_FIELDS = {"question": str, "name": str, "description": str, "points": (int, float),
@@ -42,6 +43,8 @@ class Outcome:
         cells: the submission's `SubmissionCell`s (to name cells in feedback).
         notes: lines for the teacher and the student (ignored messages, ...).
         grading_notes: what the checks noted for the teacher (a fallback taken).
+        numbers: what the checks measured for the class standing (`checks.record_number`):
+            label -> {"value": number, "better": "higher" or "lower"}.
         problem: why a submission could not be graded or read.
         last_cell: the last cell that finished; `exit_code`: the process's exit status.
         seconds: how long its grading took; `sha256`: the file's hash.
@@ -55,6 +58,7 @@ class Outcome:
     cells: list = dataclasses.field(default_factory=list)
     notes: list = dataclasses.field(default_factory=list)
     grading_notes: list = dataclasses.field(default_factory=list)
+    numbers: dict = dataclasses.field(default_factory=dict)
     problem: str = ""
     last_cell: int = 0
     exit_code: int = None
@@ -122,6 +126,12 @@ def read_record(path, outcome, check_names, key, label):
         elif kind == "note" and isinstance(event.get("text"), str):
             if len(outcome.notes) < 20:
                 outcome.notes.append(one_line(event["text"], 300))
+        elif kind == "number":
+            number = _number(event)
+            if number is None:
+                outcome.notes.append("a recorded number in the judge's record was malformed; ignored")
+            else:
+                outcome.numbers[event["label"]] = number
         elif kind == "grading_note" and isinstance(event.get("text"), str):
             outcome.grading_notes.append(one_line(event["text"], 400))
         elif kind in ("ready", "ran_all", "end", "hidden"):
@@ -142,6 +152,16 @@ def _result(event, check_names):
     if event["points"] != points or event["earned"] not in (0, points):
         return None
     return CheckResult(**event)
+
+
+def _number(event):
+    """`{"value", "better"}` of a "number" event of the record, or None when it is not one `record_number` writes."""
+    label, value, better = event.get("label"), event.get("value"), event.get("better")
+    if set(event) != {"label", "value", "better"} or not isinstance(label, str) or not label.strip():
+        return None
+    if len(label) > MAX_LABEL or better not in BETTER or type(value) not in (int, float) or not math.isfinite(value):
+        return None
+    return {"value": value, "better": better}
 
 
 def _cell_label(outcome, number):

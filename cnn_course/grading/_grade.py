@@ -293,7 +293,8 @@ def _row(master, outcome):
     details = {"status": outcome.status, "total": outcome.total, "checks": checks, "file": outcome.source,
                "sha256": outcome.sha256, "seconds": round(outcome.seconds, 1),
                "cell_errors": [error._asdict() for error in outcome.cell_errors],
-               "problem": outcome.problem, "notes": outcome.notes, "grading_notes": outcome.grading_notes}
+               "problem": outcome.problem, "notes": outcome.notes, "grading_notes": outcome.grading_notes,
+               "numbers": outcome.numbers}
     return row, details
 
 

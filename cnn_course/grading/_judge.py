@@ -20,7 +20,9 @@ import os
 import re
 import threading
 
-from cnn_course.checks import CHECKS_FILENAME, collect_checks, one_line, quoted, run_check, take_grading_notes
+from cnn_course.checks import (
+    CHECKS_FILENAME, collect_checks, one_line, quoted, run_check, take_grading_notes, take_recorded_numbers,
+)
 from cnn_course.grading import _runner
 from cnn_course.grading._standins import RunnerGone, Session, StudentValues
 from cnn_course.grading._submissions import cells_to_run
@@ -259,6 +261,8 @@ class Judge:
             self.record.write(e="check", **result.to_dict())
             for text in take_grading_notes():
                 self.record.write(e="grading_note", text=text)
+            for number in take_recorded_numbers():  # computed here, by the check: the class standing's numbers
+                self.record.write(e="number", **number)
 
     def _missing(self, name, ellipsis=False):
         """Why `name` is not there when a question is checked, pointing at the cell to fix."""

@@ -18,6 +18,7 @@ import pathlib
 import re
 
 from cnn_course._files import write_text_atomically
+from cnn_course.grading import _standing
 
 FORMAT = "cnn_course grades 1"
 #: Characters a spreadsheet reads as the start of a formula (CSV injection).
@@ -145,9 +146,51 @@ class GradesFolder:
             row = self.students[student]["row"]
             writer.writerow([safe_cell(row.get(column, "")) for column in header])
         write_text_atomically(self.folder / "grades.csv", "".join(lines) + buffer.getvalue())
+        standing = self._write_standing() if complete else None
         document = {"format": FORMAT, "assignment": master.name, "version": master.version,
                     "total_points": master.total_points, "questions": questions, "complete": complete,
                     "submissions": self.submissions, "notes": list(notes),
                     "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                     "students": {s: self.students[s] for s in sorted(self.students)}}
+        if standing:
+            document["standing"] = standing
         write_text_atomically(self.folder / "results.json", json.dumps(document, indent=1) + "\n")
+
+    def _write_standing(self):
+        """The class standing, once every student is graded: feedback sections and `class_standing.csv`.
+
+        Recomputed over every student of the folder (a `--merge` included) from the numbers the
+        judges recorded; nothing is written when no student has one (the master records none).
+        Returns the summary for `results.json` (label -> {"of", "median", "better"}), or None.
+        """
+        by_student, summary = _standing.class_standing(self.students)
+        for student, entry in self.students.items():
+            entry.pop("standing", None)
+            if student in by_student:
+                entry["standing"] = {label: {"rank": row["rank"], "of": row["of"]}
+                                     for label, row in by_student[student].items()}
+        if not summary:
+            return None
+        for student, entry in self.students.items():
+            path = self.folder / "feedback" / f"{entry.get('file_name') or file_name(student)}.txt"
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError:
+                continue  # a student whose grading wrote no feedback file: nothing to add to
+            lines = _standing.standing_lines(by_student.get(student), summary)
+            write_text_atomically(path, _standing.without_standing(text) + "\n" + "\n".join(lines) + "\n")
+        labels = sorted(summary)
+        header = ["student", *[column for label in labels for column in (label, f"{label}: rank")], "of"]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([safe_cell(column) for column in header])
+        for student in sorted(self.students):
+            mine = by_student.get(student, {})
+            cells = [student]
+            for label in labels:
+                row = mine.get(label)
+                cells += [_standing.format_number(row["value"]).replace(",", ""), row["rank"]] if row else ["", ""]
+            cells.append(max((row["of"] for row in mine.values()), default=""))
+            writer.writerow([safe_cell(cell) for cell in cells])
+        write_text_atomically(self.folder / "class_standing.csv", buffer.getvalue())
+        return summary
