@@ -2,32 +2,41 @@
 # # A3 · Small data: augmentation and transfer learning
 #
 # **Lecture topic:** overfitting and data augmentation; transfer learning with a
-# pretrained convolutional base, by feature extraction and by fine-tuning (it
-# follows notebooks 03 and 04).
+# pretrained convolutional base, by feature extraction and by fine-tuning.
+#
+# **What it builds on:** notebook 03, sections "The network", "A convnet from
+# scratch overfits", "What augmentation does to one image", "The same network
+# with augmentation" and "Why an older recipe learned nothing for many
+# epochs"; notebook 04, sections "The pretrained base", "Feature extraction,
+# fast: run the base once and cache its features", "Feature extraction with
+# augmentation: the base inside the model", "Fine-tuning the top block" and
+# "When to fine-tune, and when not".
 #
 # **What you will do:** with only 100 training images per class, train the
-# same small convnet twice, without and with data augmentation; then reuse a
-# pretrained base twice, as a fixed feature extractor and by fine-tuning its top
-# block; finally compare the four methods on the same test images.
+# course's convnet twice, without and with data augmentation, for the same
+# number of epochs; then reuse a pretrained base twice, as a fixed feature
+# extractor and by fine-tuning its top block, again for the same number of
+# training steps; finally compare the four methods on the same test images,
+# and say what your numbers show.
 #
-# **Time:** about a minute on a 2-core laptop CPU (two on a busy one), offline:
+# **Time:** about 2 minutes on a 2-core laptop CPU (3 on a busy one), offline:
 # the images are the course's shapes dataset, and the pretrained base ships
 # with `cnn_course`.
 #
 # ## How this assignment is graded
 #
-# Six questions, 25 points. After each question, a `check("q1")` cell runs that
+# Six questions, 26 points. After each question, a `check("q1")` cell runs that
 # question's *public* checks, so you see at once what passes and why not. When
-# your teacher grades, *hidden* checks run too (10 points): they measure your
+# your teacher grades, *hidden* checks run too (9 points): they measure your
 # trained models on new shape images that this notebook never sees, and compare
-# the methods with each other. Grading runs your notebook top to bottom in a
-# fresh Python process: before you hand it in, restart the kernel and run all
-# cells.
+# what you wrote with what your models do. Grading runs your notebook top to
+# bottom in a fresh Python process: before you hand it in, restart the kernel
+# and run all cells.
 #
 # - Write the models in plain Keras (`keras.layers`, `keras.Sequential` or
 #   `keras.Model`).
 # - Keep the names the questions ask for (`scratch_model`, `augmented_model`,
-#   `feature_classifier`, `fine_tuned_model`, `accuracies`, ...).
+#   `feature_classifier`, `transfer_model`, `accuracies`, ...).
 # - Leave the given code as it is: the seed, the data, the epochs and the
 #   training cells. The checks never train anything: they look at the models
 #   you trained.
@@ -48,10 +57,9 @@ check = assignment.checker("a3_small_data", globals())
 SEED = set_seed(0)
 QUICK = settings.quick_mode()  # only the course's automatic tests set this
 PER_CLASS = 10 if QUICK else 100  # training images per class: a small training set
-EPOCHS_SCRATCH = 2 if QUICK else 25  # questions 1 and 2 (the same for both networks)
-EPOCHS_FEATURES = 5 if QUICK else 30  # question 3
-EPOCHS_FROZEN = 2 if QUICK else 8  # question 4
-EPOCHS_FINE = 2 if QUICK else 10  # question 5
+EPOCHS_SCRATCH = 1 if QUICK else 40  # questions 1 and 2: the same for both networks
+EPOCHS_HEAD = 1 if QUICK else 10  # question 4: the new head on the frozen base
+EPOCHS_FINE = 1 if QUICK else 10  # question 5: fine-tuning; question 3 trains EPOCHS_HEAD + EPOCHS_FINE
 
 # %% tags=["checks"]
 # Helpers of the checks below (a name that starts with `_` is not a check).
@@ -64,16 +72,27 @@ import numpy as np
 from cnn_course import settings, shapes_base
 from cnn_course.checks import hidden, public
 
-#: Seconds the grader gives one submission: about 6.5 times the reference's 55 s top to bottom on a
-#: 2-core laptop (52 s when graded).
-TIME_LIMIT_SECONDS = 360
+#: Seconds the grader gives one submission: about 4.5 times the reference's 108 s top to bottom on a
+#: 2-core CPU shared with other jobs (79 s of CPU time), room for grading two submissions at once.
+TIME_LIMIT_SECONDS = 480
 _IMAGE_SHAPE = (64, 64, 3)
 _FEATURE_SHAPE = (6, 6, 128)  # what the shapes base outputs for one image
 _NUM_CLASSES = 4
 _TOP_BLOCK = "block3_conv1"  # the conv layer of the base's last block
 _LOWER_BLOCKS = ("block1_conv1", "block2_conv1")
+#: The course's network (models.shapes_convnet), as `_layout` writes it: three blocks of a 3x3
+#: convolution, batch normalization and 2x2 max pooling, global max pooling, the softmax.
+_COURSE_NETWORK = (("Conv2D", 16, (3, 3)), ("BatchNormalization",), ("MaxPooling2D",),
+                   ("Conv2D", 32, (3, 3)), ("BatchNormalization",), ("MaxPooling2D",),
+                   ("Conv2D", 64, (3, 3)), ("BatchNormalization",), ("MaxPooling2D",),
+                   ("GlobalMaxPooling2D",), ("Dense", _NUM_CLASSES))
+#: The layers that `_layout` lists; the others (input, activations, dropout, augmentation) it skips.
+_LAYOUT_LAYERS = ("Conv2D", "BatchNormalization", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
+                  "GlobalAveragePooling2D", "Flatten", "Dense")
 #: Keras's augmentation layers whose names do not start with "Random".
 _OTHER_AUGMENTATIONS = ("RandAugment", "AugMix", "CutMix", "MixUp")
+#: Question 6: fine-tuning "gained" when it scored more than this above feature extraction.
+_GAIN_MARGIN = 0.03
 _PRETRAINED = {}  # "base": a fresh copy of the shipped base; "weights": layer name -> its arrays
 
 
@@ -94,6 +113,35 @@ def _sublayers(layer):
 def _is_augmentation(layer):
     name = type(layer).__name__
     return name.startswith("Random") or name in _OTHER_AUGMENTATIONS
+
+
+def _layout(model):
+    """The conv, normalization, pooling and dense layers of `model`, in order, as tuples."""
+    keras = settings.import_keras()
+    rows = []
+    for layer in _sublayers(model):
+        kind = next((name for name in _LAYOUT_LAYERS if type(layer) is getattr(keras.layers, name)), None)
+        if kind == "Conv2D":
+            rows.append((kind, int(layer.filters), tuple(int(k) for k in layer.kernel_size)))
+        elif kind == "Dense":
+            rows.append((kind, int(layer.units)))
+        elif kind == "MaxPooling2D" and tuple(layer.pool_size) != (2, 2):
+            rows.append((kind, tuple(int(p) for p in layer.pool_size)))
+        elif kind:
+            rows.append((kind,))
+    return tuple(rows)
+
+
+def _describe(layout):
+    """A layout as text: "Conv2D(16, 3x3), BatchNormalization, MaxPooling2D, ..."."""
+    def one(row):
+        if row[0] == "Conv2D":
+            return f"Conv2D({row[1]}, {row[2][0]}x{row[2][1]})"
+        if len(row) > 1:
+            return f"{row[0]}({row[1]})"
+        return row[0]
+
+    return ", ".join(map(one, layout)) or "none"
 
 
 def _shape_of(model, which):
@@ -203,23 +251,29 @@ print(f"{len(train)} training, {len(validation)} validation and {len(test)} test
       f"classes {CLASS_NAMES}")
 
 # %% [markdown]
-# ## Question 1: a small convnet, trained from scratch (3 points)
+# ## Question 1: the course's convnet, trained from scratch (4 points)
 #
-# Write `small_convnet(augment=None)`: it returns a new, compiled Keras model
-# with this architecture, for inputs of shape `(64, 64, 3)`:
+# Write `shapes_net(augment=None)`: it returns a new, compiled Keras model
+# with the architecture of notebook 03's network (section "The network"), for
+# inputs of shape `(64, 64, 3)`:
 #
 # | # | layer | settings |
 # |---|---|---|
 # | | `augment` | only when it is not None: the augmentation layers of question 2 |
-# | 1 | `Conv2D` | 16 filters, 3x3, ReLU |
-# | 2 | `MaxPooling2D` | 2x2 |
-# | 3 | `Conv2D` | 32 filters, 3x3, ReLU |
+# | 1 | `Conv2D` | 16 filters, 3x3, `use_bias=False`, `kernel_initializer="he_normal"` |
+# | 2 | `BatchNormalization` | `momentum=0.9` |
+# | 3 | `Activation("relu")` | |
 # | 4 | `MaxPooling2D` | 2x2 |
-# | 5 | `Conv2D` | 64 filters, 3x3, ReLU |
-# | 6 | `MaxPooling2D` | 2x2 |
-# | 7 | `Flatten` | |
-# | 8 | `Dense` | 64 units, ReLU |
-# | 9 | `Dense` | one unit per class, softmax |
+# | 5-8 | the same | 32 filters |
+# | 9-12 | the same | 64 filters |
+# | 13 | `GlobalMaxPooling2D` | the largest value of each of the 64 channels |
+# | 14 | `Dense` | one unit per class, softmax |
+#
+# That is 24,180 parameters. Batch normalization's shift takes the place of
+# the convolution's bias; its momentum of 0.9 (Keras's default is 0.99) lets
+# its moving statistics keep up with the few steps of an epoch on 400 images.
+# It is the network of `cnn_course.models.shapes_convnet`; write it yourself
+# here, in plain Keras.
 #
 # Compile it with the optimizer `"adam"`, the loss for integer labels and one
 # probability per class, and `metrics=["accuracy"]`.
@@ -227,29 +281,32 @@ print(f"{len(train)} training, {len(validation)} validation and {len(test)} test
 # trains the model; watch the training and the validation accuracy.
 
 # %%
-def small_convnet(augment=None):
+def shapes_net(augment=None):
     """A new compiled convnet for 64x64 RGB images; `augment` (a layer or None) comes first."""
     # BEGIN SOLUTION
     layers = [keras.Input(shape=(64, 64, 3))]  # (batch, 64, 64, 3), values in [0, 1]
     if augment is not None:
         layers.append(augment)
     for filters in (16, 32, 64):  # (batch, 62, 62, 16) -> (31, 31, 16) ... (12, 12, 64) -> (6, 6, 64)
-        layers.append(keras.layers.Conv2D(filters, 3, activation="relu"))
-        layers.append(keras.layers.MaxPooling2D(2))
+        layers += [
+            keras.layers.Conv2D(filters, 3, use_bias=False, kernel_initializer="he_normal"),
+            keras.layers.BatchNormalization(momentum=0.9),
+            keras.layers.Activation("relu"),
+            keras.layers.MaxPooling2D(2),
+        ]
     layers += [
-        keras.layers.Flatten(),  # (batch, 2304)
-        keras.layers.Dense(64, activation="relu"),
+        keras.layers.GlobalMaxPooling2D(),  # (batch, 64)
         keras.layers.Dense(len(CLASS_NAMES), activation="softmax"),  # (batch, 4)
     ]
-    model = keras.Sequential(layers, name="small_convnet")
+    model = keras.Sequential(layers, name="shapes_net")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
     # END SOLUTION
 
 
 set_seed(SEED)  # the same starting weights whatever ran before
-scratch_model = small_convnet()  # SOLUTION
-print(f"scratch_model: {scratch_model.count_params():,} parameters")
+scratch_model = shapes_net()  # SOLUTION
+print(f"scratch_model: {scratch_model.count_params():,} parameters (the table's network has 24,180)")
 
 # %%
 history_scratch = scratch_model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS_SCRATCH, verbose=0,
@@ -260,6 +317,24 @@ history_scratch = scratch_model.fit(train_ds, validation_data=val_ds, epochs=EPO
 def scratch_model_is_a_trained_classifier(scratch_model):
     """scratch_model takes 64x64 RGB images, outputs 4 class scores and is trained"""
     _assert_classifier(scratch_model, "scratch_model")
+
+
+@public("q1", points=1)
+def scratch_model_is_the_course_network(scratch_model):
+    """scratch_model has the layers of the course's network (notebook 03, section "The network")"""
+    _assert_model(scratch_model, "scratch_model")
+    layout = _layout(scratch_model)
+    kinds = [row[0] for row in layout]
+    assert "Flatten" not in kinds, (
+        "`scratch_model` flattens its feature maps (Flatten): that is the older recipe of notebook 03 "
+        "(section \"Why an older recipe learned nothing for many epochs\"); the table ends in "
+        "GlobalMaxPooling2D, straight into the Dense output layer")
+    assert kinds.count("BatchNormalization") == 3, (
+        f"`scratch_model` has {kinds.count('BatchNormalization')} BatchNormalization layer(s); the table "
+        "puts one after each of the 3 convolutions")
+    assert layout == _COURSE_NETWORK, (
+        f"the layers of `scratch_model` are {_describe(layout)}; the table gives {_describe(_COURSE_NETWORK)} "
+        "(activations aside)")
 
 
 @public("q1", points=1)
@@ -294,40 +369,29 @@ _HIDDEN_PER_CLASS = {"default": 100, "quick": 100}
 _HIDDEN = {}  # made once per grading process, then shared by every check
 
 #: Lowest hidden-test accuracy of a correct solution, per model and mode. Seed study of the
-#: reference (SEED = set_seed(0..4), 400 hidden images in default mode, 100 in quick mode, of
-#: the one fixed draw used before the course secret), the same with TF_ENABLE_ONEDNN_OPTS=0
-#: for seed 0 (in brackets). Secret study (tools/study_hidden_draws.py, 400 hidden images):
-#: seed 0 passes every check under 60 secrets in default mode, and under 100 in quick mode;
-#: seed 1, and seed 0 with TF_ENABLE_ONEDNN_OPTS=0 and one thread, under 50 in quick mode.
-#:   default  scratch 0.335-0.495 (0.378)  augmented 0.363-0.543 (0.500)
-#:            feature_extraction 0.803-0.823 (0.820)  fine_tuning 0.798-0.810 (0.805)
-#:   quick    scratch 0.24-0.27  augmented 0.23-0.28  feature_extraction 0.45-0.54  fine_tuning 0.44-0.53
-#: Thresholds: the lowest minus a margin of about 0.065 (scratch), 0.08 (augmented) and 0.10
-#: (transfer) in default mode, 0.08-0.10 in quick mode. Quick mode (CI only) trains 2 epochs
-#: on 40 images, where the networks trained from scratch stay at chance (0.25): their quick
-#: thresholds only catch a model that does worse than guessing.
+#: reference: SEED = set_seed(0..4), each run measured on the hidden tests of 4 course secrets
+#: (400 images each); in brackets, the same with TF_ENABLE_ONEDNN_OPTS=0 for seeds 1 (the lowest
+#: augmented model and lead) and 4 (the lowest scratch model). Quick mode: seeds 0..4, and seeds
+#: 0 and 1 again with TF_ENABLE_ONEDNN_OPTS=0 and one thread (the same numbers).
+#:   default  scratch 0.640-0.777 (0.640-0.767)  augmented 0.830-0.938 (0.818-0.907)
+#:            feature_extraction 0.790-0.838 (0.792-0.838)  fine_tuning 0.780-0.835 (0.787-0.830)
+#:   quick    scratch 0.247-0.287  augmented 0.225-0.273  feature_extraction 0.338-0.425
+#:            fine_tuning 0.325-0.412
+#: Thresholds: the lowest minus a margin of 0.09 (scratch), 0.068 (augmented), 0.09
+#: (feature_extraction) and 0.08 (fine_tuning) in default mode; 0.10 or more in quick mode. Quick
+#: mode (CI only) trains 1 or 2 epochs on 40 images, where every model stays near chance (0.25):
+#: its thresholds only catch a model that does worse than guessing.
 _MIN_ACCURACY = {
-    "scratch": {"default": 0.27, "quick": 0.15},
-    "augmented": {"default": 0.28, "quick": 0.15},
-    "feature_extraction": {"default": 0.70, "quick": 0.35},
-    "fine_tuning": {"default": 0.70, "quick": 0.34},
+    "scratch": {"default": 0.55, "quick": 0.12},
+    "augmented": {"default": 0.75, "quick": 0.12},
+    "feature_extraction": {"default": 0.70, "quick": 0.23},
+    "fine_tuning": {"default": 0.70, "quick": 0.22},
 }
-#: How augmented_model must overfit less than scratch_model (default mode only). Seed study
-#: as above: scratch_model learns its training images by heart (0.9925-1.000 of them), the
-#: reference's augmented_model gets 0.710-0.830 of them right (0.828 without oneDNN): 0.165
-#: or more below; a second network trained without augmentation gets as many as the first
-#: (1.000 and 1.000 for seeds 0 and 1). Their gap between training and hidden-test accuracy
-#: shrank by 0.170-0.335 (0.288 without oneDNN), but a second run without augmentation, by
-#: chance alone, shrank it by up to 0.125 (its test accuracy varies): hence both conditions.
-#: Thresholds: training accuracy 0.04 lower (margins 0.125 and 0.0325, 13 of 400 images),
-#: gap 0.05 smaller (margin 0.12).
-_MIN_TRAIN_ACCURACY_DROP = 0.04
-_MIN_GAP_REDUCTION = 0.05
-#: How far above both networks trained from scratch a transfer method must score on the
-#: hidden test. Seed study as above, the smaller of the leads of feature_extraction and
-#: fine_tuning: 0.258-0.443 in default mode (0.305 without oneDNN), 0.17-0.27 in quick mode.
-#: Thresholds: 0.15 and 0.05, margins of 0.11 and 0.12.
-_MIN_TRANSFER_LEAD = {"default": 0.15, "quick": 0.05}
+#: How far above scratch_model augmented_model must score on the hidden test (default mode only).
+#: Seed study as above: 0.093-0.272 (0.088-0.255 without oneDNN); the no_augmentation variant
+#: (the same network, seed and epochs, without augmentation) leads by 0. Threshold 0.04 (16 of the
+#: 400 images), a margin of 0.048 below the lowest.
+_MIN_AUGMENTATION_LEAD = 0.04
 
 
 def _mode():
@@ -362,7 +426,6 @@ def _assert_accuracy(model, name, method, features=False):
 def scratch_model_accuracy(scratch_model):
     """scratch_model's accuracy on new test images"""
     _assert_model(scratch_model, "scratch_model")
-    # At least 0.27 (lowest of 5 seeds 0.335, margin 0.065); quick mode 0.15 (lowest 0.24).
     _assert_accuracy(scratch_model, "scratch_model", "scratch")
 
 # %%
@@ -375,23 +438,25 @@ check("q1")
 #
 # ## Question 2: the same network with data augmentation (5 points)
 #
-# Make `augment`, a `keras.Sequential` of Keras's random preprocessing layers
-# (`keras.layers.RandomFlip`, `RandomRotation`, `RandomTranslation`,
-# `RandomZoom`, ...), and build `augmented_model = small_convnet(augment)`: the
-# same network, with the augmentation layers first. They transform every
-# training batch anew in every epoch, and do nothing at test time. Choose
-# transformations that keep the label true (a mirrored star is still a star);
-# the shapes are already drawn turned up to 25 degrees and anywhere in the
-# image, so keep the transformations mild.
+# Make `augment`, a `keras.Sequential` of Keras's random preprocessing layers,
+# and build `augmented_model = shapes_net(augment)`: the same network, with the
+# augmentation layers first. They transform every training batch anew in every
+# epoch, and do nothing at test time. Use the course's recipe for the shapes
+# (notebook 03, section "What augmentation does to one image"): mirror left
+# and right (`keras.layers.RandomFlip("horizontal")`) and move the image by up
+# to a tenth of its height and width (`keras.layers.RandomTranslation(0.1,
+# 0.1)`). Both keep the label true: a mirrored star is still a star. The
+# training cell is the same as in question 1, with the same number of epochs,
+# so that augmentation is the only difference.
 
 # %%
 set_seed(SEED)
 # BEGIN SOLUTION
 augment = keras.Sequential([
     keras.layers.RandomFlip("horizontal"),  # mirror left-right, half of the time
-    keras.layers.RandomZoom(0.1),  # zoom in or out by up to 10%
+    keras.layers.RandomTranslation(0.1, 0.1),  # move by up to 10% of the height and of the width
 ], name="augment")
-augmented_model = small_convnet(augment)
+augmented_model = shapes_net(augment)
 # END SOLUTION
 print(f"augmented_model: {augmented_model.count_params():,} parameters")
 
@@ -411,11 +476,11 @@ def augmentation_layers_inside(augmented_model, scratch_model):
     """augmented_model holds random augmentation layers, which do nothing at test time"""
     _assert_model(augmented_model, "augmented_model")
     assert augmented_model is not scratch_model, (
-        "`augmented_model` is `scratch_model` itself: build a new model with small_convnet(augment)")
+        "`augmented_model` is `scratch_model` itself: build a new model with shapes_net(augment)")
     found = [layer for layer in _sublayers(augmented_model) if _is_augmentation(layer)]
     assert found, (
         "`augmented_model` holds no random augmentation layer (keras.layers.RandomFlip, "
-        "RandomRotation, ...): put them inside the model, in `augment`")
+        "RandomTranslation, ...): put them inside the model, in `augment`")
     probe = np.random.default_rng(0).uniform(size=(4, *_IMAGE_SHAPE)).astype("float32")
     first, second = _scores(augmented_model, probe), _scores(augmented_model, probe)
     assert np.array_equal(first, second), (
@@ -425,70 +490,54 @@ def augmentation_layers_inside(augmented_model, scratch_model):
 
 @public("q2", points=1)
 def augmented_model_is_the_same_network(augmented_model, scratch_model):
-    """augmented_model has the same conv and dense layers as scratch_model"""
-    keras = settings.import_keras()
+    """augmented_model has the same conv, normalization, pooling and dense layers as scratch_model"""
     _assert_model(augmented_model, "augmented_model")
     _assert_model(scratch_model, "scratch_model")
-
-    def layout(model):
-        return [(type(layer).__name__, getattr(layer, "filters", None) or getattr(layer, "units", None),
-                 tuple(getattr(layer, "kernel_size", ()))) for layer in _sublayers(model)
-                if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
-
-    assert layout(augmented_model) == layout(scratch_model), (
-        "the conv and dense layers of `augmented_model` differ from those of `scratch_model`: to "
-        "measure what augmentation changes, change nothing else (use small_convnet for both)")
+    mine, theirs = _layout(augmented_model), _layout(scratch_model)
+    assert mine == theirs, (
+        f"the layers of `augmented_model` are {_describe(mine)}, those of `scratch_model` "
+        f"{_describe(theirs)}: to measure what augmentation changes, change nothing else (use shapes_net "
+        "for both)")
 
 # %% tags=["hidden-checks"]
 @hidden("q2", points=1)
 def augmented_model_accuracy(augmented_model):
     """augmented_model's accuracy on new test images"""
     _assert_model(augmented_model, "augmented_model")
-    # At least 0.28 (lowest of 5 seeds 0.363, margin 0.08); quick mode 0.15 (lowest 0.23).
     _assert_accuracy(augmented_model, "augmented_model", "augmented")
 
 
 @hidden("q2", points=1)
-def augmentation_reduces_overfitting(augmented_model, scratch_model, train):
-    """augmented_model overfits less than scratch_model"""
+def augmentation_beats_training_from_scratch(augmented_model, scratch_model):
+    """augmented_model scores clearly higher than scratch_model on new test images"""
     _assert_model(augmented_model, "augmented_model")
     _assert_model(scratch_model, "scratch_model")
     if _mode() == "quick":
-        # Quick mode (CI only) trains 2 epochs on 40 images: neither network has learned, let
-        # alone overfitted, so there is no gap to compare. What is left to check is the
-        # difference the comparison is about: augmentation layers inside augmented_model.
+        # Quick mode (CI only) trains 2 epochs on 40 images: neither network has learned
+        # enough to compare. What is left to check is the difference the comparison is
+        # about: augmentation layers inside augmented_model.
         assert any(_is_augmentation(layer) for layer in _sublayers(augmented_model)), (
-            "`augmented_model` holds no augmentation layer, so it cannot overfit less")
+            "`augmented_model` holds no augmentation layer, so it cannot do better than scratch_model")
         return
-    x, labels = np.asarray(train.images, dtype="float32") / 255.0, train.labels
-    # Training accuracy 0.04 lower (0.165 or more over 5 seeds), gap 0.05 smaller (0.170 or more).
-    seen = {name: _accuracy(model, x, labels) for name, model in
-            (("scratch_model", scratch_model), ("augmented_model", augmented_model))}
-    new = {name: _hidden_accuracy(model) for name, model in
-           (("scratch_model", scratch_model), ("augmented_model", augmented_model))}
-    gap = {name: seen[name] - new[name] for name in seen}
-    numbers = (f"`augmented_model` scores {seen['augmented_model']:.0%} on its training images and "
-               f"{new['augmented_model']:.0%} on new ones, `scratch_model` {seen['scratch_model']:.0%} "
-               f"and {new['scratch_model']:.0%}")
-    assert seen["augmented_model"] <= seen["scratch_model"] - _MIN_TRAIN_ACCURACY_DROP, (
-        f"{numbers}: augmentation should keep the network from learning its training images by heart")
-    assert gap["augmented_model"] <= gap["scratch_model"] - _MIN_GAP_REDUCTION, (
-        f"{numbers}: augmentation should narrow the gap between the two by at least "
-        f"{_MIN_GAP_REDUCTION:.0%}")
+    mine, theirs = _hidden_accuracy(augmented_model), _hidden_accuracy(scratch_model)
+    assert mine >= theirs + _MIN_AUGMENTATION_LEAD, (
+        f"on new test images `augmented_model` scores {mine:.1%} and `scratch_model` {theirs:.1%}: "
+        f"trained as the questions ask, augmentation adds at least {_MIN_AUGMENTATION_LEAD:.0%}")
 
 # %%
 check("q2")
 
 # %% [markdown]
-# Compare the two runs: how far apart are the training and the validation
-# accuracy now?
+# Compare the two runs, epoch by epoch: how far apart are the training and
+# the validation accuracy now, and where does the validation accuracy end?
 #
-# ## Question 3: feature extraction with a pretrained base (4 points)
+# ## Question 3: feature extraction with a pretrained base (3 points)
 #
 # `shapes_base.load_shapes_base()` returns a convolutional base pretrained by
 # the course on nine *other* shapes (crosses, hearts, arrows, ...), never on
-# our four: it plays the part of VGG16 trained on ImageNet. It takes images
-# scaled to [0, 1] and turns each into a `6 x 6 x 128` block of features.
+# our four: it plays the part of VGG16 trained on ImageNet (notebook 04,
+# section "The pretrained base"). It takes images scaled to [0, 1] and turns
+# each into a `6 x 6 x 128` block of features.
 #
 # 1. Run the base once over the training, validation and test images and keep
 #    the features: `transfer.extract_features(base, train)` does it (it divides
@@ -499,8 +548,11 @@ check("q2")
 #    with 64 units and ReLU, `Dropout(0.5)`, and a softmax output layer;
 #    `"adam"`, the same loss as before, `metrics=["accuracy"]`.
 #
-# The next cell trains it on the features: each epoch takes a fraction of a
-# second, since the base does not run again.
+# The next cell trains it on the features for `EPOCHS_HEAD + EPOCHS_FINE`
+# epochs of 32 images a batch: as many training steps as questions 4 and 5
+# together give the fine-tuned model, so that question 6 compares the two
+# methods on the same budget. Each epoch takes a fraction of a second, since
+# the base does not run again.
 
 # %%
 base = shapes_base.load_shapes_base()  # the pretrained base, frozen
@@ -527,7 +579,7 @@ feature_classifier.compile(optimizer="adam", loss="sparse_categorical_crossentro
 # %%
 history_features = feature_classifier.fit(train_features, train.labels, batch_size=32,
                                           validation_data=(val_features, validation.labels),
-                                          epochs=EPOCHS_FEATURES, verbose=0,
+                                          epochs=EPOCHS_HEAD + EPOCHS_FINE, verbose=0,
                                           callbacks=[progress.ProgressLine(name="features")])
 
 # %% tags=["checks"]
@@ -555,33 +607,11 @@ def feature_classifier_is_a_trained_classifier(feature_classifier):
     _assert_classifier(feature_classifier, "feature_classifier", input_shape=_FEATURE_SHAPE)
 
 # %% tags=["hidden-checks"]
-def _assert_beats_scratch(model, name, method, scratch_model, augmented_model, features=False):
-    """`model` scores clearly higher on the hidden test than both networks trained from scratch."""
-    _assert_model(model, name)
-    lead = _MIN_TRANSFER_LEAD[_mode()]
-    mine = _hidden_accuracy(model, features)
-    for other, other_name in ((scratch_model, "scratch_model"), (augmented_model, "augmented_model")):
-        _assert_model(other, other_name)
-        theirs = _hidden_accuracy(other)
-        assert mine > theirs + lead, (
-            f"on new test images `{name}` scores {mine:.1%} and `{other_name}` {theirs:.1%}: with a "
-            f"pretrained base, expect a lead of more than {lead:.0%}")
-
-
 @hidden("q3", points=1)
 def feature_classifier_accuracy(feature_classifier):
     """feature_classifier's accuracy on the pretrained base's features of new test images"""
     _assert_model(feature_classifier, "feature_classifier")
-    # At least 0.70 (lowest of 5 seeds 0.803, margin 0.10); quick mode 0.35 (lowest 0.45).
     _assert_accuracy(feature_classifier, "feature_classifier", "feature_extraction", features=True)
-
-
-@hidden("q3", points=1)
-def feature_extraction_beats_training_from_scratch(feature_classifier, scratch_model, augmented_model):
-    """Feature extraction scores higher than both networks trained from scratch"""
-    # A lead above 0.15 (lowest of 5 seeds 0.268, margin 0.12); quick mode 0.05 (lowest 0.19).
-    _assert_beats_scratch(feature_classifier, "feature_classifier", "feature_extraction", scratch_model,
-                          augmented_model, features=True)
 
 # %%
 check("q3")
@@ -589,19 +619,23 @@ check("q3")
 # %% [markdown]
 # ## Question 4: the frozen base inside a model (3 points)
 #
-# Cached features cannot be augmented or fine-tuned: for that, the base must
-# sit inside the model, and every image goes through it at every epoch. The
-# given line loads a fresh copy of the base, with all its layers trainable.
-# Then:
+# Cached features cannot be fine-tuned: for that, the base must sit inside the
+# model, and every image goes through it at every epoch (notebook 04, section
+# "Feature extraction with augmentation: the base inside the model"; we leave
+# augmentation out here, so that question 6 compares the two transfer methods
+# on the same images). The given line loads a fresh copy of the base, with all
+# its layers trainable. Then:
 #
 # 1. Freeze the whole base, so that training changes only the new layers on
 #    top of it.
-# 2. Build `fine_tuned_model` (functional API): `keras.Input(shape=(64, 64,
+# 2. Build `transfer_model` (functional API): `keras.Input(shape=(64, 64,
 #    3))`, then `base` called with `training=False`, then the same head as in
 #    question 3 (`Flatten`, `Dense(64, relu)`, `Dropout(0.5)`, softmax output).
 # 3. Compile it as in question 3 (`"adam"`).
 #
-# The next cell prints how many weights will train, then trains the head.
+# The next cell prints how many weights will train, then trains the head for
+# `EPOCHS_HEAD` epochs. So far `transfer_model` does what `feature_classifier`
+# does, only more slowly; question 5 fine-tunes it.
 
 # %%
 set_seed(SEED)
@@ -614,49 +648,49 @@ x = keras.layers.Flatten()(x)
 x = keras.layers.Dense(64, activation="relu")(x)
 x = keras.layers.Dropout(0.5)(x)
 outputs = keras.layers.Dense(len(CLASS_NAMES), activation="softmax")(x)
-fine_tuned_model = keras.Model(inputs, outputs, name="fine_tuned_model")
-fine_tuned_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+transfer_model = keras.Model(inputs, outputs, name="transfer_model")
+transfer_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 # END SOLUTION
 
 # %%
-frozen_stage = transfer.trainable_summary(fine_tuned_model, "while the head trains")
+frozen_stage = transfer.trainable_summary(transfer_model, "while the head trains")
 print(frozen_stage)
-history_frozen = fine_tuned_model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS_FROZEN, verbose=0,
-                                      callbacks=[progress.ProgressLine(name="frozen base")])
+history_head = transfer_model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS_HEAD, verbose=0,
+                                  callbacks=[progress.ProgressLine(name="frozen base")])
 
 # %% tags=["checks"]
 @public("q4", points=1)
-def base_inside_fine_tuned_model(fine_tuned_model, base):
-    """fine_tuned_model takes 64x64 RGB images and computes with `base` itself"""
-    _assert_classifier(fine_tuned_model, "fine_tuned_model")
+def base_inside_transfer_model(transfer_model, base):
+    """transfer_model takes 64x64 RGB images and computes with `base` itself"""
+    _assert_classifier(transfer_model, "transfer_model")
     for name in (*_LOWER_BLOCKS, _TOP_BLOCK):
         _base_layer(base, name)
-    model_ids = {id(w) for w in fine_tuned_model.weights}
+    model_ids = {id(w) for w in transfer_model.weights}
     assert base.weights and all(id(w) in model_ids for w in base.weights), (
-        "`base` is not inside `fine_tuned_model`: build the model by calling the `base` of the given "
+        "`base` is not inside `transfer_model`: build the model by calling the `base` of the given "
         "line (a copy or another base would be frozen and trained apart from it)")
 
 
 @public("q4", points=1)
-def base_frozen_while_the_head_trained(frozen_stage, fine_tuned_model, base):
+def base_frozen_while_the_head_trained(frozen_stage, transfer_model, base):
     """When the head trained, only the head's weights were trainable"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
+    _assert_model(transfer_model, "transfer_model")
     from cnn_course import transfer
 
     assert isinstance(frozen_stage, transfer.TrainableSummary), (
         "`frozen_stage` is not the trainable_summary of the given training cell: run that cell")
-    base_params, all_params = int(base.count_params()), int(fine_tuned_model.count_params())
+    base_params, all_params = int(base.count_params()), int(transfer_model.count_params())
     assert frozen_stage.trainable_params > 0, (
-        "nothing in `fine_tuned_model` was trainable: the head must train")
+        "nothing in `transfer_model` was trainable: the head must train")
     assert frozen_stage.trainable_params <= all_params - base_params, (
         f"{frozen_stage.trainable_params:,} parameters were trainable while the head trained, more than "
         f"the {all_params - base_params:,} outside the base: the training changed the pretrained filters")
 
 # %% tags=["hidden-checks"]
 @hidden("q4", points=1)
-def head_training_kept_the_pretrained_filters(fine_tuned_model, base):
+def head_training_kept_the_pretrained_filters(transfer_model, base):
     """Training the head left the base's pretrained weights as they were"""
-    base_inside_fine_tuned_model(fine_tuned_model, base)  # a trained model around this base
+    base_inside_transfer_model(transfer_model, base)  # a trained model around this base
     trainable = {id(w) for w in base.trainable_weights}
     for name in (*_LOWER_BLOCKS, _TOP_BLOCK):
         layer = _base_layer(base, name)
@@ -670,9 +704,10 @@ def head_training_kept_the_pretrained_filters(fine_tuned_model, base):
 check("q4")
 
 # %% [markdown]
-# ## Question 5: fine-tune the top block (7 points)
+# ## Question 5: fine-tune the top block (6 points)
 #
-# Now let the base's last block adapt to our shapes:
+# Now let the base's last block adapt to our shapes (notebook 04, section
+# "Fine-tuning the top block"):
 #
 # 1. Unfreeze the base's top block: its layer `"block3_conv1"` (and the
 #    pooling layer after it, which has no weights) becomes trainable; the
@@ -681,22 +716,22 @@ check("q4")
 #    ten times smaller than before, so that the pretrained filters are
 #    adjusted, not wrecked.
 #
-# The next cell prints the trainable weights again and trains for a few more
-# epochs. Read what it prints: is it what you expect?
+# The next cell prints the trainable weights again and trains for
+# `EPOCHS_FINE` more epochs. Read what it prints: is it what you expect?
 
 # %%
 # BEGIN SOLUTION
 base.trainable = True
 for layer in base.layers:
     layer.trainable = layer.name.startswith("block3")
-fine_tuned_model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-4),
-                         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+transfer_model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-4),
+                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 # END SOLUTION
 
 # %%
-print(transfer.trainable_summary(fine_tuned_model, "while fine-tuning"))
-history_fine = fine_tuned_model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS_FINE, verbose=0,
-                                    callbacks=[progress.ProgressLine(name="fine-tuning")])
+print(transfer.trainable_summary(transfer_model, "while fine-tuning"))
+history_fine = transfer_model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS_FINE, verbose=0,
+                                  callbacks=[progress.ProgressLine(name="fine-tuning")])
 
 # %% tags=["checks"]
 @public("q5", points=1)
@@ -713,42 +748,42 @@ def only_the_top_block_unfrozen(base):
 
 
 @public("q5", points=1)
-def trainable_weights_while_fine_tuning(fine_tuned_model, base):
-    """fine_tuned_model trains its head and the base's 2 top-block tensors (73,856 parameters)"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
+def trainable_weights_while_fine_tuning(transfer_model, base):
+    """transfer_model trains its head and the base's 2 top-block tensors (73,856 parameters)"""
+    _assert_model(transfer_model, "transfer_model")
     ids = _base_ids(base)
-    from_base = [w for w in fine_tuned_model.trainable_weights if id(w) in ids]
-    head = [w for w in fine_tuned_model.trainable_weights if id(w) not in ids]
+    from_base = [w for w in transfer_model.trainable_weights if id(w) in ids]
+    head = [w for w in transfer_model.trainable_weights if id(w) not in ids]
     params = sum(int(np.prod(w.shape)) for w in from_base)
     assert head, "no weight outside the base is trainable: the head should keep training"
     assert (len(from_base), params) == (2, 3 * 3 * 64 * 128 + 128), (
-        f"{len(from_base)} of the trainable weight tensors of `fine_tuned_model` ({params:,} parameters) "
+        f"{len(from_base)} of the trainable weight tensors of `transfer_model` ({params:,} parameters) "
         "belong to the base: expected the kernel and the bias of its top block's conv layer")
 
 
 @public("q5", points=1)
-def small_learning_rate_for_fine_tuning(fine_tuned_model):
-    """fine_tuned_model's optimizer has a small learning rate"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
-    optimizer = getattr(fine_tuned_model, "optimizer", None)
-    assert optimizer is not None, "`fine_tuned_model` is not compiled"
+def small_learning_rate_for_fine_tuning(transfer_model):
+    """transfer_model's optimizer has a small learning rate"""
+    _assert_model(transfer_model, "transfer_model")
+    optimizer = getattr(transfer_model, "optimizer", None)
+    assert optimizer is not None, "`transfer_model` is not compiled"
     rate = float(np.asarray(optimizer.learning_rate))
     assert rate <= 2e-4, (
-        f"the learning rate of `fine_tuned_model`'s optimizer is {rate:g}: too large for fine-tuning, "
+        f"the learning rate of `transfer_model`'s optimizer is {rate:g}: too large for fine-tuning, "
         "where the pretrained filters should change only a little")
 
 
 @public("q5", points=1)
-def compiled_again_after_unfreezing(fine_tuned_model):
-    """fine_tuned_model's optimizer updates the weights that are trainable now"""
+def compiled_again_after_unfreezing(transfer_model):
+    """transfer_model's optimizer updates the weights that are trainable now"""
     from cnn_course import transfer
 
-    _assert_model(fine_tuned_model, "fine_tuned_model")
+    _assert_model(transfer_model, "transfer_model")
     try:
-        transfer.check_compiled_trainability(fine_tuned_model)
+        transfer.check_compiled_trainability(transfer_model)
     except RuntimeError:
         raise AssertionError(
-            "`fine_tuned_model`'s optimizer still updates the weights that were trainable when it was "
+            "`transfer_model`'s optimizer still updates the weights that were trainable when it was "
             "built, not those that are trainable now: a change of `trainable` has no effect on a model "
             "that has already trained until Keras sets up its training again") from None
 
@@ -764,48 +799,52 @@ def fine_tuning_changed_only_the_top_block(base):
 
 
 @hidden("q5", points=1)
-def fine_tuned_model_accuracy(fine_tuned_model):
-    """fine_tuned_model's accuracy on new test images"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
-    # At least 0.70 (lowest of 5 seeds 0.798, margin 0.10); quick mode 0.34 (lowest 0.44).
-    _assert_accuracy(fine_tuned_model, "fine_tuned_model", "fine_tuning")
-
-
-@hidden("q5", points=1)
-def fine_tuning_beats_training_from_scratch(fine_tuned_model, scratch_model, augmented_model):
-    """Fine-tuning scores higher than both networks trained from scratch"""
-    # A lead above 0.15 (lowest of 5 seeds 0.258, margin 0.11); quick mode 0.05 (lowest 0.17).
-    _assert_beats_scratch(fine_tuned_model, "fine_tuned_model", "fine_tuning", scratch_model, augmented_model)
+def fine_tuned_accuracy(transfer_model):
+    """transfer_model's accuracy on new test images, after fine-tuning"""
+    _assert_model(transfer_model, "transfer_model")
+    _assert_accuracy(transfer_model, "transfer_model", "fine_tuning")
 
 # %%
 check("q5")
 
 # %% [markdown]
-# ## Question 6: compare the four methods (3 points)
+# ## Question 6: compare the four methods (5 points)
 #
-# Measure the test accuracy of each of your four models on the test split
-# (`test_ds`, or `test_features` for the feature classifier) and write them
-# into `accuracies`, a dict with exactly these keys: `"scratch"`,
-# `"augmented"`, `"feature_extraction"` and `"fine_tuning"`; each value a
-# number between 0 and 1. Then set `best_method` to the key of the method that
-# did best, in your numbers.
+# 1. Measure the test accuracy of each of your four models on the test split
+#    (`test_ds`, or `test_features` for the feature classifier) and write them
+#    into `accuracies`, a dict with exactly these keys: `"scratch"`,
+#    `"augmented"`, `"feature_extraction"` and `"fine_tuning"` (the fine-tuned
+#    `transfer_model`); each value a number between 0 and 1.
+# 2. Set `best_method` to the key of the method that did best, in your numbers.
+# 3. Did fine-tuning pay? `feature_classifier` and the fine-tuned
+#    `transfer_model` had the same head, the same images and the same number
+#    of training steps; only the fine-tuned one could change the base's top
+#    block. Set `fine_tuning_gained` to `True` if fine-tuning scored more than
+#    `GAIN_MARGIN` (3 points: 12 of the 400 test images) above feature
+#    extraction in your numbers, else to `False`. Either answer can be right:
+#    the checks compare it with your own models.
 #
-# Expect about 35% to 50% for the two networks trained from scratch and about
-# 80% for the two transfer methods (guessing gets 25%).
+# In our seed study: about 65% to 80% without augmentation, 85% to 93% with it,
+# and 80% to 83% for the two transfer methods (guessing gets 25%).
 
 # %%
+GAIN_MARGIN = 0.03  # 3 points of accuracy: 12 of the 400 test images
+print("measuring the four models on the test split ...")
 # BEGIN SOLUTION
 accuracies = {
     "scratch": scratch_model.evaluate(test_ds, verbose=0)[1],
     "augmented": augmented_model.evaluate(test_ds, verbose=0)[1],
     "feature_extraction": feature_classifier.evaluate(test_features, test.labels, verbose=0)[1],
-    "fine_tuning": fine_tuned_model.evaluate(test_ds, verbose=0)[1],
+    "fine_tuning": transfer_model.evaluate(test_ds, verbose=0)[1],
 }
 best_method = max(accuracies, key=accuracies.get)
+fine_tuning_gained = accuracies["fine_tuning"] - accuracies["feature_extraction"] > GAIN_MARGIN
 # END SOLUTION
 for method, accuracy in accuracies.items():
     print(f"{method:<20} {accuracy:.3f}")
 print("best:", best_method)
+print(f"fine-tuning minus feature extraction: {accuracies['fine_tuning'] - accuracies['feature_extraction']:+.3f}; "
+      f"more than GAIN_MARGIN: {fine_tuning_gained}")
 
 # %% tags=["checks"]
 _METHODS = ("scratch", "augmented", "feature_extraction", "fine_tuning")
@@ -830,6 +869,12 @@ def _as_fractions(accuracies):
     return table
 
 
+def _assert_statement(fine_tuning_gained):
+    assert isinstance(fine_tuning_gained, (bool, np.bool_)), (
+        f"`fine_tuning_gained` is {fine_tuning_gained!r}: set it to True or False")
+    return bool(fine_tuning_gained)
+
+
 @public("q6", points=1)
 def accuracies_of_the_four_methods(accuracies):
     """accuracies holds one test accuracy per method, as a fraction between 0 and 1"""
@@ -847,38 +892,103 @@ def best_method_from_your_numbers(accuracies, best_method):
     assert table[best_method] == max(table.values()), (
         f"`best_method` is {best_method!r}, but another method has a higher accuracy in `accuracies`")
 
+
+@public("q6", points=1)
+def fine_tuning_gain_from_your_numbers(accuracies, fine_tuning_gained):
+    """fine_tuning_gained says what your table shows: fine-tuning more than 3 points above feature extraction"""
+    stated = _assert_statement(fine_tuning_gained)
+    fractions = _as_fractions(accuracies)  # a table in percent loses its point once, above
+    gain = fractions["fine_tuning"] - fractions["feature_extraction"]
+    if abs(gain - _GAIN_MARGIN) <= 1e-6:
+        return  # a gain of exactly the margin: float rounding decides, and either answer is right
+    assert stated == (gain > _GAIN_MARGIN), (
+        f"`fine_tuning_gained` is {stated}, but in `accuracies` fine-tuning scores {gain:+.3f} against feature "
+        f"extraction: compare that difference with GAIN_MARGIN ({_GAIN_MARGIN:g}) again")
+
 # %% tags=["hidden-checks"]
-@hidden("q6", points=1)
-def accuracies_measured_on_the_test_split(accuracies, scratch_model, augmented_model, feature_classifier,
-                                          fine_tuned_model, test):
-    """The accuracies are those of your models on the test split"""
-    fractions = _as_fractions(accuracies)  # percentages lose their point once, in the public check
+def _reading(gain):
+    return "gained" if gain > _GAIN_MARGIN else "did not gain"
+
+
+def _measured_on_the_test_split(scratch_model, augmented_model, feature_classifier, transfer_model, test):
+    """The four models' accuracies on the test split, measured here; and the size of the split."""
     x = np.asarray(test.images, dtype="float32") / 255.0
     inputs = {"scratch": (scratch_model, x), "augmented": (augmented_model, x),
               "feature_extraction": (feature_classifier, _scores(_pretrained()["base"], x)),
-              "fine_tuning": (fine_tuned_model, x)}
+              "fine_tuning": (transfer_model, x)}
+    measured = {}
     for method, (model, model_inputs) in inputs.items():
         _assert_model(model, method)
-        measured = _accuracy(model, model_inputs, test.labels)
+        measured[method] = _accuracy(model, model_inputs, test.labels)
+    return measured, len(x)
+
+
+@hidden("q6", points=1)
+def accuracies_measured_on_the_test_split(accuracies, scratch_model, augmented_model, feature_classifier,
+                                          transfer_model, test):
+    """The accuracies are those of your models on the test split"""
+    fractions = _as_fractions(accuracies)  # percentages lose their point once, in the public check
+    measured, n = _measured_on_the_test_split(scratch_model, augmented_model, feature_classifier,
+                                              transfer_model, test)
+    for method in _METHODS:
         # Tolerance: one test image (another batch size can round a borderline image the other way).
-        assert abs(fractions[method] - measured) <= 1.0 / len(x) + 1e-6, (
+        assert abs(fractions[method] - measured[method]) <= 1.0 / n + 1e-6, (
             f"accuracies[{method!r}] is {fractions[method]:.3f}, but that model classifies "
-            f"{measured:.3f} of the test split correctly")
+            f"{measured[method]:.3f} of the test split correctly")
+
+
+@hidden("q6", points=1)
+def fine_tuning_gain_matches_your_models(fine_tuning_gained, accuracies, scratch_model, augmented_model,
+                                         feature_classifier, transfer_model, test):
+    """fine_tuning_gained says what your fine-tuned and feature-extraction models score on the test split"""
+    stated = _assert_statement(fine_tuning_gained)
+    measured, n = _measured_on_the_test_split(scratch_model, augmented_model, feature_classifier,
+                                              transfer_model, test)
+    gain = measured["fine_tuning"] - measured["feature_extraction"]
+    if stated == (gain > _GAIN_MARGIN) or abs(gain - _GAIN_MARGIN) <= 1e-6:
+        return  # (a gain of exactly the margin: float rounding decides, and either answer is right)
+    # Also right: the reading of your own table, where it holds these two models' accuracies to
+    # one image (another batch size can round a borderline image the other way, and so move a
+    # gain that is within two images of the margin across it).
+    try:
+        fractions = _as_fractions(accuracies)
+    except AssertionError:
+        fractions = None  # no table to read: the measured gain decides
+    if fractions is not None:
+        close = all(abs(fractions[m] - measured[m]) <= 1.0 / n + 1e-6 for m in ("fine_tuning", "feature_extraction"))
+        if close and stated == (fractions["fine_tuning"] - fractions["feature_extraction"] > _GAIN_MARGIN):
+            return
+    raise AssertionError(
+        f"`fine_tuning_gained` is {stated}, but on the test split your fine-tuned `transfer_model` scores "
+        f"{measured['fine_tuning']:.3f} and `feature_classifier` {measured['feature_extraction']:.3f}: "
+        f"fine-tuning {_reading(gain)} more than GAIN_MARGIN ({_GAIN_MARGIN:g})")
 
 # %%
 check("q6")
 
 # %% [markdown]
-# In two or three sentences: what did augmentation change, compared with
-# training from scratch, and why do the two transfer methods do so much
-# better with 100 images per class?
+# In three or four sentences, from your numbers: what did augmentation change,
+# compared with training from scratch? Did the pretrained base do better than
+# the course's network trained on the same 400 images? Did fine-tuning the top
+# block add anything to feature extraction, and why might it, or might it not,
+# with 100 images per class?
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# Augmentation made the network overfit less: its training accuracy stayed
-# lower and closer to its test accuracy, because it never saw exactly the same
-# image twice. The pretrained base already computes features that separate
-# shapes (edges, corners, curves, learned from nine other shapes and thousands
-# of images), so only a small classifier has to be learned from our 400 images;
-# fine-tuning its top block adapts those features a little to our four shapes.
+# Augmentation changed more than any other step: the same network, for the
+# same 40 epochs, went from 0.67-0.79 on the test split to 0.87-0.93 in our seed
+# study (5 seeds). Without it the network learned its 400 images by heart
+# (training accuracy 100%, validation far below); mirrored and shifted copies
+# made it learn the shapes rather than their exact places. The frozen
+# pretrained base gave 0.81-0.82: better than the network trained from scratch
+# without augmentation, but below the same network with augmentation, since
+# these shapes are simple and the augmented course network is good at them.
+# Fine-tuning the top block, for the same number of training steps, scored
+# between 0.2 and 2 points above feature extraction (1 to 8 of the 400 test
+# images), never the 3 points of GAIN_MARGIN: a difference that another seed
+# can make, so `fine_tuning_gained` was False on every seed. The base's
+# features already separate our shapes, and 100 images per class give the
+# top block's 73,856 weights little to adapt to: as the lecture advises, with
+# this little data keep the base frozen; fine-tuning pays with more data, or
+# a source task further from ours.
 # <!-- END SOLUTION -->

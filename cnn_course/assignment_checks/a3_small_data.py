@@ -2,8 +2,8 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a3_small_data'
-VERSION = 'e185c7bdb1d1'
-QUESTIONS = {"q1": {"public": 2, "hidden": 1, "hidden_checks": ["scratch_model's accuracy on new test images (1)"]}, "q2": {"public": 3, "hidden": 2, "hidden_checks": ["augmented_model's accuracy on new test images (1)", "augmented_model overfits less than scratch_model (1)"]}, "q3": {"public": 2, "hidden": 2, "hidden_checks": ["feature_classifier's accuracy on the pretrained base's features of new test images (1)", "Feature extraction scores higher than both networks trained from scratch (1)"]}, "q4": {"public": 2, "hidden": 1, "hidden_checks": ["Training the head left the base's pretrained weights as they were (1)"]}, "q5": {"public": 4, "hidden": 3, "hidden_checks": ["Fine-tuning changed block3_conv1 and left the lower blocks as they were (1)", "fine_tuned_model's accuracy on new test images (1)", "Fine-tuning scores higher than both networks trained from scratch (1)"]}, "q6": {"public": 2, "hidden": 1, "hidden_checks": ["The accuracies are those of your models on the test split (1)"]}}
+VERSION = '3b0b35b41b29'
+QUESTIONS = {"q1": {"public": 3, "hidden": 1, "hidden_checks": ["scratch_model's accuracy on new test images (1)"]}, "q2": {"public": 3, "hidden": 2, "hidden_checks": ["augmented_model's accuracy on new test images (1)", "augmented_model scores clearly higher than scratch_model on new test images (1)"]}, "q3": {"public": 2, "hidden": 1, "hidden_checks": ["feature_classifier's accuracy on the pretrained base's features of new test images (1)"]}, "q4": {"public": 2, "hidden": 1, "hidden_checks": ["Training the head left the base's pretrained weights as they were (1)"]}, "q5": {"public": 4, "hidden": 2, "hidden_checks": ["Fine-tuning changed block3_conv1 and left the lower blocks as they were (1)", "transfer_model's accuracy on new test images, after fine-tuning (1)"]}, "q6": {"public": 3, "hidden": 2, "hidden_checks": ["The accuracies are those of your models on the test split (1)", "fine_tuning_gained says what your fine-tuned and feature-extraction models score on the test split (1)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
 #
@@ -15,16 +15,27 @@ import numpy as np
 from cnn_course import settings, shapes_base
 from cnn_course.checks import hidden, public
 
-#: Seconds the grader gives one submission: about 6.5 times the reference's 55 s top to bottom on a
-#: 2-core laptop (52 s when graded).
-TIME_LIMIT_SECONDS = 360
+#: Seconds the grader gives one submission: about 4.5 times the reference's 108 s top to bottom on a
+#: 2-core CPU shared with other jobs (79 s of CPU time), room for grading two submissions at once.
+TIME_LIMIT_SECONDS = 480
 _IMAGE_SHAPE = (64, 64, 3)
 _FEATURE_SHAPE = (6, 6, 128)  # what the shapes base outputs for one image
 _NUM_CLASSES = 4
 _TOP_BLOCK = "block3_conv1"  # the conv layer of the base's last block
 _LOWER_BLOCKS = ("block1_conv1", "block2_conv1")
+#: The course's network (models.shapes_convnet), as `_layout` writes it: three blocks of a 3x3
+#: convolution, batch normalization and 2x2 max pooling, global max pooling, the softmax.
+_COURSE_NETWORK = (("Conv2D", 16, (3, 3)), ("BatchNormalization",), ("MaxPooling2D",),
+                   ("Conv2D", 32, (3, 3)), ("BatchNormalization",), ("MaxPooling2D",),
+                   ("Conv2D", 64, (3, 3)), ("BatchNormalization",), ("MaxPooling2D",),
+                   ("GlobalMaxPooling2D",), ("Dense", _NUM_CLASSES))
+#: The layers that `_layout` lists; the others (input, activations, dropout, augmentation) it skips.
+_LAYOUT_LAYERS = ("Conv2D", "BatchNormalization", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
+                  "GlobalAveragePooling2D", "Flatten", "Dense")
 #: Keras's augmentation layers whose names do not start with "Random".
 _OTHER_AUGMENTATIONS = ("RandAugment", "AugMix", "CutMix", "MixUp")
+#: Question 6: fine-tuning "gained" when it scored more than this above feature extraction.
+_GAIN_MARGIN = 0.03
 _PRETRAINED = {}  # "base": a fresh copy of the shipped base; "weights": layer name -> its arrays
 
 
@@ -45,6 +56,35 @@ def _sublayers(layer):
 def _is_augmentation(layer):
     name = type(layer).__name__
     return name.startswith("Random") or name in _OTHER_AUGMENTATIONS
+
+
+def _layout(model):
+    """The conv, normalization, pooling and dense layers of `model`, in order, as tuples."""
+    keras = settings.import_keras()
+    rows = []
+    for layer in _sublayers(model):
+        kind = next((name for name in _LAYOUT_LAYERS if type(layer) is getattr(keras.layers, name)), None)
+        if kind == "Conv2D":
+            rows.append((kind, int(layer.filters), tuple(int(k) for k in layer.kernel_size)))
+        elif kind == "Dense":
+            rows.append((kind, int(layer.units)))
+        elif kind == "MaxPooling2D" and tuple(layer.pool_size) != (2, 2):
+            rows.append((kind, tuple(int(p) for p in layer.pool_size)))
+        elif kind:
+            rows.append((kind,))
+    return tuple(rows)
+
+
+def _describe(layout):
+    """A layout as text: "Conv2D(16, 3x3), BatchNormalization, MaxPooling2D, ..."."""
+    def one(row):
+        if row[0] == "Conv2D":
+            return f"Conv2D({row[1]}, {row[2][0]}x{row[2][1]})"
+        if len(row) > 1:
+            return f"{row[0]}({row[1]})"
+        return row[0]
+
+    return ", ".join(map(one, layout)) or "none"
 
 
 def _shape_of(model, which):
@@ -124,6 +164,24 @@ def scratch_model_is_a_trained_classifier(scratch_model):
 
 
 @public("q1", points=1)
+def scratch_model_is_the_course_network(scratch_model):
+    """scratch_model has the layers of the course's network (notebook 03, section "The network")"""
+    _assert_model(scratch_model, "scratch_model")
+    layout = _layout(scratch_model)
+    kinds = [row[0] for row in layout]
+    assert "Flatten" not in kinds, (
+        "`scratch_model` flattens its feature maps (Flatten): that is the older recipe of notebook 03 "
+        "(section \"Why an older recipe learned nothing for many epochs\"); the table ends in "
+        "GlobalMaxPooling2D, straight into the Dense output layer")
+    assert kinds.count("BatchNormalization") == 3, (
+        f"`scratch_model` has {kinds.count('BatchNormalization')} BatchNormalization layer(s); the table "
+        "puts one after each of the 3 convolutions")
+    assert layout == _COURSE_NETWORK, (
+        f"the layers of `scratch_model` are {_describe(layout)}; the table gives {_describe(_COURSE_NETWORK)} "
+        "(activations aside)")
+
+
+@public("q1", points=1)
 def scratch_model_learns_from_scratch(scratch_model):
     """scratch_model is a convnet of its own: no augmentation, no pretrained layers"""
     keras = settings.import_keras()
@@ -151,11 +209,11 @@ def augmentation_layers_inside(augmented_model, scratch_model):
     """augmented_model holds random augmentation layers, which do nothing at test time"""
     _assert_model(augmented_model, "augmented_model")
     assert augmented_model is not scratch_model, (
-        "`augmented_model` is `scratch_model` itself: build a new model with small_convnet(augment)")
+        "`augmented_model` is `scratch_model` itself: build a new model with shapes_net(augment)")
     found = [layer for layer in _sublayers(augmented_model) if _is_augmentation(layer)]
     assert found, (
         "`augmented_model` holds no random augmentation layer (keras.layers.RandomFlip, "
-        "RandomRotation, ...): put them inside the model, in `augment`")
+        "RandomTranslation, ...): put them inside the model, in `augment`")
     probe = np.random.default_rng(0).uniform(size=(4, *_IMAGE_SHAPE)).astype("float32")
     first, second = _scores(augmented_model, probe), _scores(augmented_model, probe)
     assert np.array_equal(first, second), (
@@ -165,19 +223,14 @@ def augmentation_layers_inside(augmented_model, scratch_model):
 
 @public("q2", points=1)
 def augmented_model_is_the_same_network(augmented_model, scratch_model):
-    """augmented_model has the same conv and dense layers as scratch_model"""
-    keras = settings.import_keras()
+    """augmented_model has the same conv, normalization, pooling and dense layers as scratch_model"""
     _assert_model(augmented_model, "augmented_model")
     _assert_model(scratch_model, "scratch_model")
-
-    def layout(model):
-        return [(type(layer).__name__, getattr(layer, "filters", None) or getattr(layer, "units", None),
-                 tuple(getattr(layer, "kernel_size", ()))) for layer in _sublayers(model)
-                if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
-
-    assert layout(augmented_model) == layout(scratch_model), (
-        "the conv and dense layers of `augmented_model` differ from those of `scratch_model`: to "
-        "measure what augmentation changes, change nothing else (use small_convnet for both)")
+    mine, theirs = _layout(augmented_model), _layout(scratch_model)
+    assert mine == theirs, (
+        f"the layers of `augmented_model` are {_describe(mine)}, those of `scratch_model` "
+        f"{_describe(theirs)}: to measure what augmentation changes, change nothing else (use shapes_net "
+        "for both)")
 
 @public("q3", points=1)
 def features_of_the_pretrained_base(train_features, val_features, test_features, train, validation, test):
@@ -203,28 +256,28 @@ def feature_classifier_is_a_trained_classifier(feature_classifier):
     _assert_classifier(feature_classifier, "feature_classifier", input_shape=_FEATURE_SHAPE)
 
 @public("q4", points=1)
-def base_inside_fine_tuned_model(fine_tuned_model, base):
-    """fine_tuned_model takes 64x64 RGB images and computes with `base` itself"""
-    _assert_classifier(fine_tuned_model, "fine_tuned_model")
+def base_inside_transfer_model(transfer_model, base):
+    """transfer_model takes 64x64 RGB images and computes with `base` itself"""
+    _assert_classifier(transfer_model, "transfer_model")
     for name in (*_LOWER_BLOCKS, _TOP_BLOCK):
         _base_layer(base, name)
-    model_ids = {id(w) for w in fine_tuned_model.weights}
+    model_ids = {id(w) for w in transfer_model.weights}
     assert base.weights and all(id(w) in model_ids for w in base.weights), (
-        "`base` is not inside `fine_tuned_model`: build the model by calling the `base` of the given "
+        "`base` is not inside `transfer_model`: build the model by calling the `base` of the given "
         "line (a copy or another base would be frozen and trained apart from it)")
 
 
 @public("q4", points=1)
-def base_frozen_while_the_head_trained(frozen_stage, fine_tuned_model, base):
+def base_frozen_while_the_head_trained(frozen_stage, transfer_model, base):
     """When the head trained, only the head's weights were trainable"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
+    _assert_model(transfer_model, "transfer_model")
     from cnn_course import transfer
 
     assert isinstance(frozen_stage, transfer.TrainableSummary), (
         "`frozen_stage` is not the trainable_summary of the given training cell: run that cell")
-    base_params, all_params = int(base.count_params()), int(fine_tuned_model.count_params())
+    base_params, all_params = int(base.count_params()), int(transfer_model.count_params())
     assert frozen_stage.trainable_params > 0, (
-        "nothing in `fine_tuned_model` was trainable: the head must train")
+        "nothing in `transfer_model` was trainable: the head must train")
     assert frozen_stage.trainable_params <= all_params - base_params, (
         f"{frozen_stage.trainable_params:,} parameters were trainable while the head trained, more than "
         f"the {all_params - base_params:,} outside the base: the training changed the pretrained filters")
@@ -243,42 +296,42 @@ def only_the_top_block_unfrozen(base):
 
 
 @public("q5", points=1)
-def trainable_weights_while_fine_tuning(fine_tuned_model, base):
-    """fine_tuned_model trains its head and the base's 2 top-block tensors (73,856 parameters)"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
+def trainable_weights_while_fine_tuning(transfer_model, base):
+    """transfer_model trains its head and the base's 2 top-block tensors (73,856 parameters)"""
+    _assert_model(transfer_model, "transfer_model")
     ids = _base_ids(base)
-    from_base = [w for w in fine_tuned_model.trainable_weights if id(w) in ids]
-    head = [w for w in fine_tuned_model.trainable_weights if id(w) not in ids]
+    from_base = [w for w in transfer_model.trainable_weights if id(w) in ids]
+    head = [w for w in transfer_model.trainable_weights if id(w) not in ids]
     params = sum(int(np.prod(w.shape)) for w in from_base)
     assert head, "no weight outside the base is trainable: the head should keep training"
     assert (len(from_base), params) == (2, 3 * 3 * 64 * 128 + 128), (
-        f"{len(from_base)} of the trainable weight tensors of `fine_tuned_model` ({params:,} parameters) "
+        f"{len(from_base)} of the trainable weight tensors of `transfer_model` ({params:,} parameters) "
         "belong to the base: expected the kernel and the bias of its top block's conv layer")
 
 
 @public("q5", points=1)
-def small_learning_rate_for_fine_tuning(fine_tuned_model):
-    """fine_tuned_model's optimizer has a small learning rate"""
-    _assert_model(fine_tuned_model, "fine_tuned_model")
-    optimizer = getattr(fine_tuned_model, "optimizer", None)
-    assert optimizer is not None, "`fine_tuned_model` is not compiled"
+def small_learning_rate_for_fine_tuning(transfer_model):
+    """transfer_model's optimizer has a small learning rate"""
+    _assert_model(transfer_model, "transfer_model")
+    optimizer = getattr(transfer_model, "optimizer", None)
+    assert optimizer is not None, "`transfer_model` is not compiled"
     rate = float(np.asarray(optimizer.learning_rate))
     assert rate <= 2e-4, (
-        f"the learning rate of `fine_tuned_model`'s optimizer is {rate:g}: too large for fine-tuning, "
+        f"the learning rate of `transfer_model`'s optimizer is {rate:g}: too large for fine-tuning, "
         "where the pretrained filters should change only a little")
 
 
 @public("q5", points=1)
-def compiled_again_after_unfreezing(fine_tuned_model):
-    """fine_tuned_model's optimizer updates the weights that are trainable now"""
+def compiled_again_after_unfreezing(transfer_model):
+    """transfer_model's optimizer updates the weights that are trainable now"""
     from cnn_course import transfer
 
-    _assert_model(fine_tuned_model, "fine_tuned_model")
+    _assert_model(transfer_model, "transfer_model")
     try:
-        transfer.check_compiled_trainability(fine_tuned_model)
+        transfer.check_compiled_trainability(transfer_model)
     except RuntimeError:
         raise AssertionError(
-            "`fine_tuned_model`'s optimizer still updates the weights that were trainable when it was "
+            "`transfer_model`'s optimizer still updates the weights that were trainable when it was "
             "built, not those that are trainable now: a change of `trainable` has no effect on a model "
             "that has already trained until Keras sets up its training again") from None
 
@@ -304,6 +357,12 @@ def _as_fractions(accuracies):
     return table
 
 
+def _assert_statement(fine_tuning_gained):
+    assert isinstance(fine_tuning_gained, (bool, np.bool_)), (
+        f"`fine_tuning_gained` is {fine_tuning_gained!r}: set it to True or False")
+    return bool(fine_tuning_gained)
+
+
 @public("q6", points=1)
 def accuracies_of_the_four_methods(accuracies):
     """accuracies holds one test accuracy per method, as a fraction between 0 and 1"""
@@ -320,3 +379,16 @@ def best_method_from_your_numbers(accuracies, best_method):
     assert best_method in _METHODS, f"`best_method` is {best_method!r}: use one of the keys of `accuracies`"
     assert table[best_method] == max(table.values()), (
         f"`best_method` is {best_method!r}, but another method has a higher accuracy in `accuracies`")
+
+
+@public("q6", points=1)
+def fine_tuning_gain_from_your_numbers(accuracies, fine_tuning_gained):
+    """fine_tuning_gained says what your table shows: fine-tuning more than 3 points above feature extraction"""
+    stated = _assert_statement(fine_tuning_gained)
+    fractions = _as_fractions(accuracies)  # a table in percent loses its point once, above
+    gain = fractions["fine_tuning"] - fractions["feature_extraction"]
+    if abs(gain - _GAIN_MARGIN) <= 1e-6:
+        return  # a gain of exactly the margin: float rounding decides, and either answer is right
+    assert stated == (gain > _GAIN_MARGIN), (
+        f"`fine_tuning_gained` is {stated}, but in `accuracies` fine-tuning scores {gain:+.3f} against feature "
+        f"extraction: compare that difference with GAIN_MARGIN ({_GAIN_MARGIN:g}) again")
