@@ -10,8 +10,9 @@ For each assignment it prints, in default mode (what students and teachers run):
 2. `cnn-course assignment grade` on a folder holding only the reference: the seconds the
    grader records for that submission (its process and its judge, from start to the last
    check; target: at most 3 minutes) and the command's total (with the fork server's start).
-Next to them, this machine's float32 matmul GFLOP/s (NumPy), so that figures from faster
-and slower machines compare. Timings are never asserted in tests.
+Next to them, this machine's CPU, its float32 matmul GFLOP/s (NumPy) and the rate at which it
+trains the course's network (`machine.course_network_rate`), so that figures from faster and
+slower machines compare. Timings are never asserted in tests.
 """
 
 import argparse
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from machine import matmul_gflops  # benchmarks/machine.py
+from machine import course_network_rate, cpu_name, matmul_gflops  # benchmarks/machine.py
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -52,8 +53,10 @@ def main(argv=None):
     masters = find_masters(ROOT / "assignments")
     if args.names:
         masters = [p for p in masters if p.stem in args.names]
-    print(f"float32 matmul: {matmul_gflops():.0f} GFLOP/s (NumPy, 2048x2048), {os.cpu_count()} CPUs")
-    print(f"{'assignment':<20} {'reference s':>12} {'peak MB':>8} {'graded s':>9} {'grade cmd s':>12}  points")
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} logical cores")
+    print(f"float32 matmul: {matmul_gflops():.0f} GFLOP/s (NumPy, 2048x2048); the course's network "
+          f"(models.shapes_convnet, 64x64, batch 32) trains at {course_network_rate():.0f} images/s")
+    print(f"{'assignment':<36} {'reference s':>12} {'peak MB':>8} {'graded s':>9} {'grade cmd s':>12}  points")
     for path in masters:
         master = Master(path)
         with tempfile.TemporaryDirectory() as scratch:
@@ -72,7 +75,7 @@ def main(argv=None):
                 print(f"{path.stem}: grading failed:\n{graded.stderr[-2000:]}")
                 continue
             student = json.loads((scratch / "out" / "results.json").read_text())["students"]["reference"]
-        print(f"{path.stem:<20} {seconds:>12.1f} {peak:>8.0f} {student['seconds']:>9.1f} {total:>12.1f}  "
+        print(f"{path.stem:<36} {seconds:>12.1f} {peak:>8.0f} {student['seconds']:>9.1f} {total:>12.1f}  "
               f"{student['total']:g} of {master.total_points:g} ({student['status']})")
     return 0
 
