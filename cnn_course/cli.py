@@ -301,8 +301,22 @@ def _run_notebooks(directory):
              f"is (to get a fresh copy, run: cnn-course notebooks ANOTHER_FOLDER)")
     if report["unchanged"]:
         _log(f"up to date: {len(report['unchanged'])} notebook(s) already match this version")
-    _log(f"Open them with: jupyter lab {directory}")
+    for line in _how_to_open(directory):
+        _log(line)
     return 0
+
+
+def _how_to_open(directory):
+    """What to run to open the notebooks: JupyterLab when it is installed, else how to get it, VS Code or Colab."""
+    import shutil
+
+    if shutil.which("jupyter-lab"):
+        return [f"Open them with: jupyter lab {directory}"]
+    return [f"To open them: JupyterLab is not installed here; install it with "
+            f"{sys.executable} -m pip install \"jupyterlab>=4\", then run: "
+            f"{pathlib.Path(sys.executable).with_name('jupyter')} lab {directory}",
+            "  or open the .ipynb files in VS Code (with its Python and Jupyter extensions),",
+            "  or upload them to Google Colab (File > Upload notebook), where the first cell installs cnn_course."]
 
 
 def main(argv=None):

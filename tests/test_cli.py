@@ -172,13 +172,23 @@ def test_help_and_make_data_do_not_import_tensorflow(tmp_path):
     assert "exit 0" in out.stdout and (tmp_path / "d" / "manifest.json").is_file()
 
 
+def test_assignment_build_all_writes_every_student_version(tmp_path):
+    out = _run(["assignment", "build", "all", "handouts"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    names = ["a1_convolution", "a2_own_convnet", "a3_small_data", "a4_debug_and_tune",
+             "a5_architectures_and_regularisation"]
+    assert sorted(p.name for p in (tmp_path / "handouts").iterdir()) == sorted(
+        f"{name}{suffix}" for name in names for suffix in (".ipynb", ".py"))
+
+
 @pytest.mark.parametrize("args, expected", [
-    (["assignment", "grade", "no_such_assignment", "."], "No master source for assignment 'no_such_assignment'"),
+    (["assignment", "grade", "no_such_assignment", "."], "No assignment named 'no_such_assignment'; the assignments "
+                                                          "are a1_convolution, a2_own_convnet"),
     (["assignment", "grade", "a1_convolution", "missing_folder"], "missing_folder does not exist"),
     (["assignment", "grade", "a1_convolution", ".", "--jobs", "0"], "--jobs: must be an integer >= 1"),
     (["assignment", "grade", "a1_convolution", ".", "--time-limit", "-5"], "--time-limit: must be a number > 0"),
     (["assignment", "check", "missing.ipynb"], "missing.ipynb is not a file"),
-    (["assignment", "build", "no_such_assignment"], "No master source for assignment"),
+    (["assignment", "build", "handouts"], "cnn-course assignment build all handouts"),  # a folder where NAME goes
     (["assignment"], "required: ACTION"),
 ])
 def test_assignment_mistakes_get_one_line_and_exit_2(args, expected, tmp_path):
@@ -228,3 +238,20 @@ def test_run_demo_leaves_the_matplotlib_backend_alone(tmp_path, monkeypatch):
     assert [r["model"] for r in rows] == ["dense", "convnet", "convnet+aug"]
     for name in ("training_curves.png", "augmentations.png", "results.json"):
         assert (tmp_path / "out" / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("installed", [True, False], ids=["jupyterlab", "no jupyterlab"])
+def test_notebooks_say_how_to_open_them_with_or_without_jupyterlab(installed, monkeypatch):
+    # After a plain `pip install`, `jupyter lab` does not exist: the command says how to get it, or what else
+    # opens them.
+    import shutil
+
+    from cnn_course import cli
+
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/jupyter-lab" if installed else None)
+    text = "\n".join(cli._how_to_open("course_notebooks"))
+    if installed:
+        assert text == "Open them with: jupyter lab course_notebooks"
+    else:
+        assert f'{sys.executable} -m pip install "jupyterlab>=4"' in text and "jupyter lab course_notebooks" in text
+        assert "VS Code" in text and "Colab" in text

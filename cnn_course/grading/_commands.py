@@ -25,7 +25,7 @@ def add_assignment_commands(sub, parser_class, positive_int, positive_number, se
                                 description="Write the student version of an assignment (or of all): no "
                                             "solutions, no hidden checks, no outputs.")
     build.add_argument("name", nargs="?", default=None, metavar="NAME",
-                       help="the assignment, e.g. a1_convolution, or its master .py file (default: all)")
+                       help="the assignment, e.g. a1_convolution, its master .py file, or all (the default)")
     build.add_argument("directory", nargs="?", default="student_assignments", metavar="DIR",
                        help="where to write them, made if missing (default: %(default)s)")
     check = commands.add_parser("check", help="run the public checks on your notebook or script",
@@ -89,7 +89,7 @@ def run_assignment_command(args, folder_for_output):
             _log(f"{name}: {total:g} points: {parts}; time limit {limit:g} s per submission")
         return 0
     if args.action == "build":
-        names = [args.name] if args.name else assignment_source.master_names()
+        names = [args.name] if args.name not in (None, "all") else assignment_source.master_names()
         if not names:
             raise ValueError("No master sources found. Fix: run from the course repository, or set "
                              f"{assignment_source.ASSIGNMENTS_ENV} to the folder that holds the assignments")

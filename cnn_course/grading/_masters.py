@@ -489,6 +489,11 @@ def find_master(name):
         if candidate.is_file():
             return candidate
     looked = ", ".join(str(d) for d in masters_dirs())
+    known = master_names()
+    if known:  # the masters are there: the name is wrong (a typo, or a folder given where a name goes)
+        raise ValueError(f"No assignment named {name!r}; the assignments are {', '.join(known)}. Fix: name one "
+                         "of them, or pass a master's .py file (`build` also takes `all`, and builds into a "
+                         f"folder given after the name: cnn-course assignment build all {name})")
     raise ValueError(f"No master source for assignment {name!r} (looked for {name}/{name}.py in: {looked}). "
                      f"Fix: run from the course repository, pass the master's .py file, or set "
                      f"{ASSIGNMENTS_ENV} to the folder that holds the assignments")
