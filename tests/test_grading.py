@@ -391,3 +391,17 @@ def test_numpy_scalars_and_arrays_cross_the_wire_with_their_type_and_shape(value
     node = encoder.encode(value)
     back = _values.Decoder(encoder.blobs).decode(json.loads(json.dumps(node)))
     assert type(back) is type(value) and np.shape(back) == np.shape(value) and np.array_equal(back, value)
+
+
+def test_compare_with_expected_names_each_check_that_differs(tmp_path):
+    expected = {"reference": {"q1.a": 1, "q1.b": 2}, "wrong_x": {"q1.a": 0, "q1.b": 2}, "absent": {"q1.a": 1}}
+    students = {"reference": {"checks": {"q1.a": 1, "q1.b": 2}},
+                "wrong_x": {"checks": {"q1.a": 1, "q1.b": 2, "q2.c": 1}}}
+    assert sample_submissions.compare_with_expected(expected, students) == [
+        ("wrong_x", "q1.a: expected 0, got 1; q2.c: not expected"),
+        ("absent", "not graded (no submission of that name in the folder)")]
+    (tmp_path / "expected.json").write_text(json.dumps(expected))
+    assert sample_submissions.read_expected(tmp_path / "expected.json") == expected
+    (tmp_path / "bad.json").write_text(json.dumps({"reference": 3}))
+    with pytest.raises(ValueError, match="is not a samples file"):
+        sample_submissions.read_expected(tmp_path / "bad.json")

@@ -70,6 +70,9 @@ def add_assignment_commands(sub, parser_class, positive_int, positive_number, se
                             "else ~/.config/cnn_course/course_secret, made on first use)")
     grade.add_argument("--quick", action="store_true",
                        help="quick mode: small data and few epochs, for a dry run in seconds (not for grades)")
+    grade.add_argument("--expect", default=None, metavar="FILE",
+                       help="the expected.json of a samples folder (`assignment samples`): after grading, say which "
+                            "samples did not get exactly their expected points, check by check (exit status 1)")
     grade.add_argument("--spawn", action="store_true",
                        help="start a new Python interpreter for each submission instead of forking (Linux)")
 
@@ -79,6 +82,7 @@ def run_assignment_command(args, folder_for_output):
     from cnn_course import assignment, grading
 
     from cnn_course.grading import _masters as assignment_source
+    from cnn_course.grading import _samples as sample_submissions
     if args.action == "list":
         for name in assignment.available():
             module = assignment.public_checks(name)
@@ -101,7 +105,6 @@ def run_assignment_command(args, folder_for_output):
     if args.action == "check":
         return check_file(args.file, args.assignment)
     if args.action == "samples":
-        from cnn_course.grading import _samples as sample_submissions
         directory = pathlib.Path(args.directory)
         if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
             raise ValueError(f"{directory} is not a new or empty folder. Fix: name a new folder")
@@ -111,7 +114,8 @@ def run_assignment_command(args, folder_for_output):
         for student, points in expected.items():
             _log(f"{student}: {sum(points.values()):g} of {master.total_points:g} points")
         _log(f"Wrote {len(expected)} submissions and expected.json (points per check) in {directory}. "
-             f"Grade them: cnn-course assignment grade {master.name} {directory} --output grades_samples")
+             f"Grade them: cnn-course assignment grade {master.name} {directory} --output grades_samples "
+             f"--expect {directory / 'expected.json'}")
         return 0
     master = assignment_source.Master(assignment_source.find_master(args.name))
     output = pathlib.Path(args.output or f"grades_{master.name}")
@@ -122,10 +126,19 @@ def run_assignment_command(args, folder_for_output):
     _log(f"Grading {master.name} ({master.total_points:g} points) in {args.submissions}: {limit:g} s and "
          f"{args.memory_limit:g} GB per submission, seed {args.seed}" + (", quick mode" if args.quick else "")
          + (f", {args.jobs} at once" if args.jobs > 1 else ""))
+    expected = sample_submissions.read_expected(args.expect) if args.expect else None  # a bad file fails first
     grading.grade_folder(master, args.submissions, output, limit, args.memory_limit, args.seed, args.quick,
                          fork=False if args.spawn else None, log=_log, jobs=args.jobs, sandbox=args.sandbox,
                          secret_file=args.secret_file, merge=args.merge)
-    return 0
+    if expected is None:
+        return 0
+    students = json.loads((output / "results.json").read_text(encoding="utf-8"))["students"]
+    disagreements = sample_submissions.compare_with_expected(expected, students)
+    _log(f"{args.expect}: {len(expected) - len(disagreements)} of {len(expected)} samples got exactly their "
+         "expected points, check by check")
+    for student, why in disagreements:
+        _log(f"  DIFFERS  {student}: {why}")
+    return 1 if disagreements else 0
 
 
 def check_file(path, name=None):

@@ -133,3 +133,53 @@ def _questions_in(code):
     from cnn_course.grading._masters import check_cells_of, Cell
 
     return check_cells_of([Cell("code", code)])
+
+
+def read_expected(path):
+    """The expected points per check of each sample, from the `expected.json` that `samples` writes.
+
+    Raises:
+        ValueError: the file cannot be read, or it is not `{student: {"q1.check": points}}`.
+    """
+    import json
+
+    path = pathlib.Path(path)
+    try:
+        expected = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"--expect: cannot read {path} ({type(exc).__name__}). Fix: name the expected.json that "
+                         "`cnn-course assignment samples` wrote") from None
+    well_formed = isinstance(expected, dict) and all(
+        isinstance(student, str) and isinstance(checks, dict) and all(
+            isinstance(name, str) and isinstance(points, (int, float)) and not isinstance(points, bool)
+            for name, points in checks.items()) for student, checks in expected.items())
+    if not well_formed:
+        raise ValueError(f"--expect: {path} is not a samples file: expected {{student: {{\"q1.check\": points}}}}, "
+                         "as `cnn-course assignment samples` writes it")
+    return expected
+
+
+def compare_with_expected(expected, students):
+    """Where a graded folder disagrees with the expected points, sample by sample.
+
+    Args:
+        expected: `{student: {"q1.check": points}}` (`read_expected`).
+        students: the "students" of the grader's `results.json`: `{student: {"checks": {...}, ...}}`.
+
+    Returns:
+        A list of `(student, why)` pairs, one per sample that did not get exactly its expected
+        points per check (empty when all did); `why` names each check that differs.
+    """
+    disagreements = []
+    for student, checks in expected.items():
+        graded = students.get(student)
+        if graded is None:
+            disagreements.append((student, "not graded (no submission of that name in the folder)"))
+            continue
+        got = graded.get("checks", {})
+        differ = [f"{name}: expected {points:g}, got {got[name]:g}" if name in got else f"{name}: not run"
+                  for name, points in checks.items() if got.get(name) != points]
+        differ += [f"{name}: not expected" for name in got if name not in checks]
+        if differ:
+            disagreements.append((student, "; ".join(differ)))
+    return disagreements
