@@ -44,11 +44,23 @@ def add_assignment_commands(sub, parser_class, positive_int, positive_number, se
     grade = commands.add_parser("grade", help="grade a folder of submissions: grades.csv and feedback",
                                 description="Grade every submission (.ipynb or .py, one per student): each runs "
                                             "in its own sandboxed process, the checks run in the grader. Writes "
-                                            "grades.csv, results.json and one feedback file per student.")
+                                            "grades.csv, results.json and one feedback file per student. Reads a "
+                                            "plain folder, or a Canvas or Moodle export as it is downloaded (the "
+                                            "folder or the .zip), detected by its names (see --layout).")
     grade.add_argument("name", metavar="NAME", help="the assignment, e.g. a1_convolution, or its master .py")
-    grade.add_argument("submissions", metavar="SUBMISSIONS_DIR",
+    grade.add_argument("submissions", metavar="SUBMISSIONS",
                        help="the folder of submissions: one .ipynb or .py per student, or one subfolder per "
-                            "student holding one; only read, never changed")
+                            "student holding one; or Canvas's \"Download submissions\" or Moodle's \"Download all "
+                            "submissions\" (the folder or the .zip itself); only read, never changed")
+    grade.add_argument("--layout", choices=("auto", "plain", "canvas", "moodle"), default="auto",
+                       help="how SUBMISSIONS is laid out. auto: moodle when every entry is named "
+                            "<Full name>_<id>_assignsubmission_..., canvas when every entry is a file named "
+                            "<name>[_LATE]_<user id>_<file id>_<file name>, else plain (default: %(default)s). In "
+                            "canvas, a student's newest file (highest file id) is graded and LATE is kept")
+    grade.add_argument("--roster", default=None, metavar="CSV",
+                       help="a UTF-8 CSV with columns platform_id,student_id[,name]: the Canvas user id or Moodle "
+                            "id (or a plain folder's name) -> the id the grades use; a student on it who handed in "
+                            "nothing gets a row with status missing and 0 points")
     grade.add_argument("--output", default=None, metavar="DIR",
                        help="folder for grades.csv, feedback/ and logs/ (default: grades_NAME)")
     grade.add_argument("--merge", action="store_true",
@@ -129,7 +141,7 @@ def run_assignment_command(args, folder_for_output):
     expected = sample_submissions.read_expected(args.expect) if args.expect else None  # a bad file fails first
     grading.grade_folder(master, args.submissions, output, limit, args.memory_limit, args.seed, args.quick,
                          fork=False if args.spawn else None, log=_log, jobs=args.jobs, sandbox=args.sandbox,
-                         secret_file=args.secret_file, merge=args.merge)
+                         secret_file=args.secret_file, merge=args.merge, layout=args.layout, roster=args.roster)
     if expected is None:
         return 0
     students = json.loads((output / "results.json").read_text(encoding="utf-8"))["students"]

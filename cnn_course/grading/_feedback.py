@@ -37,7 +37,7 @@ class Outcome:
     Attributes:
         student: the student's name; `source`: what they handed in.
         status: "ok", "errors", "timeout", "out of memory", "crashed",
-            "unreadable", "not graded" or "grader error".
+            "unreadable", "not graded", "missing" (on the roster, nothing handed in) or "grader error".
         results: the `CheckResult`s of the checks that ran.
         cell_errors: a `CellError` per cell that raised.
         cells: the submission's `SubmissionCell`s (to name cells in feedback).
@@ -186,6 +186,7 @@ def status_text(outcome, time_limit, memory_limit_gb):
         "crashed": f"the Python process ended abruptly{exit_code} while running {running}: {after}",
         "unreadable": f"the file could not be read: {outcome.problem}",
         "not graded": f"not graded: {outcome.problem}",
+        "missing": "nothing to grade: no submission was received",
         "grader error": f"the grader could not finish grading this submission ({outcome.problem}); your teacher "
                         "will look at it",
     }.get(outcome.status, outcome.status)
@@ -206,7 +207,7 @@ def feedback_text(master, outcome, time_limit, memory_limit_gb):
         lines.append(format_results(outcome.results))
     ran = {(r.question, r.name) for r in outcome.results}
     missing = [c for c in master.checks if (c.question, c.name) not in ran]
-    if missing and outcome.status not in ("not graded", "unreadable"):
+    if missing and outcome.status not in ("not graded", "unreadable", "missing"):
         lines.append("")
         lines.append("Not run (the submission stopped before them): "
                      + ", ".join(f"{c.question} {c.description} ({c.points:g})" for c in missing))

@@ -13,10 +13,10 @@ import time
 from cnn_course._validation import arg_error, check_number, check_positive_int
 from cnn_course.grading._masters import Master
 from cnn_course.checks import grading_context
-from cnn_course.grading import _batch, _processes, _sandbox, _zygote
+from cnn_course.grading import _batch, _platforms, _processes, _sandbox, _zygote
+from cnn_course.grading._feedback import Outcome
 from cnn_course.grading._outputs import GradesFolder
 from cnn_course.grading._secret import default_secret_file, load_secret
-from cnn_course.grading._submissions import find_submissions
 
 #: Defaults per submission: wall-clock seconds (when the master sets none) and memory in GB.
 TIME_LIMIT = 600
@@ -114,7 +114,8 @@ def _validate(time_limit, memory_limit_gb, jobs, sandbox):
 
 
 def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_limit_gb=MEMORY_LIMIT_GB, seed=0,
-                 quick=False, fork=None, log=print, jobs=1, sandbox="auto", secret_file=None, merge=False):
+                 quick=False, fork=None, log=print, jobs=1, sandbox="auto", secret_file=None, merge=False,
+                 layout="auto", roster=None):
     """Grade every submission in a folder; write `grades.csv`, `results.json`, `feedback/` and `logs/`.
 
     Each submission runs in its own process, which holds no check and no
@@ -126,7 +127,8 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
 
     Args:
         master: a `Master`, or the path of a master source.
-        submissions_dir: the folder of submissions (`find_submissions`); only read.
+        submissions_dir: the folder of submissions (`find_submissions`), or a Canvas or Moodle export
+            (the folder or its .zip, see `_platforms`); only read.
         output_dir: where to write the grades; not inside `submissions_dir`. A
             folder that holds complete grades of this assignment is refused
             unless `merge`; one left incomplete by an interrupted run is resumed.
@@ -143,12 +145,15 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
         secret_file: the course secret's file (default: `$CNN_COURSE_SECRET`,
             else `~/.config/cnn_course/course_secret`, made on first use).
         merge: add these grades to complete grades already in `output_dir`.
+        layout: "auto" (detected), "plain", "canvas" or "moodle" (`_platforms.detect_layout`).
+        roster: a CSV of platform_id,student_id[,name] (`_platforms.read_roster`): ids become student
+            ids, and each student on it who handed in nothing gets a row, status "missing".
 
     Returns:
         The rows of `grades.csv` (dicts), one per student, in order.
 
     Raises:
-        ValueError: a folder that does not exist or holds no submission, an
+        ValueError: a folder (or zip) that does not exist or holds no submission, an unsafe zip, a bad roster, an
             output folder inside the submissions or holding other grades, a
             limit that is not a number > 0, `sandbox="require"` without one.
     """
@@ -156,16 +161,23 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
     if not isinstance(master, Master):
         master = Master(master)
     submissions_dir, output_dir = pathlib.Path(submissions_dir), pathlib.Path(output_dir)
-    if not submissions_dir.is_dir():
-        raise ValueError(f"The submissions folder {submissions_dir} does not exist or is not a folder. "
-                         "Fix: name the folder that holds one .ipynb or .py file per student")
     if output_dir.resolve().is_relative_to(submissions_dir.resolve()):
         raise ValueError(f"The output folder {output_dir} is inside the submissions folder {submissions_dir}; "
                          "submissions are never written to. Fix: --output elsewhere")
-    entries = find_submissions(submissions_dir)
-    if not entries:
-        raise ValueError(f"No submission in {submissions_dir}: expected .ipynb or .py files, one per student "
-                         "(or one per student's subfolder)")
+    roster = _platforms.read_roster(roster) if roster is not None else None
+    with _platforms.opened(submissions_dir) as unpacked:  # a zip: unpacked in a temporary folder, removed after
+        entries, description = _platforms.find_entries(unpacked, layout, roster)
+        if not any(not e.missing for e in entries):
+            raise ValueError(f"No submission in {submissions_dir}: expected .ipynb or .py files, one per student "
+                             "(or one per student's subfolder), or a Canvas or Moodle export (the folder or its "
+                             ".zip)")
+        log(f"Reading {submissions_dir} as {description}")
+        return _grade_entries(master, submissions_dir, unpacked, entries, output_dir, time_limit, memory_limit_gb,
+                              seed, quick, fork, log, jobs, sandbox, secret_file, merge)
+
+
+def _grade_entries(master, submissions_dir, unpacked, entries, output_dir, time_limit, memory_limit_gb, seed, quick,
+                   fork, log, jobs, sandbox, secret_file, merge):
     folder = GradesFolder(output_dir, master, submissions_dir, merge)
     secret, secret_where = load_secret(secret_file, log)
     time_limit = time_limit or master.time_limit or TIME_LIMIT
@@ -180,7 +192,7 @@ def grade_folder(master, submissions_dir, output_dir, time_limit=None, memory_li
         jobs = 1
     from cnn_course.grading._masters import masters_dirs
 
-    hidden = [master.path.parent, submissions_dir, output_dir, secret_where if secret_file or
+    hidden = [master.path.parent, submissions_dir, unpacked, output_dir, secret_where if secret_file or
               pathlib.Path(secret_where).exists() else None, default_secret_file().parent,
               os.environ.get("KERAS_HOME") or pathlib.Path.home() / ".keras",
               *[folder for folder in masters_dirs() if folder.is_dir()]]
@@ -206,18 +218,21 @@ def _run(batch, entries, folder, fork, jobs, notes, log):
     seen_notes = list(notes)
 
     def finish(outcome, text):
+        entry = entry_of[outcome.student]
         for line in outcome.grading_notes:
             if line not in seen_notes:
                 seen_notes.append(line)
                 log(f"Note: {line}")
-        row, details = _row(master, outcome)
-        before = folder.add(outcome, row, details, _batch.report_text(master, outcome, batch), text)
+        row, details = _row(master, outcome, entry)
+        feedback = _platforms.with_hand_in_lines(_batch.report_text(master, outcome, batch), entry)
+        before = folder.add(outcome, row, details, feedback, text)
         folder.save(complete=False, notes=seen_notes)
         change = "" if before is None or before == outcome.total else f" (was {before:g})"
         log(f"[{number_of[outcome.student]}/{total}] {outcome.student}: {outcome.total:g} of "
             f"{master.total_points:g} points{change}, {outcome.status}, {outcome.seconds:.1f} s")
 
     number_of = {entry.student: number for number, entry in waiting}
+    entry_of = {entry.student: entry for entry in entries}
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
@@ -255,6 +270,9 @@ def _start_preloading(batch, fork):
 def _start_next(batch, waiting, running, folder, total, finish, log):
     """Take the next waiting submission: keep its earlier grades, `finish` it if unreadable, else start it."""
     number, entry = waiting.pop(0)
+    if entry.missing:  # on the roster, nothing handed in
+        finish(Outcome(entry.student, "", status="missing", problem=entry.problem), "")
+        return
     cells, sha256, problem = _batch.prepare(entry)
     if folder.already_graded(entry.student, sha256):
         log(f"[{number}/{total}] {entry.student}: graded before the interruption, kept")
@@ -280,21 +298,24 @@ def _stop_interrupted(running, folder, seen_notes, log):
         "to grade the rest")
 
 
-def _row(master, outcome):
+def _row(master, outcome, entry=None):
     points = {q: sum(r.earned for r in outcome.results if r.question == q) for q in master.questions}
     notes = [f"{e.type} in {_short_label(outcome, e.cell)}" for e in outcome.cell_errors[:3]]
     if outcome.problem:
         notes.insert(0, outcome.problem[:200])
+    notes += [note[:200] for note in (entry.notes if entry else ())]  # files skipped, not on the roster
     row = {"student": outcome.student, "file": outcome.source, **{q: f"{p:g}" for q, p in points.items()},
            "total": f"{outcome.total:g}", "max": f"{master.total_points:g}", "status": outcome.status,
            "notes": "; ".join(notes)}
+    extra = _platforms.row_extras(entry)
+    row.update(extra)
     checks = {f"{c.question}.{c.name}": 0 for c in master.checks}
     checks.update({f"{r.question}.{r.name}": r.earned for r in outcome.results})
     details = {"status": outcome.status, "total": outcome.total, "checks": checks, "file": outcome.source,
                "sha256": outcome.sha256, "seconds": round(outcome.seconds, 1),
                "cell_errors": [error._asdict() for error in outcome.cell_errors],
                "problem": outcome.problem, "notes": outcome.notes, "grading_notes": outcome.grading_notes,
-               "numbers": outcome.numbers}
+               "numbers": outcome.numbers, **extra, "hand_in_notes": list(entry.notes) if entry else []}
     return row, details
 
 

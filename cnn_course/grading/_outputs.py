@@ -136,6 +136,8 @@ class GradesFolder:
         """Write `grades.csv` and `results.json` for every student recorded so far."""
         master, questions = self.master, list(self.master.questions)
         header = ["student", "file", *questions, "total", "max", "status", "notes"]
+        # From a Canvas or Moodle export or with a roster (`_platforms.row_extras`): who, on the platform, and late.
+        header += [c for c in ("name", "platform_id", "late") if any(c in s["row"] for s in self.students.values())]
         lines = [f"# {note}\n" for note in notes]
         if not complete:
             lines.insert(0, "# INCOMPLETE: grading was interrupted; run the same command again to grade the rest\n")

@@ -35,6 +35,13 @@ class Entry:
     path: pathlib.Path = None
     problem: str = None
     source: str = ""  # the file or folder name in the submissions folder, for the teacher
+    # From a Canvas or Moodle export, or a roster (`_platforms`): the platform's id, the roster's name, the
+    # late mark (None: not known), lines for the student's feedback, and whether nothing was handed in.
+    platform_id: str = ""
+    name: str = ""
+    late: bool = None
+    notes: tuple = ()
+    missing: bool = False
 
 
 def find_submissions(folder):
@@ -64,7 +71,7 @@ def find_submissions(folder):
                                                    "real files (copy the submission itself into the folder)",
                                source=entry.name))
         elif stat.S_ISDIR(mode):
-            found.append(_from_folder(entry))
+            found.append(entry_from_folder(entry))
         elif not stat.S_ISREG(mode):
             found.append(Entry(entry.name, problem=f"{entry.name} is not a regular file", source=entry.name))
         elif entry.suffix in SUFFIXES:
@@ -88,7 +95,7 @@ def printable(name):
     return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in name)
 
 
-def _from_folder(folder):
+def entry_from_folder(folder):
     inside = []
     for root, dirs, files in os.walk(folder):  # os.walk does not follow links to folders
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_NAMES)
