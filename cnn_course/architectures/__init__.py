@@ -67,6 +67,8 @@ __all__ = [
     "densenet121",
     "inception_3a_counts",
     "inception_module",
+    "keras",
+    "layers",
     "lenet5",
     "multiply_adds",
     "naive_inception_module",
