@@ -43,7 +43,8 @@ from cnn_course.grading._masters import (
     write_ipynb,
     write_percent,
 )
-from cnn_course.grading._outputs import read_grades, safe_cell
+from cnn_course.grading._cells import safe_cell
+from cnn_course.grading._outputs import read_grades
 from cnn_course.grading._samples import apply_variant, load_variants, write_samples
 from cnn_course.grading._secret import default_secret_file, load_secret
 from cnn_course.grading._submissions import Entry, find_submissions, printable, read_submission_cells

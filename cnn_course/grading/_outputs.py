@@ -1,5 +1,8 @@
 """The grades folder: `grades.csv`, `results.json`, `feedback/` and `logs/`, written by the grader only.
 
+`canvas_gradebook.csv` and `moodle_grading_worksheet.csv` hold the same grades for the platforms' imports
+(`_platform_grades`).
+
 Every file is written atomically, and only after the student's processes are
 gone. `results.json` is rewritten after each student with `"complete": false`
 until the last one, so an interrupted run leaves the grades of the students
@@ -18,25 +21,10 @@ import pathlib
 import re
 
 from cnn_course._files import write_text_atomically
-from cnn_course.grading import _standing
+from cnn_course.grading import _platform_grades, _standing
+from cnn_course.grading._cells import safe_cell
 
 FORMAT = "cnn_course grades 1"
-#: Characters a spreadsheet reads as the start of a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A CSV cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR gets a quote in front.
-
-    Example:
-
-    >>> safe_cell("=1+1"), safe_cell("ann"), safe_cell("-3")
-    ("'=1+1", 'ann', "'-3")
-    """
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def file_name(student):
     """The name of a student's feedback and log files: it depends on that student's name alone.
 
@@ -148,6 +136,7 @@ class GradesFolder:
             row = self.students[student]["row"]
             writer.writerow([safe_cell(row.get(column, "")) for column in header])
         write_text_atomically(self.folder / "grades.csv", "".join(lines) + buffer.getvalue())
+        self._write_platform_grades()
         standing = self._write_standing() if complete else None
         document = {"format": FORMAT, "assignment": master.name, "version": master.version,
                     "total_points": master.total_points, "questions": questions, "complete": complete,
@@ -157,6 +146,16 @@ class GradesFolder:
         if standing:
             document["standing"] = standing
         write_text_atomically(self.folder / "results.json", json.dumps(document, indent=1) + "\n")
+
+    def _write_platform_grades(self):
+        """`canvas_gradebook.csv` and `moodle_grading_worksheet.csv`: the same grades, for the platforms' imports."""
+        master = self.master
+        rows = [self.students[student]["row"] for student in sorted(self.students)]
+        points = {q: entry.get("public", 0) + entry.get("hidden", 0) for q, entry in master.questions.items()}
+        write_text_atomically(self.folder / "canvas_gradebook.csv",
+                              _platform_grades.canvas_gradebook(rows, master.name, master.total_points))
+        write_text_atomically(self.folder / "moodle_grading_worksheet.csv",
+                              _platform_grades.moodle_worksheet(rows, points, master.total_points))
 
     def _write_standing(self):
         """The class standing, once every student is graded: feedback sections and `class_standing.csv`.

@@ -1,0 +1,16 @@
+"""CSV cells that a spreadsheet shows as text (grades.csv and the platforms' grade files)."""
+
+#: Characters a spreadsheet reads as the start of a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR gets a quote in front.
+
+    Example:
+
+    >>> safe_cell("=1+1"), safe_cell("ann"), safe_cell("-3")
+    ("'=1+1", 'ann', "'-3")
+    """
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
