@@ -2,7 +2,7 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a2_own_convnet'
-VERSION = '895fada77d98'
+VERSION = '4f6a8c07dcca'
 QUESTIONS = {"q1": {"public": 2, "hidden": 1, "hidden_checks": ["Your parameter count of each layer (layer_params) (1)"]}, "q2": {"public": 3, "hidden": 0, "hidden_checks": []}, "q3": {"public": 2, "hidden": 0, "hidden_checks": []}, "q4": {"public": 2, "hidden": 0, "hidden_checks": []}, "q5": {"public": 2, "hidden": 2, "hidden_checks": ["Accuracy of the trained model on held-out MNIST test digits (2)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
