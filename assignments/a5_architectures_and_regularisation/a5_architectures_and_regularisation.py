@@ -27,7 +27,7 @@
 #
 # Six questions, 23 points. After each question, a `check("q1")` cell runs that
 # question's *public* checks, so you see at once what passes and why not. When
-# your teacher grades, *hidden* checks run too (10 points): they try your
+# your teacher grades, *hidden* checks run too (12 points): they try your
 # functions on inputs you never see and measure the models you trained.
 # Grading runs your notebook top to bottom in a fresh Python process: before
 # you hand it in, restart the kernel and run all cells.

@@ -2,7 +2,7 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a5_architectures_and_regularisation'
-VERSION = '89c16d51fff0'
+VERSION = '8ebb80bc3241'
 QUESTIONS = {"q1": {"public": 2, "hidden": 2, "hidden_checks": ["field_width on other stacks of kernels and strides, against Keras's own stack (1)", "Your width for the table's stack, by hand (rf_by_hand) (1)"]}, "q2": {"public": 1, "hidden": 3, "hidden_checks": ["The parameters of the 1x1 convolution, 256 to 64 channels (params_1x1) (1)", "inception_params on other modules, with the reductions, against Keras (1)", "inception_params on other modules, without the reductions (reduce=False), against Keras (1)"]}, "q3": {"public": 2, "hidden": 3, "hidden_checks": ["The block computes relu(x + F(x)), with F the two convolutions, on inputs you never see (1)", "The residual stack trains: its training loss ends low, where the plain stack's does not (1)", "Accuracy of the trained residual stack on test digits (1)"]}, "q4": {"public": 2, "hidden": 2, "hidden_checks": ["batchnorm_inference on other inputs and weights, against Keras's layer (1)", "Dropout at test time, and the scale of a kept value at training time (1)"]}, "q5": {"public": 2, "hidden": 1, "hidden_checks": ["With weight decay, the trained kernels are clearly smaller (1)"]}, "q6": {"public": 2, "hidden": 1, "hidden_checks": ["`stop_model` holds the weights of its best epoch (1)"]}}
 
 # Helpers of the checks below (a name that starts with `_` is not a check).
