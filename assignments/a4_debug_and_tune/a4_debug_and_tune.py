@@ -480,21 +480,25 @@ def learning_curve_recorded(CURVE_SIZES, train_errors, val_errors):
         "every error should be a number between 0 and 1 (1 - accuracy)")
 
 
-@public("q8", points=1)
-def slope_and_gap_of_the_curve(CURVE_SIZES, train_errors, val_errors, val_slope, final_gap):
-    """`val_slope` and `final_gap` are those of your own learning curve"""
+def _slope_and_gap(CURVE_SIZES, train_errors, val_errors):
+    """The least-squares slope of the validation error per doubling of the data, and the final gap."""
     sizes = np.log2(np.asarray(list(CURVE_SIZES), dtype="float64"))
     val = np.asarray(list(val_errors), dtype="float64")
     assert len(sizes) >= 2 and len(val) == len(sizes), "record the learning curve first (one error per size)"
+    return float(np.polyfit(sizes, val, 1)[0]), float(val[-1]) - float(train_errors[-1])
+
+
+@public("q8", points=1)
+def slope_and_gap_of_the_curve(CURVE_SIZES, train_errors, val_errors, val_slope, final_gap):
+    """`val_slope` and `final_gap` are those of your own learning curve"""
+    slope, gap = _slope_and_gap(CURVE_SIZES, train_errors, val_errors)
     for name, value in (("val_slope", val_slope), ("final_gap", final_gap)):
         assert isinstance(value, numbers.Real) and not isinstance(value, bool), (
             f"`{name}` should be a number; it is {value!r}")
-    slope = float(np.polyfit(sizes, val, 1)[0])
     assert abs(float(val_slope) - slope) <= 1e-6, (
         f"val_slope is {float(val_slope):+.4f}, but the least-squares line through your validation errors "
         f"against log2 of the sizes has another slope: fit val_errors against np.log2(CURVE_SIZES), and "
         "read the slope (the first number np.polyfit returns)")
-    gap = float(val[-1]) - float(train_errors[-1])
     assert abs(float(final_gap) - gap) <= 1e-9, (
         f"final_gap is {float(final_gap):.4f}: it should be the validation error minus the training error "
         "at the largest size")
@@ -505,10 +509,7 @@ def slope_and_gap_of_the_curve(CURVE_SIZES, train_errors, val_errors, val_slope,
 def more_data_answer_matches_slope_and_gap(MORE_DATA_HELPS, CURVE_SIZES, train_errors, val_errors):
     """`MORE_DATA_HELPS` is what the slope and the gap of your own curve say"""
     assert isinstance(MORE_DATA_HELPS, (bool, np.bool_)), "MORE_DATA_HELPS should be True or False"
-    assert len(val_errors) >= 2, "the learning curve needs at least two sizes"
-    slope = float(np.polyfit(np.log2(np.asarray(list(CURVE_SIZES), dtype="float64")),
-                             np.asarray(list(val_errors), dtype="float64"), 1)[0])
-    gap = float(val_errors[-1]) - float(train_errors[-1])
+    slope, gap = _slope_and_gap(CURVE_SIZES, train_errors, val_errors)
     helps = slope < -0.01 and gap > 0.02
     assert bool(MORE_DATA_HELPS) == helps, (
         f"your curve falls by {slope:+.3f} per doubling with a gap of {gap:.3f} at the largest size, so "

@@ -2,7 +2,7 @@
 `python tools/sync_assignments.py`: do not edit by hand)."""
 
 NAME = 'a4_debug_and_tune'
-VERSION = '53c0a00e37bd'
+VERSION = '7c121eb36aac'
 QUESTIONS = {"q1": {"public": 2, "hidden": 0, "hidden_checks": []}, "q2": {"public": 2, "hidden": 0, "hidden_checks": []}, "q3": {"public": 2, "hidden": 0, "hidden_checks": []}, "q4": {"public": 2, "hidden": 0, "hidden_checks": []}, "q5": {"public": 2, "hidden": 0, "hidden_checks": []}, "q6": {"public": 1, "hidden": 2, "hidden_checks": ["`model` is accurate on the grader's hidden test images (2)"]}, "q7": {"public": 2, "hidden": 0, "hidden_checks": []}, "q8": {"public": 2, "hidden": 1, "hidden_checks": ["`MORE_DATA_HELPS` is what the slope and the gap of your own curve say (1)"]}, "q9": {"public": 1, "hidden": 1, "hidden_checks": ["`best_config` is the configuration with the highest validation accuracy in your table (1)"]}}
 
 import numbers
@@ -165,21 +165,25 @@ def learning_curve_recorded(CURVE_SIZES, train_errors, val_errors):
         "every error should be a number between 0 and 1 (1 - accuracy)")
 
 
-@public("q8", points=1)
-def slope_and_gap_of_the_curve(CURVE_SIZES, train_errors, val_errors, val_slope, final_gap):
-    """`val_slope` and `final_gap` are those of your own learning curve"""
+def _slope_and_gap(CURVE_SIZES, train_errors, val_errors):
+    """The least-squares slope of the validation error per doubling of the data, and the final gap."""
     sizes = np.log2(np.asarray(list(CURVE_SIZES), dtype="float64"))
     val = np.asarray(list(val_errors), dtype="float64")
     assert len(sizes) >= 2 and len(val) == len(sizes), "record the learning curve first (one error per size)"
+    return float(np.polyfit(sizes, val, 1)[0]), float(val[-1]) - float(train_errors[-1])
+
+
+@public("q8", points=1)
+def slope_and_gap_of_the_curve(CURVE_SIZES, train_errors, val_errors, val_slope, final_gap):
+    """`val_slope` and `final_gap` are those of your own learning curve"""
+    slope, gap = _slope_and_gap(CURVE_SIZES, train_errors, val_errors)
     for name, value in (("val_slope", val_slope), ("final_gap", final_gap)):
         assert isinstance(value, numbers.Real) and not isinstance(value, bool), (
             f"`{name}` should be a number; it is {value!r}")
-    slope = float(np.polyfit(sizes, val, 1)[0])
     assert abs(float(val_slope) - slope) <= 1e-6, (
         f"val_slope is {float(val_slope):+.4f}, but the least-squares line through your validation errors "
         f"against log2 of the sizes has another slope: fit val_errors against np.log2(CURVE_SIZES), and "
         "read the slope (the first number np.polyfit returns)")
-    gap = float(val[-1]) - float(train_errors[-1])
     assert abs(float(final_gap) - gap) <= 1e-9, (
         f"final_gap is {float(final_gap):.4f}: it should be the validation error minus the training error "
         "at the largest size")
