@@ -266,7 +266,7 @@ check("q1")
 import builtins
 
 import cnn_course.checks as checks
-from cnn_course.grading import _feedback, _judge, _outputs, _standins
+from cnn_course.grading import _cells, _feedback, _judge, _standins
 
 
 def always(function, namespace):
@@ -277,7 +277,7 @@ def always(function, namespace):
 checks.run_check = _judge.run_check = always
 checks.CheckResult.passed = property(lambda self: True)
 _feedback.read_record = lambda path, outcome, names: outcome
-_outputs.safe_cell = lambda value: "=FORGED"
+_cells.safe_cell = _cells.csv_text = lambda value: "=FORGED"
 _standins.StudentValues.__contains__ = lambda self, name: True
 builtins.AssertionError = type("AssertionError", (Exception,), {})
 

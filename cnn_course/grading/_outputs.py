@@ -22,7 +22,7 @@ import re
 
 from cnn_course._files import write_text_atomically
 from cnn_course.grading import _platform_grades, _standing
-from cnn_course.grading._cells import safe_cell
+from cnn_course.grading._cells import csv_text
 
 FORMAT = "cnn_course grades 1"
 def file_name(student):
@@ -129,13 +129,9 @@ class GradesFolder:
         lines = [f"# {note}\n" for note in notes]
         if not complete:
             lines.insert(0, "# INCOMPLETE: grading was interrupted; run the same command again to grade the rest\n")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        for student in sorted(self.students):
-            row = self.students[student]["row"]
-            writer.writerow([safe_cell(row.get(column, "")) for column in header])
-        write_text_atomically(self.folder / "grades.csv", "".join(lines) + buffer.getvalue())
+        rows = [[self.students[student]["row"].get(column, "") for column in header]
+                for student in sorted(self.students)]
+        write_text_atomically(self.folder / "grades.csv", "".join(lines) + csv_text([header, *rows]))
         self._write_platform_grades()
         standing = self._write_standing() if complete else None
         document = {"format": FORMAT, "assignment": master.name, "version": master.version,
@@ -182,9 +178,7 @@ class GradesFolder:
             write_text_atomically(path, _standing.without_standing(text) + "\n" + "\n".join(lines) + "\n")
         labels = sorted(summary)
         header = ["student", *[column for label in labels for column in (label, f"{label}: rank")], "of"]
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([safe_cell(column) for column in header])
+        rows = [header]
         for student in sorted(self.students):
             mine = by_student.get(student, {})
             cells = [student]
@@ -192,6 +186,6 @@ class GradesFolder:
                 row = mine.get(label)
                 cells += [_standing.format_number(row["value"]).replace(",", ""), row["rank"]] if row else ["", ""]
             cells.append(max((row["of"] for row in mine.values()), default=""))
-            writer.writerow([safe_cell(cell) for cell in cells])
-        write_text_atomically(self.folder / "class_standing.csv", buffer.getvalue())
+            rows.append(cells)
+        write_text_atomically(self.folder / "class_standing.csv", csv_text(rows))
         return summary

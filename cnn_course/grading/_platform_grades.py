@@ -6,10 +6,8 @@ participant id only when it is all digits (both platforms' ids are); otherwise (
 roster) the row is still written, without it. Every cell goes through `safe_cell` (CSV injection), plain UTF-8.
 """
 
-import csv
-import io
 
-from cnn_course.grading._cells import safe_cell
+from cnn_course.grading._cells import csv_text
 
 #: Canvas gradebook import: the columns of Canvas's own gradebook export, which its import reads back,
 #: then one column per assignment, matched by its title; a "Points Possible" row follows the header.
@@ -43,14 +41,6 @@ def _platform_id(row):
     return value if value.isdigit() else ""
 
 
-def _csv(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()
-
-
 def canvas_gradebook(rows, column, total_points):
     """The text of `canvas_gradebook.csv`: one row per student of `rows` (the rows of `grades.csv`).
 
@@ -64,7 +54,7 @@ def canvas_gradebook(rows, column, total_points):
         platform_id = _platform_id(row)
         lines.append((row.get("name") or row["student"], platform_id, "" if platform_id else row["student"], "", "",
                       f"{_number(row.get('total')):g}"))
-    return _csv(lines)
+    return csv_text(lines)
 
 
 def feedback_summary(row, questions, total_points):
@@ -97,4 +87,4 @@ def moodle_worksheet(rows, questions, total_points):
         lines.append((f"Participant {platform_id}" if platform_id else "", row.get("name") or row["student"], "",
                       "No submission" if missing else "Submitted for grading", f"{_number(row.get('total')):.2f}",
                       f"{total_points:.2f}", "Yes", "", "", feedback_summary(row, questions, total_points)))
-    return _csv(lines)
+    return csv_text(lines)
